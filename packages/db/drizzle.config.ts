@@ -1,0 +1,11 @@
+import { defineConfig } from 'drizzle-kit';
+
+// Generates the committed SQL migrations from the schema. Applying them is ours (src/migrations),
+// not drizzle's migrator: see DESIGN.md on foreign keys inside the migration transaction.
+export default defineConfig({
+  dialect: 'sqlite',
+  schema: './src/schema/index.ts',
+  out: './migrations',
+  strict: true,
+  verbose: true,
+});

@@ -1,0 +1,12 @@
+export * from './schema';
+export * from './schema/enums';
+export { newId, SQL_NOW } from './schema/columns';
+export * from './client';
+export * from './paths';
+export * from './errors';
+export * from './migrations';
+export * from './introspect';
+export * from './zod';
+export * from './rules';
+export * from './seed';
+export * from './maintenance';

@@ -1,0 +1,244 @@
+import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
+import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
+import type { AuraDb } from './client';
+import { ConflictError, NotFoundError } from './errors';
+
+/**
+ * One helper for each data rule of DESIGN.md. Every service writes through these, so the rules
+ * live in one place: audit stamping, the soft-delete filter (with restore and hard delete), the
+ * versioned update, and the IMMEDIATE write transaction.
+ */
+
+/** Who is acting: the authenticated principal's id, stamped into CreatedBy/ModifiedBy/DeletedBy. */
+export type Actor = string | null;
+
+/** ISO-8601 UTC with milliseconds, the format of every timestamp column. */
+export function nowIso(date: Date = new Date()): string {
+  return date.toISOString();
+}
+
+type Row = Record<string, unknown>;
+
+/** Columns the data layer owns: a caller's value for them is ignored. */
+const MANAGED_COLUMNS = [
+  'createdAt',
+  'updatedAt',
+  'createdBy',
+  'modifiedBy',
+  'rowVersion',
+  'isDeleted',
+  'deletedAt',
+  'deletedBy',
+] as const;
+
+function columnsOf(table: SQLiteTable): Record<string, SQLiteColumn> {
+  return getTableColumns(table) as Record<string, SQLiteColumn>;
+}
+
+function hasColumn(table: SQLiteTable, key: string): boolean {
+  return key in columnsOf(table);
+}
+
+function withoutManaged(values: Row): Row {
+  const copy: Row = { ...values };
+  for (const key of MANAGED_COLUMNS) delete copy[key];
+  return copy;
+}
+
+/** Audit stamping for an insert: CreatedAt = UpdatedAt = now, CreatedBy = ModifiedBy = actor. */
+export function stampInsert<T extends SQLiteTable>(
+  table: T,
+  values: T['$inferInsert'],
+  actor: Actor,
+  now: string = nowIso(),
+): T['$inferInsert'] {
+  const row = withoutManaged(values as Row);
+  if (hasColumn(table, 'createdAt')) row.createdAt = now;
+  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
+  if (hasColumn(table, 'createdBy')) row.createdBy = actor;
+  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
+  if (hasColumn(table, 'rowVersion')) row.rowVersion = 1;
+  return row as T['$inferInsert'];
+}
+
+/** Audit stamping for an update: UpdatedAt = now, ModifiedBy = actor; creation fields untouched. */
+export function stampUpdate<T extends SQLiteTable>(
+  table: T,
+  patch: Partial<T['$inferInsert']>,
+  actor: Actor,
+  now: string = nowIso(),
+): Partial<T['$inferInsert']> {
+  const row = withoutManaged(patch as Row);
+  const pk = primaryKeyOf(table);
+  delete row[pk.key];
+  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
+  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
+  return row as Partial<T['$inferInsert']>;
+}
+
+/** Inserts one row with audit stamping and returns it. */
+export function insertAudited<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  values: T['$inferInsert'],
+  actor: Actor,
+): T['$inferSelect'] {
+  return db
+    .insert(table)
+    .values(stampInsert(table, values, actor))
+    .returning()
+    .get() as T['$inferSelect'];
+}
+
+function primaryKeyOf(table: SQLiteTable): { key: string; column: SQLiteColumn } {
+  const entry = Object.entries(columnsOf(table)).find(([, column]) => column.primary);
+  if (!entry) throw new Error(`${getTableConfig(table).name} has no single-column primary key`);
+  return { key: entry[0], column: entry[1] };
+}
+
+function tableName(table: SQLiteTable): string {
+  return getTableConfig(table).name;
+}
+
+/** A table that implements the soft-delete rule. */
+export type SoftDeletableTable = SQLiteTable & {
+  isDeleted: SQLiteColumn;
+  deletedAt: SQLiteColumn;
+  deletedBy: SQLiteColumn;
+};
+
+function isSoftDeletable(table: SQLiteTable): table is SoftDeletableTable {
+  return hasColumn(table, 'isDeleted');
+}
+
+/** The default-read filter: rows not soft-deleted. Every ordinary read uses it. */
+export function notDeleted(table: SoftDeletableTable): SQL {
+  return eq(table.isDeleted, false);
+}
+
+/** The trash: only soft-deleted rows. */
+export function onlyDeleted(table: SoftDeletableTable): SQL {
+  return eq(table.isDeleted, true);
+}
+
+/** Reads one row by primary key, including soft-deleted rows (for error reporting and trash). */
+export function findAnyById<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  id: string | number,
+): T['$inferSelect'] | undefined {
+  const pk = primaryKeyOf(table);
+  return db.select().from(table as SQLiteTable).where(eq(pk.column, id)).get() as
+    | T['$inferSelect']
+    | undefined;
+}
+
+/** Reads one live row by primary key (soft-deleted rows are not found), or throws NotFoundError. */
+export function getById<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  id: string | number,
+): T['$inferSelect'] {
+  const pk = primaryKeyOf(table);
+  const where = isSoftDeletable(table) ? and(eq(pk.column, id), notDeleted(table)) : eq(pk.column, id);
+  const row = db.select().from(table as SQLiteTable).where(where).get();
+  if (!row) throw new NotFoundError(tableName(table), id);
+  return row as T['$inferSelect'];
+}
+
+export interface VersionedKey {
+  id: string | number;
+  /** The RowVersion the caller read; a stale one fails with ConflictError. */
+  rowVersion: number;
+}
+
+/**
+ * The versioned update: applies `patch` only if the row still has the RowVersion the caller read,
+ * bumps RowVersion and stamps UpdatedAt/ModifiedBy, all in one UPDATE. A stale version throws
+ * ConflictError, a missing (or soft-deleted) row NotFoundError; either way nothing is written.
+ * `extra` adds SQL assignments the patch cannot express (e.g. soft-delete fields).
+ */
+export function versionedUpdate<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  key: VersionedKey,
+  patch: Partial<T['$inferInsert']>,
+  actor: Actor,
+  options: { includeDeleted?: boolean; extra?: Row } = {},
+): T['$inferSelect'] {
+  const pk = primaryKeyOf(table);
+  const columns = columnsOf(table);
+  const rowVersion = columns.rowVersion;
+  if (!rowVersion) throw new Error(`${tableName(table)} has no RowVersion column`);
+  const set = {
+    ...stampUpdate(table, patch, actor),
+    ...options.extra,
+    rowVersion: sql`${rowVersion} + 1`,
+  };
+  const conditions = [eq(pk.column, key.id), eq(rowVersion, key.rowVersion)];
+  if (isSoftDeletable(table) && !options.includeDeleted) conditions.push(notDeleted(table));
+  const updated = db
+    .update(table)
+    .set(set as never)
+    .where(and(...conditions))
+    .returning()
+    .get();
+  if (updated) return updated as T['$inferSelect'];
+
+  const current = findAnyById(db, table, key.id) as Row | undefined;
+  if (!current || (isSoftDeletable(table) && !options.includeDeleted && current.isDeleted)) {
+    throw new NotFoundError(tableName(table), key.id);
+  }
+  throw new ConflictError(tableName(table), key.id, key.rowVersion, current.rowVersion as number);
+}
+
+/** Soft delete: marks the row deleted (DeletedAt, DeletedBy), through the versioned update. */
+export function softDelete<T extends SoftDeletableTable>(
+  db: AuraDb,
+  table: T,
+  key: VersionedKey,
+  actor: Actor,
+): T['$inferSelect'] {
+  return versionedUpdate(db, table, key, {}, actor, {
+    extra: { isDeleted: true, deletedAt: nowIso(), deletedBy: actor },
+  });
+}
+
+/** Restores a soft-deleted row from the trash. A row that is not in the trash is NOT_FOUND. */
+export function restoreDeleted<T extends SoftDeletableTable>(
+  db: AuraDb,
+  table: T,
+  key: VersionedKey,
+  actor: Actor,
+): T['$inferSelect'] {
+  const current = findAnyById(db, table, key.id) as Row | undefined;
+  if (!current || !current.isDeleted) throw new NotFoundError(`${tableName(table)} trash`, key.id);
+  return versionedUpdate(db, table, key, {}, actor, {
+    includeDeleted: true,
+    extra: { isDeleted: false, deletedAt: null, deletedBy: null },
+  });
+}
+
+/**
+ * Hard delete ("forceDelete", admin only at the API): removes the row whether or not it is in the
+ * trash; child rows go with it through ON DELETE CASCADE. Returns the row that was removed.
+ */
+export function hardDelete<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  id: string | number,
+): T['$inferSelect'] {
+  const pk = primaryKeyOf(table);
+  const removed = db.delete(table).where(eq(pk.column, id)).returning().get();
+  if (!removed) throw new NotFoundError(tableName(table), id);
+  return removed as T['$inferSelect'];
+}
+
+/**
+ * Runs `work` in one IMMEDIATE transaction: the write lock is taken up front, so two processes
+ * (web server and worker) never deadlock upgrading a read to a write; busy_timeout makes the
+ * second one wait instead of failing.
+ */
+export function writeTransaction<R>(db: AuraDb, work: (tx: AuraDb) => R): R {
+  return db.transaction((tx) => work(tx as unknown as AuraDb), { behavior: 'immediate' });
+}

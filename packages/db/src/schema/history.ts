@@ -1,0 +1,74 @@
+import { sql } from 'drizzle-orm';
+import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { SQL_NOW, auditColumns, bool, jsonOrNull, oneOf, rowVersionColumn, uuidPk } from './columns';
+import { ACTION_STATUSES, EXPORT_STATUSES } from './enums';
+
+/** Export jobs and their outcome (seed table 12). */
+export const exportHistory = sqliteTable(
+  'ExportHistory',
+  {
+    id: uuidPk(),
+    inputFile: text('InputFile').notNull(),
+    outputFile: text('OutputFile').notNull(),
+    presetName: text('PresetName').notNull(),
+    status: text('Status', { enum: EXPORT_STATUSES }).notNull().default('Queued'),
+    progress: real('Progress').notNull().default(0),
+    startedAt: text('StartedAt'),
+    completedAt: text('CompletedAt'),
+    errorMessage: text('ErrorMessage'),
+    fileSize: integer('FileSize'),
+    durationSeconds: real('DurationSeconds'),
+    platform: text('Platform'),
+    resolution: text('Resolution'),
+    codec: text('Codec'),
+    ...auditColumns(),
+    ...rowVersionColumn(),
+  },
+  (t) => [
+    index('IX_ExportHistory_Status').on(t.status),
+    index('IX_ExportHistory_CreatedAt').on(t.createdAt),
+    index('IX_ExportHistory_Status_CreatedAt').on(t.status, t.createdAt),
+    oneOf('ExportHistory', 'Status', EXPORT_STATUSES),
+    check('CK_ExportHistory_Progress', sql`"Progress" BETWEEN 0 AND 100`),
+  ],
+);
+
+/** Server-side undo/redo log (seed table 13). */
+export const actionLogs = sqliteTable(
+  'ActionLogs',
+  {
+    id: uuidPk(),
+    userId: text('UserId').notNull(),
+    actionType: text('ActionType').notNull(),
+    description: text('Description').notNull(),
+    timestamp: text('Timestamp').notNull().default(SQL_NOW),
+    status: text('Status', { enum: ACTION_STATUSES }).notNull().default('Applied'),
+    /** Comma-separated resource ids. */
+    affectedResourceIds: text('AffectedResourceIds'),
+    payloadJson: text('PayloadJson'),
+    inverseActionType: text('InverseActionType'),
+    inversePayloadJson: text('InversePayloadJson'),
+    canBatch: bool('CanBatch').notNull().default(false),
+    isPersistent: bool('IsPersistent').notNull().default(true),
+    undoneAt: text('UndoneAt'),
+    undoneByUserId: text('UndoneByUserId'),
+    expiresAt: text('ExpiresAt'),
+    errorMessage: text('ErrorMessage'),
+    correlationId: text('CorrelationId'),
+    ...auditColumns(),
+    ...rowVersionColumn(),
+  },
+  (t) => [
+    index('IX_ActionLogs_UserId').on(t.userId),
+    index('IX_ActionLogs_ActionType').on(t.actionType),
+    index('IX_ActionLogs_Status').on(t.status),
+    index('IX_ActionLogs_Timestamp').on(t.timestamp),
+    index('IX_ActionLogs_UserId_Timestamp').on(t.userId, t.timestamp),
+    index('IX_ActionLogs_Status_Timestamp').on(t.status, t.timestamp),
+    index('IX_ActionLogs_CorrelationId').on(t.correlationId),
+    index('IX_ActionLogs_ExpiresAt').on(t.expiresAt),
+    oneOf('ActionLogs', 'Status', ACTION_STATUSES),
+    jsonOrNull('ActionLogs', 'PayloadJson'),
+    jsonOrNull('ActionLogs', 'InversePayloadJson'),
+  ],
+);

@@ -1,0 +1,5 @@
+export * from './projects';
+export * from './versions';
+export * from './config';
+export * from './templates';
+export * from './history';
