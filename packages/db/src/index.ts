@@ -10,3 +10,4 @@ export * from './zod';
 export * from './rules';
 export * from './seed';
 export * from './maintenance';
+export * from './setup';

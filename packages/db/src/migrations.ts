@@ -215,6 +215,26 @@ export function resolveMigrationTarget(migrations: Migration[], target: string):
 }
 
 /**
+ * The applied migrations newer than `target` (null: all applied), newest first. Throws when the
+ * target itself is not applied.
+ */
+export function migrationsToRevert(
+  sqlite: Sqlite,
+  target: Migration | null,
+  migrations: Migration[],
+): Migration[] {
+  const applied = new Set(appliedMigrations(sqlite).map((a) => a.migrationId));
+  if (target && !applied.has(target.tag)) {
+    throw new MaintenanceError(
+      `Migration ${target.tag} is not applied, so there is nothing to roll back to; run db:status`,
+    );
+  }
+  return migrations
+    .filter((m) => applied.has(m.tag) && (target === null || m.index > target.index))
+    .sort((a, b) => b.index - a.index);
+}
+
+/**
  * Reverts every applied migration newer than `target` (newest first) with its down script, all or
  * nothing. `target` null reverts every migration. Returns the tags reverted.
  */
@@ -223,15 +243,7 @@ export function rollbackMigrations(
   target: Migration | null,
   migrations: Migration[] = loadMigrations(),
 ): string[] {
-  const applied = new Set(appliedMigrations(sqlite).map((a) => a.migrationId));
-  if (target && !applied.has(target.tag)) {
-    throw new MaintenanceError(
-      `Migration ${target.tag} is not applied, so there is nothing to roll back to; run db:status`,
-    );
-  }
-  const toRevert = migrations
-    .filter((m) => applied.has(m.tag) && (target === null || m.index > target.index))
-    .sort((a, b) => b.index - a.index);
+  const toRevert = migrationsToRevert(sqlite, target, migrations);
   if (toRevert.length === 0) return [];
   withForeignKeysGuarded(sqlite, () => {
     const forget = sqlite.prepare(`DELETE FROM "${HISTORY_TABLE}" WHERE MigrationId = ?`);

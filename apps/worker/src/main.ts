@@ -1,0 +1,80 @@
+import { getHealth } from '@aura/api';
+import { databasePath, openDatabase } from '@aura/db';
+import { errorFields, log } from './log';
+import { Scheduler, type Job } from './scheduler';
+
+/**
+ * The worker: a long-running process beside the web server, on the same database file. It acts
+ * on the domain only through the api package's services. `--once` runs every job once and exits
+ * (for cron and tests).
+ */
+
+function positiveIntFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) {
+    log.error('bad configuration', { variable: name, value: raw, expected: 'a whole number ≥ 1' });
+    process.exit(2);
+  }
+  return value;
+}
+
+async function main(): Promise<void> {
+  const once = process.argv.includes('--once');
+  const tickMs = positiveIntFromEnv('AURA_WORKER_TICK_MS', 5_000);
+  const dbPath = databasePath();
+  const db = openDatabase(dbPath);
+
+  const health = getHealth(db);
+  if (!health.migrations.upToDate) {
+    log.error('database is not migrated', {
+      dbPath,
+      pending: health.migrations.pending,
+      fix: 'run `pnpm db:migrate` (or `npm run up`) first',
+    });
+    db.$client.close();
+    process.exitCode = 1;
+    return;
+  }
+
+  // Jobs of their own (exports, cleanup, backups) join this list as they are built.
+  const jobs: Job[] = [
+    {
+      name: 'health',
+      intervalMs: tickMs,
+      run: () => {
+        const h = getHealth(db);
+        return { dbBytes: h.database.sizeBytes, walBytes: h.database.walSizeBytes, migrationsUpToDate: h.migrations.upToDate };
+      },
+    },
+  ];
+  const scheduler = new Scheduler(jobs, tickMs, log);
+  log.info('worker started', { dbPath, tickMs, once, jobs: jobs.map((j) => j.name) });
+
+  if (once) {
+    await scheduler.tick(true);
+    db.$client.close();
+    log.info('worker finished (--once)');
+    return;
+  }
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('worker stopping', { signal });
+    await scheduler.stop();
+    db.$client.close();
+    log.info('worker stopped');
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  scheduler.start();
+}
+
+main().catch((error: unknown) => {
+  log.error('worker crashed', errorFields(error));
+  process.exit(1);
+});

@@ -1,0 +1,102 @@
+import { errorFields, type Logger } from './log';
+
+/** A job the worker runs on its own schedule. */
+export interface Job {
+  name: string;
+  intervalMs: number;
+  run(): Promise<Record<string, unknown> | void> | Record<string, unknown> | void;
+}
+
+export interface JobState {
+  name: string;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  lastError: string | null;
+  runs: number;
+  failures: number;
+  nextRunAt: string;
+}
+
+/**
+ * The worker's scheduler loop: every tick it runs the jobs that are due, one after another (the
+ * database has one writer at a time anyway), logs the tick, and never lets one job's failure stop
+ * the loop. `stop()` resolves once the job in progress has finished.
+ */
+export class Scheduler {
+  private readonly states = new Map<string, JobState>();
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private stopped = false;
+  private tickCount = 0;
+
+  constructor(
+    private readonly jobs: Job[],
+    private readonly tickMs: number,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {
+    const start = new Date(this.now()).toISOString();
+    for (const job of jobs) {
+      this.states.set(job.name, {
+        name: job.name,
+        lastRunAt: null,
+        lastDurationMs: null,
+        lastError: null,
+        runs: 0,
+        failures: 0,
+        nextRunAt: start,
+      });
+    }
+  }
+
+  /** Each job's last run, counts and next run. */
+  snapshot(): JobState[] {
+    return [...this.states.values()].map((s) => ({ ...s }));
+  }
+
+  /** Runs every due job once (all of them when `all`), then logs the tick. */
+  async tick(all = false): Promise<void> {
+    this.tickCount += 1;
+    const ran: string[] = [];
+    for (const job of this.jobs) {
+      if (this.stopped && !all) break;
+      const state = this.states.get(job.name)!;
+      if (!all && Date.parse(state.nextRunAt) > this.now()) continue;
+      const started = this.now();
+      try {
+        const result = await job.run();
+        state.lastError = null;
+        this.logger.info('job done', { job: job.name, ms: this.now() - started, ...(result ?? {}) });
+      } catch (error) {
+        state.failures += 1;
+        state.lastError = error instanceof Error ? error.message : String(error);
+        this.logger.error('job failed', { job: job.name, ...errorFields(error) });
+      }
+      state.runs += 1;
+      state.lastRunAt = new Date(started).toISOString();
+      state.lastDurationMs = this.now() - started;
+      state.nextRunAt = new Date(started + job.intervalMs).toISOString();
+      ran.push(job.name);
+    }
+    this.logger.info('tick', { tick: this.tickCount, ran });
+  }
+
+  /** Starts the loop: a tick now, then one every `tickMs` (never two at once). */
+  start(): void {
+    const loop = async () => {
+      if (this.stopped) return;
+      this.running = this.tick();
+      await this.running;
+      this.running = null;
+      if (!this.stopped) this.timer = setTimeout(loop, this.tickMs);
+    };
+    void loop();
+  }
+
+  /** Stops scheduling; waits for the tick in progress to finish. */
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,369 @@
+import { randomBytes } from 'node:crypto';
+import { constants, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { openSqlite, type Sqlite } from '../client';
+import { MaintenanceError } from '../errors';
+import {
+  HISTORY_TABLE,
+  loadMigrations,
+  pendingMigrations,
+  unknownAppliedMigrations,
+  type Migration,
+} from '../migrations';
+import { backupDirectory, databasePath, resolveFromRoot } from '../paths';
+import {
+  DEFAULT_BACKUP_KEEP,
+  backupFromConnection,
+  prepareBackupDirectory,
+  validateNow,
+} from './backup';
+import {
+  errorMessage,
+  fileSize,
+  fsyncDirectory,
+  fsyncFile,
+  hasSqliteHeader,
+  hasTable,
+  integrityProblems,
+  isBusyError,
+  isDamagedFileError,
+  isRegularFile,
+  openReadonlyRaw,
+  utcStamp,
+} from './sqlite-file';
+
+/**
+ * Restoring a backup replaces the database file, so it must never happen under a running web
+ * server or worker: their open connections would keep using the old file (or its WAL would be
+ * replayed over the new one).
+ *
+ * In-use detection. Every Aura connection runs in WAL mode and, from its first statement
+ * (openSqlite's `journal_mode = WAL` already reads the file), holds a SHARED lock on the
+ * database file for as long as it stays open. A connection opened with
+ * `PRAGMA locking_mode = EXCLUSIVE` before its first access does not use the shared-memory
+ * WAL index: to read at all it needs an EXCLUSIVE lock on the database file. With busy_timeout 0,
+ * `BEGIN EXCLUSIVE` on such a connection therefore fails at once with SQLITE_BUSY while any other
+ * connection, in this or another process, is open on the file, and succeeds otherwise (stale -wal
+ * and -shm left by a crashed process do not count: they hold no lock; their committed frames are
+ * recovered into the file). Verified with a separate process holding an idle connection, a read,
+ * an open read transaction, after a write, and a read-only connection that has read.
+ * A connection that was opened but never ran a statement holds no lock and is not seen; Aura's
+ * connections always run their pragmas at once.
+ *
+ * When the lock is obtained it is KEPT for the whole restore, so a process starting meanwhile
+ * waits (busy_timeout) instead of writing into the file being replaced: the safety copy is taken
+ * through that connection, the WAL is checkpointed into the old file and the connection is
+ * switched to rollback mode (SQLite then deletes the -wal), the verified copy of the backup is
+ * renamed over the database, and the stale -wal/-shm/-journal names are removed so no old log is
+ * replayed over the restored file. Start the web server and worker again after restore returns.
+ */
+
+export const PRE_RESTORE_PREFIX = 'aura_pre_restore';
+
+export const IN_USE_MESSAGE =
+  'Stop the web server and the worker (Ctrl+C on `pnpm start`/`npm run up`) before restoring; nothing was changed.';
+
+export interface RestoreOptions {
+  /** The backup to restore. Relative paths are taken from the workspace root. */
+  file: string;
+  /** The database to replace; default AURA_DB_PATH (databasePath()). */
+  dbPath?: string;
+  /** Where the safety copy of the current database goes; default backupDirectory(). */
+  safetyDir?: string;
+  /** Time in the safety copy's name; default now. */
+  now?: Date;
+  /** The migrations this code knows; default the package's migrations. */
+  migrationsDir?: string;
+}
+
+export interface RestoreResult {
+  /** Absolute path of the backup that was restored. */
+  restoredFrom: string;
+  /** The copy of the database as it was before the restore, or null when there was none. */
+  safetyCopy: string | null;
+  /** Migrations the restored (older) backup has not applied yet: run db:migrate. */
+  pendingMigrations: string[];
+}
+
+export interface RestorableBackup {
+  file: string;
+  pendingMigrations: string[];
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return path.resolve(a) === path.resolve(b);
+  }
+}
+
+/**
+ * Checks that `file` can be restored: a sound SQLite file holding an Aura database whose applied
+ * migrations this code knows. Opens it read-only; throws MaintenanceError otherwise.
+ */
+export function checkRestorable(
+  fileOption: string,
+  migrations: Migration[] = loadMigrations(),
+  dbPath?: string,
+): RestorableBackup {
+  const file = resolveFromRoot(fileOption);
+  const nothing = 'nothing was changed';
+  if (!existsSync(file)) throw new MaintenanceError(`The backup file ${file} does not exist; ${nothing}`);
+  if (!isRegularFile(file)) throw new MaintenanceError(`${file} is not a file; ${nothing}`);
+  if (dbPath && existsSync(dbPath) && samePath(file, dbPath))
+    throw new MaintenanceError(`${file} is the current database itself, not a backup; ${nothing}`);
+  let header: boolean;
+  try {
+    header = hasSqliteHeader(file);
+  } catch (error) {
+    throw new MaintenanceError(`Cannot read ${file}: ${errorMessage(error)}; ${nothing}`, {
+      cause: error,
+    });
+  }
+  if (!header) {
+    throw new MaintenanceError(
+      `${file} is not a SQLite database (it does not start with "SQLite format 3"); choose an Aura backup (.db); ${nothing}`,
+    );
+  }
+  if (fileSize(`${file}-wal`) > 0) {
+    throw new MaintenanceError(
+      `${file} has a write-ahead log beside it (${file}-wal): it is a live database, not a backup. Make a backup of it with db:backup and restore that; ${nothing}`,
+    );
+  }
+  let backup: Sqlite;
+  try {
+    backup = openReadonlyRaw(file);
+  } catch (error) {
+    throw new MaintenanceError(`${file} cannot be opened as a SQLite database (${errorMessage(error)}); ${nothing}`, {
+      cause: error,
+    });
+  }
+  try {
+    let problems: string[];
+    try {
+      problems = integrityProblems(backup);
+    } catch (error) {
+      problems = [errorMessage(error)];
+    }
+    if (problems.length > 0) {
+      const more = problems.length > 3 ? ` and ${problems.length - 3} more` : '';
+      throw new MaintenanceError(
+        `${file} is damaged: its integrity check reports ${problems.slice(0, 3).join('; ')}${more}. Choose another backup; ${nothing}`,
+      );
+    }
+    if (!hasTable(backup, HISTORY_TABLE) || !hasTable(backup, 'ProjectStates')) {
+      throw new MaintenanceError(
+        `${file} is a SQLite database but not an Aura database (it has no ${HISTORY_TABLE} or ProjectStates table); ${nothing}`,
+      );
+    }
+    const unknown = unknownAppliedMigrations(backup, migrations);
+    if (unknown.length > 0) {
+      throw new MaintenanceError(
+        `${file} was made by a newer version of Aura: it has migrations this version does not know (${unknown.join(', ')}). Restore it with that newer version (or update this one first); ${nothing}`,
+      );
+    }
+    return { file, pendingMigrations: pendingMigrations(backup, migrations).map((m) => m.tag) };
+  } catch (error) {
+    if (error instanceof MaintenanceError) throw error;
+    throw new MaintenanceError(`${file} cannot be read (${errorMessage(error)}); ${nothing}`, {
+      cause: error,
+    });
+  } finally {
+    backup.close();
+  }
+}
+
+type LockOutcome = { lock: Sqlite } | { damaged: unknown };
+
+/**
+ * Takes an exclusive lock on the database file (see the comment at the top). Throws the "in use"
+ * MaintenanceError when another connection is open; reports a file SQLite cannot read as damaged.
+ */
+function lockExclusively(dbPath: string): LockOutcome {
+  let connection: Sqlite;
+  try {
+    connection = new Database(dbPath, { fileMustExist: true });
+  } catch (error) {
+    throw new MaintenanceError(
+      `Cannot open the current database ${dbPath} (${errorMessage(error)}); nothing was changed`,
+      { cause: error },
+    );
+  }
+  try {
+    connection.pragma('busy_timeout = 0');
+    connection.pragma('locking_mode = EXCLUSIVE');
+    connection.exec('BEGIN EXCLUSIVE');
+    connection.exec('COMMIT');
+    return { lock: connection };
+  } catch (error) {
+    connection.close();
+    if (isBusyError(error)) {
+      throw new MaintenanceError(
+        `The database ${dbPath} is in use by another process. ${IN_USE_MESSAGE}`,
+        { cause: error },
+      );
+    }
+    if (isDamagedFileError(error)) return { damaged: error };
+    throw new MaintenanceError(
+      `Cannot lock the current database ${dbPath} (${errorMessage(error)}); nothing was changed`,
+      { cause: error },
+    );
+  }
+}
+
+/**
+ * True while another connection (web server, worker, a sqlite3 shell) has the database open.
+ * A missing file is not in use.
+ */
+export function isDatabaseInUse(dbPathOption?: string): boolean {
+  const dbPath = dbPathOption ? resolveFromRoot(dbPathOption) : databasePath();
+  if (!existsSync(dbPath)) return false;
+  try {
+    const outcome = lockExclusively(dbPath);
+    if ('lock' in outcome) outcome.lock.close();
+    return false;
+  } catch (error) {
+    if (error instanceof MaintenanceError && isBusyError(error.cause)) return true;
+    throw error;
+  }
+}
+
+/**
+ * A byte copy of a database SQLite cannot read (it cannot be vacuumed), kept beside the backups
+ * as `<prefix>_<stamp>.damaged.db` (never rotated: rotation only matches `<prefix>_<stamp>.db`).
+ */
+function rawSafetyCopy(dbPath: string, dir: string, now: Date): string {
+  const stamp = utcStamp(now);
+  for (let seq = 1; seq < 10_000; seq++) {
+    const suffix = seq === 1 ? '' : `_${seq}`;
+    const target = path.join(dir, `${PRE_RESTORE_PREFIX}_${stamp}${suffix}.damaged.db`);
+    if (existsSync(target)) continue;
+    try {
+      copyFileSync(dbPath, target, constants.COPYFILE_EXCL);
+      if (existsSync(`${dbPath}-wal`)) copyFileSync(`${dbPath}-wal`, `${target}-wal`);
+      fsyncFile(target);
+      return target;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EEXIST') continue;
+      rmSync(target, { force: true });
+      rmSync(`${target}-wal`, { force: true });
+      throw new MaintenanceError(
+        `Could not keep a copy of the current database in ${dir} (${errorMessage(error)}); nothing was changed`,
+        { cause: error },
+      );
+    }
+  }
+  throw new MaintenanceError(`Too many safety copies named ${PRE_RESTORE_PREFIX}_${stamp} in ${dir}`);
+}
+
+/**
+ * Replaces the database with a backup. Refuses (changing nothing) a missing, non-SQLite, damaged,
+ * non-Aura or too-new backup, and a database in use by another process. Keeps a safety copy of
+ * the current database first (`aura_pre_restore_*.db` in safetyDir).
+ */
+export function restoreDatabase(options: RestoreOptions): RestoreResult {
+  if (!options || typeof options.file !== 'string' || options.file.trim() === '')
+    throw new MaintenanceError('Name the backup file to restore');
+  const dbPath = options.dbPath ? resolveFromRoot(options.dbPath) : databasePath();
+  const safetyDir = options.safetyDir ? resolveFromRoot(options.safetyDir) : backupDirectory();
+  const now = validateNow(options.now);
+  const migrations = loadMigrations(options.migrationsDir);
+  const { file, pendingMigrations: pending } = checkRestorable(options.file, migrations, dbPath);
+
+  const dbDir = path.dirname(dbPath);
+  try {
+    mkdirSync(dbDir, { recursive: true });
+  } catch (error) {
+    throw new MaintenanceError(
+      `Cannot create the database folder ${dbDir} (${errorMessage(error)}); nothing was changed`,
+      { cause: error },
+    );
+  }
+  const temp = path.join(dbDir, `.${path.basename(dbPath)}.restore-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+
+  let lock: Sqlite | null = null;
+  let safetyCopy: string | null = null;
+  let leftWal = false;
+  let swapped = false;
+  try {
+    if (existsSync(dbPath)) {
+      const outcome = lockExclusively(dbPath);
+      prepareBackupDirectory(safetyDir);
+      if ('lock' in outcome) {
+        lock = outcome.lock;
+        try {
+          safetyCopy = backupFromConnection(lock, {
+            dir: safetyDir,
+            keep: DEFAULT_BACKUP_KEEP,
+            prefix: PRE_RESTORE_PREFIX,
+            now,
+            protect: [file],
+          }).file;
+        } catch (error) {
+          if (!isDamagedFileError(error instanceof MaintenanceError ? error.cause : error)) throw error;
+          try {
+            lock.pragma('wal_checkpoint(TRUNCATE)');
+          } catch {
+            // a damaged file may refuse the checkpoint; the -wal is copied as well
+          }
+          safetyCopy = rawSafetyCopy(dbPath, safetyDir, now);
+        }
+      } else {
+        safetyCopy = rawSafetyCopy(dbPath, safetyDir, now);
+      }
+    }
+
+    copyFileSync(file, temp);
+    fsyncFile(temp);
+    if (fileSize(temp) !== fileSize(file) || !hasSqliteHeader(temp))
+      throw new MaintenanceError(`Copying ${file} next to the database was incomplete; nothing was changed`);
+
+    if (lock) {
+      // Everything committed goes into the old file, then SQLite removes its -wal.
+      lock.pragma('wal_checkpoint(TRUNCATE)');
+      lock.pragma('journal_mode = DELETE');
+      leftWal = true;
+    }
+    renameSync(temp, dbPath);
+    swapped = true;
+    for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${dbPath}${suffix}`, { force: true });
+    fsyncDirectory(dbDir);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    if (lock && leftWal && !swapped) {
+      try {
+        lock.pragma('journal_mode = WAL');
+      } catch {
+        // the next openSqlite switches it back anyway
+      }
+    }
+    if (error instanceof MaintenanceError) throw error;
+    throw new MaintenanceError(
+      `Restore failed (${errorMessage(error)}); the current database was not changed`,
+      { cause: error },
+    );
+  } finally {
+    lock?.close();
+  }
+
+  // Open it the way the application does and confirm it is sound.
+  let restored: Sqlite | undefined;
+  let problems: string[];
+  try {
+    restored = openSqlite(dbPath);
+    problems = integrityProblems(restored);
+  } catch (error) {
+    problems = [errorMessage(error)];
+  } finally {
+    restored?.close();
+  }
+  if (problems.length > 0) {
+    throw new MaintenanceError(
+      `The restored database failed its integrity check (${problems.slice(0, 3).join('; ')}).` +
+        (safetyCopy ? ` The database as it was before is saved at ${safetyCopy}.` : ''),
+    );
+  }
+  return { restoredFrom: file, safetyCopy, pendingMigrations: pending };
+}

@@ -1,0 +1,120 @@
+import { closeSync, fsyncSync, openSync, readSync, statSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { Sqlite } from '../client';
+
+/** Helpers shared by backup, restore and verify: raw SQLite file facts, no Aura knowledge. */
+
+export const SQLITE_HEADER = 'SQLite format 3\u0000';
+
+/** Reads the first 16 bytes of a file; null when the file is shorter. */
+export function readHeader(file: string): string | null {
+  const fd = openSync(file, 'r');
+  try {
+    const buffer = Buffer.alloc(16);
+    const read = readSync(fd, buffer, 0, 16, 0);
+    return read === 16 ? buffer.toString('latin1') : null;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** True when the file starts with SQLite's 16-byte magic header. */
+export function hasSqliteHeader(file: string): boolean {
+  return readHeader(file) === SQLITE_HEADER;
+}
+
+export function isRegularFile(file: string): boolean {
+  try {
+    return statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+export function fileSize(file: string): number {
+  try {
+    return statSync(file).size;
+  } catch {
+    return 0;
+  }
+}
+
+/** Flushes a file's data to disk. */
+export function fsyncFile(file: string): void {
+  const fd = openSync(file, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Flushes a directory entry (a rename) to disk; not supported everywhere, so best effort. */
+export function fsyncDirectory(dir: string): void {
+  try {
+    const fd = openSync(dir, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  } catch {
+    // Windows and some file systems cannot fsync a directory.
+  }
+}
+
+/** A raw read-only connection (no pragmas, no side effect on the file's journal mode). */
+export function openReadonlyRaw(file: string): Sqlite {
+  return new Database(file, { readonly: true, fileMustExist: true });
+}
+
+export function hasTable(sqlite: Sqlite, table: string): boolean {
+  return (
+    sqlite.prepare(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) !==
+    undefined
+  );
+}
+
+/** `PRAGMA integrity_check` as lines; `['ok']` when the file is sound. */
+export function integrityProblems(sqlite: Sqlite): string[] {
+  const rows = sqlite.pragma('integrity_check') as { integrity_check: string }[];
+  const lines = rows.map((r) => r.integrity_check);
+  return lines.length === 1 && lines[0] === 'ok' ? [] : lines;
+}
+
+/** The SQLite result code of an error thrown by better-sqlite3 (e.g. SQLITE_BUSY), if any. */
+export function sqliteCode(error: unknown): string | undefined {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined;
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** SQLITE_CORRUPT, SQLITE_NOTADB and their extended codes: the file itself is damaged. */
+export function isDamagedFileError(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'));
+}
+
+export function isBusyError(error: unknown): boolean {
+  const code = sqliteCode(error);
+  return code !== undefined && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** `20261122_100000` in UTC. */
+export function utcStamp(date: Date): string {
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return (
+    `${p(date.getUTCFullYear(), 4)}${p(date.getUTCMonth() + 1)}${p(date.getUTCDate())}_` +
+    `${p(date.getUTCHours())}${p(date.getUTCMinutes())}${p(date.getUTCSeconds())}`
+  );
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  if (bytes < 1024 * 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+  return `${(bytes / 1024 / 1024 / 1024).toFixed(2)} GB`;
+}
