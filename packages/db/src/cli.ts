@@ -123,6 +123,10 @@ async function run(command: string | undefined, args: string[]): Promise<number>
       const result = restoreDatabase({ file, dbPath });
       if (result.safetyCopy) console.log(`Safety copy of the previous database: ${result.safetyCopy}`);
       console.log(`Restored ${dbPath} from ${result.restoredFrom}`);
+      if (result.pendingMigrations.length > 0)
+        console.log(
+          `The backup predates ${result.pendingMigrations.length} migration(s) (${result.pendingMigrations.join(', ')}): run pnpm db:migrate before starting the server.`,
+        );
       return 0;
     }
     case 'verify': {

@@ -177,7 +177,8 @@ function assertSourceDatabase(dbPath: string): void {
       cause: error,
     });
   }
-  if (!sqlite) throw new MaintenanceError(`${dbPath} is not a SQLite database; nothing was backed up`);
+  if (!sqlite)
+    throw new MaintenanceError(`${dbPath} is not a SQLite database; nothing was backed up`);
 }
 
 /** Integrity-checks a freshly written backup; throws MaintenanceError when it is not sound. */
@@ -198,9 +199,12 @@ function checkBackupCopy(file: string, requireHistory: boolean): void {
     }
   } catch (error) {
     if (error instanceof MaintenanceError) throw error;
-    throw new MaintenanceError(`The backup copy cannot be read back (${errorMessage(error)}); it was not kept`, {
-      cause: error,
-    });
+    throw new MaintenanceError(
+      `The backup copy cannot be read back (${errorMessage(error)}); it was not kept`,
+      {
+        cause: error,
+      },
+    );
   } finally {
     copy?.close();
   }
@@ -209,7 +213,10 @@ function checkBackupCopy(file: string, requireHistory: boolean): void {
 /** Gives the temporary file its final name without ever replacing an existing backup. */
 function placeBackup(temp: string, dir: string, prefix: string, stamp: string): string {
   for (let seq = 1; seq < 10_000; seq++) {
-    const target = path.join(dir, seq === 1 ? `${prefix}_${stamp}.db` : `${prefix}_${stamp}_${seq}.db`);
+    const target = path.join(
+      dir,
+      seq === 1 ? `${prefix}_${stamp}.db` : `${prefix}_${stamp}_${seq}.db`,
+    );
     try {
       // A hard link fails when the name exists, so two backups in the same second never collide.
       linkSync(temp, target);
@@ -230,7 +237,9 @@ function placeBackup(temp: string, dir: string, prefix: string, stamp: string): 
 function rotateBackups(dir: string, prefix: string, keep: number, protect: string[]): string[] {
   const all = listBackups(dir, prefix);
   const protectedFiles = new Set(protect.map((p) => path.resolve(p)));
-  const kept = new Set(all.filter((b) => protectedFiles.has(path.resolve(b.file))).map((b) => b.file));
+  const kept = new Set(
+    all.filter((b) => protectedFiles.has(path.resolve(b.file))).map((b) => b.file),
+  );
   const pruned: string[] = [];
   const failures: string[] = [];
   for (const backup of all) {
@@ -260,7 +269,10 @@ function rotateBackups(dir: string, prefix: string, keep: number, protect: strin
 export function backupFromConnection(source: Sqlite, settings: BackupSettings): BackupResult {
   const { dir, keep, prefix, now } = settings;
   const stamp = utcStamp(now);
-  const temp = path.join(dir, `.${prefix}_${stamp}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    dir,
+    `.${prefix}_${stamp}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`,
+  );
   let file: string;
   try {
     const sourceHasHistory = hasTable(source, HISTORY_TABLE);

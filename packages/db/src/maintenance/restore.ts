@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { constants, copyFileSync, existsSync, mkdirSync, realpathSync, renameSync, rmSync } from 'node:fs';
+import {
+  constants,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+} from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqlite, type Sqlite } from '../client';
@@ -110,7 +118,8 @@ export function checkRestorable(
 ): RestorableBackup {
   const file = resolveFromRoot(fileOption);
   const nothing = 'nothing was changed';
-  if (!existsSync(file)) throw new MaintenanceError(`The backup file ${file} does not exist; ${nothing}`);
+  if (!existsSync(file))
+    throw new MaintenanceError(`The backup file ${file} does not exist; ${nothing}`);
   if (!isRegularFile(file)) throw new MaintenanceError(`${file} is not a file; ${nothing}`);
   if (dbPath && existsSync(dbPath) && samePath(file, dbPath))
     throw new MaintenanceError(`${file} is the current database itself, not a backup; ${nothing}`);
@@ -136,9 +145,12 @@ export function checkRestorable(
   try {
     backup = openReadonlyRaw(file);
   } catch (error) {
-    throw new MaintenanceError(`${file} cannot be opened as a SQLite database (${errorMessage(error)}); ${nothing}`, {
-      cause: error,
-    });
+    throw new MaintenanceError(
+      `${file} cannot be opened as a SQLite database (${errorMessage(error)}); ${nothing}`,
+      {
+        cause: error,
+      },
+    );
   }
   try {
     let problems: string[];
@@ -255,7 +267,9 @@ function rawSafetyCopy(dbPath: string, dir: string, now: Date): string {
       );
     }
   }
-  throw new MaintenanceError(`Too many safety copies named ${PRE_RESTORE_PREFIX}_${stamp} in ${dir}`);
+  throw new MaintenanceError(
+    `Too many safety copies named ${PRE_RESTORE_PREFIX}_${stamp} in ${dir}`,
+  );
 }
 
 /**
@@ -281,7 +295,10 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
       { cause: error },
     );
   }
-  const temp = path.join(dbDir, `.${path.basename(dbPath)}.restore-${process.pid}-${randomBytes(4).toString('hex')}.tmp`);
+  const temp = path.join(
+    dbDir,
+    `.${path.basename(dbPath)}.restore-${process.pid}-${randomBytes(4).toString('hex')}.tmp`,
+  );
 
   let lock: Sqlite | null = null;
   let safetyCopy: string | null = null;
@@ -290,9 +307,9 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
   try {
     if (existsSync(dbPath)) {
       const outcome = lockExclusively(dbPath);
+      if ('lock' in outcome) lock = outcome.lock; // from here on released by `finally`
       prepareBackupDirectory(safetyDir);
-      if ('lock' in outcome) {
-        lock = outcome.lock;
+      if (lock) {
         try {
           safetyCopy = backupFromConnection(lock, {
             dir: safetyDir,
@@ -302,7 +319,8 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
             protect: [file],
           }).file;
         } catch (error) {
-          if (!isDamagedFileError(error instanceof MaintenanceError ? error.cause : error)) throw error;
+          if (!isDamagedFileError(error instanceof MaintenanceError ? error.cause : error))
+            throw error;
           try {
             lock.pragma('wal_checkpoint(TRUNCATE)');
           } catch {
@@ -318,7 +336,9 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
     copyFileSync(file, temp);
     fsyncFile(temp);
     if (fileSize(temp) !== fileSize(file) || !hasSqliteHeader(temp))
-      throw new MaintenanceError(`Copying ${file} next to the database was incomplete; nothing was changed`);
+      throw new MaintenanceError(
+        `Copying ${file} next to the database was incomplete; nothing was changed`,
+      );
 
     if (lock) {
       // Everything committed goes into the old file, then SQLite removes its -wal.
@@ -328,7 +348,8 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
     }
     renameSync(temp, dbPath);
     swapped = true;
-    for (const suffix of ['-wal', '-shm', '-journal']) rmSync(`${dbPath}${suffix}`, { force: true });
+    for (const suffix of ['-wal', '-shm', '-journal'])
+      rmSync(`${dbPath}${suffix}`, { force: true });
     fsyncDirectory(dbDir);
   } catch (error) {
     rmSync(temp, { force: true });

@@ -75,11 +75,17 @@ export function hasTable(sqlite: Sqlite, table: string): boolean {
   );
 }
 
-/** `PRAGMA integrity_check` as lines; `['ok']` when the file is sound. */
+/** `PRAGMA integrity_check` as readable lines; empty when the file is sound. */
 export function integrityProblems(sqlite: Sqlite): string[] {
-  const rows = sqlite.pragma('integrity_check') as { integrity_check: string }[];
-  const lines = rows.map((r) => r.integrity_check);
-  return lines.length === 1 && lines[0] === 'ok' ? [] : lines;
+  const rows = (sqlite.pragma('integrity_check') as { integrity_check: unknown }[]).map((r) =>
+    String(r.integrity_check),
+  );
+  if (rows.length === 1 && rows[0] === 'ok') return [];
+  const lines = rows
+    .flatMap((row) => row.split('\n'))
+    .map((line) => line.trim())
+    .filter((line) => line.length > 0 && !/^\*\*\* in database \w+ \*\*\*$/.test(line));
+  return lines.length > 0 ? lines : rows;
 }
 
 /** The SQLite result code of an error thrown by better-sqlite3 (e.g. SQLITE_BUSY), if any. */
@@ -95,7 +101,9 @@ export function errorMessage(error: unknown): string {
 /** SQLITE_CORRUPT, SQLITE_NOTADB and their extended codes: the file itself is damaged. */
 export function isDamagedFileError(error: unknown): boolean {
   const code = sqliteCode(error);
-  return code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'));
+  return (
+    code !== undefined && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'))
+  );
 }
 
 export function isBusyError(error: unknown): boolean {

@@ -12,7 +12,13 @@ import {
 } from '../migrations';
 import { compareSchemas } from '../introspect';
 import { databasePath, resolveFromRoot } from '../paths';
-import { errorMessage, formatBytes, hasSqliteHeader, hasTable, integrityProblems } from './sqlite-file';
+import {
+  errorMessage,
+  formatBytes,
+  hasSqliteHeader,
+  hasTable,
+  integrityProblems,
+} from './sqlite-file';
 
 /**
  * `db:verify`: a read-only health check of the database. The file check runs first; when the file
@@ -108,7 +114,8 @@ export const foreignKeyCheck: DatabaseCheck = {
             )
             .raw()
             .get(v.rowid) as unknown[] | undefined;
-          if (values && columns) row += ` (${columns} = ${values.map((x) => String(x)).join(', ')})`;
+          if (values && columns)
+            row += ` (${columns} = ${values.map((x) => String(x)).join(', ')})`;
         } catch {
           // WITHOUT ROWID table: no value to show
         }
@@ -172,7 +179,11 @@ export const DEFAULT_CHECKS: readonly DatabaseCheck[] = [
 function fileCheck(dbPath: string): CheckResult {
   const name = 'Database file exists and is readable';
   if (!existsSync(dbPath))
-    return { name, ok: false, details: [`${dbPath} does not exist (check AURA_DB_PATH, or run db:migrate)`] };
+    return {
+      name,
+      ok: false,
+      details: [`${dbPath} does not exist (check AURA_DB_PATH, or run db:migrate)`],
+    };
   const stat = statSync(dbPath);
   if (!stat.isFile()) return { name, ok: false, details: [`${dbPath} is not a file`] };
   try {
