@@ -83,7 +83,12 @@ function seedProjectWithScenes(sqlite: ReturnType<typeof openSqlite>) {
   return project;
 }
 
-const FIRST = '0000_initial_create';
+const REAL = loadMigrations().map((m) => m.tag);
+const FIRST = REAL[0]!;
+const LAST = REAL.at(-1)!;
+/** The tag a fixture migration gets when appended after the real ones. */
+const fixtureTag = (offset: number, name: string) =>
+  `${String(REAL.length + offset).padStart(4, '0')}_${name}`;
 
 describe('migrations', () => {
   it('every migration has a hand-written down script', () => {
@@ -96,7 +101,7 @@ describe('migrations', () => {
     const { sqlite } = migratedDatabase();
     const before = schemaObjects(sqlite);
     const history = appliedMigrations(sqlite);
-    expect(userTables(sqlite)).toHaveLength(13);
+    expect(userTables(sqlite)).toHaveLength(17);
     expect(applyMigrations(sqlite)).toEqual([]);
     expect(schemaObjects(sqlite)).toEqual(before);
     expect(appliedMigrations(sqlite)).toEqual(history);
@@ -105,23 +110,26 @@ describe('migrations', () => {
 
   it('migrate, rollback to the first, migrate yields the identical schema', () => {
     const migrations = loadMigrations(migrationsWith([rebuildMigration, addColumnMigration]));
+    const fixtures = [fixtureTag(0, 'rebuild_projects'), fixtureTag(1, 'project_color')];
     const { sqlite } = migratedDatabase();
-    const afterFirst = schemaObjects(sqlite);
-    expect(applyMigrations(sqlite, migrations)).toEqual(['0001_rebuild_projects', '0002_project_color']);
+    expect(applyMigrations(sqlite, migrations)).toEqual(fixtures);
     const afterAll = schemaObjects(sqlite);
     expect(afterAll.get('table ProjectStates')).toContain('`Color` text');
 
-    expect(rollbackMigrations(sqlite, resolveMigrationTarget(migrations, FIRST), migrations)).toEqual([
-      '0002_project_color',
-      '0001_rebuild_projects',
-    ]);
+    expect(rollbackMigrations(sqlite, resolveMigrationTarget(migrations, LAST), migrations)).toEqual(
+      [...fixtures].reverse(),
+    );
+    expect(rollbackMigrations(sqlite, resolveMigrationTarget(migrations, FIRST), migrations)).toEqual(
+      REAL.slice(1).reverse(),
+    );
     expect(appliedMigrations(sqlite).map((a) => a.migrationId)).toEqual([FIRST]);
-    expect(applyMigrations(sqlite, migrations)).toHaveLength(2);
+    const afterFirst = schemaObjects(sqlite);
+    expect(applyMigrations(sqlite, migrations)).toEqual([...REAL.slice(1), ...fixtures]);
     expect(schemaObjects(sqlite)).toEqual(afterAll);
 
     rollbackMigrations(sqlite, resolveMigrationTarget(migrations, 'initial_create'), migrations);
     const fresh = openSqlite(':memory:');
-    applyMigrations(fresh);
+    applyMigrations(fresh, migrations.slice(0, 1));
     // Same tables, columns, indexes and keys as a database that only ever had the first migration
     // (the rebuilt table's CREATE text is re-quoted by SQLite's RENAME, so compare structure).
     const structure = (db: typeof sqlite) =>
@@ -164,7 +172,7 @@ describe('migrations', () => {
     const before = schemaObjects(sqlite);
     expect(() => applyMigrations(sqlite, migrations)).toThrow(/Nope/);
     expect(schemaObjects(sqlite)).toEqual(before);
-    expect(appliedMigrations(sqlite).map((a) => a.migrationId)).toEqual([FIRST]);
+    expect(appliedMigrations(sqlite).map((a) => a.migrationId)).toEqual(REAL);
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
   });
 
@@ -177,14 +185,14 @@ describe('migrations', () => {
     expect(() => applyMigrations(sqlite, migrations)).toThrow(MaintenanceError);
     expect(() => applyMigrations(sqlite, migrations)).toThrow(/Foreign key check failed/);
     expect(db.select().from(sceneStates).all().every((s) => s.projectId === project.id)).toBe(true);
-    expect(appliedMigrations(sqlite)).toHaveLength(1);
+    expect(appliedMigrations(sqlite)).toHaveLength(REAL.length);
   });
 
   it('rejects unknown, unapplied and foreign migration targets clearly', () => {
     const migrations = loadMigrations(migrationsWith([addColumnMigration]));
     expect(() => resolveMigrationTarget(migrations, 'does_not_exist')).toThrow(/Unknown migration "does_not_exist"/);
     const { sqlite } = migratedDatabase();
-    expect(() => rollbackMigrations(sqlite, resolveMigrationTarget(migrations, '0001'), migrations)).toThrow(
+    expect(() => rollbackMigrations(sqlite, resolveMigrationTarget(migrations, fixtureTag(0, 'project_color')), migrations)).toThrow(
       /not applied/,
     );
     // A database migrated by a newer version is not migrated by older code.
@@ -214,7 +222,7 @@ describe('db:migrate and db:rollback commands', () => {
     const dir = tempDir();
     const dbPath = path.join(dir, 'aura.db');
     const first = migrateDatabase({ dbPath });
-    expect(first.applied).toEqual([FIRST]);
+    expect(first.applied).toEqual(REAL);
     expect(first.safetyBackup).toBeNull();
     expect(first.seed.systemConfigurationCreated).toBe(true);
 
@@ -224,15 +232,15 @@ describe('db:migrate and db:rollback commands', () => {
 
     const migrationsDir = migrationsWith([addColumnMigration]);
     const upgraded = migrateDatabase({ dbPath, migrationsDir });
-    expect(upgraded.applied).toEqual(['0001_project_color']);
+    expect(upgraded.applied).toEqual([fixtureTag(0, 'project_color')]);
     expect(upgraded.safetyBackup).not.toBeNull();
     expect(existsSync(upgraded.safetyBackup!)).toBe(true);
     expect(path.basename(upgraded.safetyBackup!)).toMatch(/^aura_pre_migrate_\d{8}_\d{6}(_\d+)?\.db$/);
 
-    const rolled = rollbackDatabase(FIRST, { dbPath, migrationsDir });
-    expect(rolled.reverted).toEqual(['0001_project_color']);
+    const rolled = rollbackDatabase(LAST, { dbPath, migrationsDir });
+    expect(rolled.reverted).toEqual([fixtureTag(0, 'project_color')]);
     expect(rolled.safetyBackup).not.toBeNull();
-    expect(rollbackDatabase(FIRST, { dbPath, migrationsDir })).toMatchObject({ reverted: [], safetyBackup: null });
+    expect(rollbackDatabase(LAST, { dbPath, migrationsDir })).toMatchObject({ reverted: [], safetyBackup: null });
     expect(readdirSync(path.dirname(rolled.safetyBackup!)).length).toBeGreaterThanOrEqual(2);
   });
 

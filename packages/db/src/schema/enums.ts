@@ -10,6 +10,10 @@ export const CONFIG_VALUE_TYPES = ['string', 'json', 'boolean', 'number'] as con
 export const EXPORT_STATUSES = ['Queued', 'InProgress', 'Completed', 'Failed', 'Cancelled'] as const;
 export const ACTION_STATUSES = ['Applied', 'Undone', 'Failed', 'Expired'] as const;
 
+/** Admin: everything; editor: reads and writes content; viewer: reads only. */
+export const USER_ROLES = ['admin', 'editor', 'viewer'] as const;
+
+export type UserRole = (typeof USER_ROLES)[number];
 export type ProjectStatus = (typeof PROJECT_STATUSES)[number];
 export type ProjectStage = (typeof PROJECT_STAGES)[number];
 export type AssetType = (typeof ASSET_TYPES)[number];

@@ -3,3 +3,4 @@ export * from './versions';
 export * from './config';
 export * from './templates';
 export * from './history';
+export * from './auth';

@@ -13,6 +13,7 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openSqlite } from '../../src/client';
 import { MaintenanceError } from '../../src/errors';
+import { loadMigrations } from '../../src/migrations';
 import {
   IN_USE_MESSAGE,
   backupDatabase,
@@ -264,7 +265,7 @@ describe('restoreDatabase', () => {
     s.exec(`DELETE FROM __MigrationsHistory`);
     s.close();
     const result = restoreDatabase({ file: older, dbPath, safetyDir });
-    expect(result.pendingMigrations).toEqual(['0000_initial_create']);
+    expect(result.pendingMigrations).toEqual(loadMigrations().map((m) => m.tag));
   });
 
   it('restores into a missing database (no safety copy) and can undo a restore', () => {
