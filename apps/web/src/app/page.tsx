@@ -1,0 +1,62 @@
+import { PROJECT_STATUSES } from '@aura/db';
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
+import { HealthBadge } from '@/components/HealthBadge';
+import { ProjectDashboard } from '@/components/ProjectDashboard';
+import { getQueryClient, trpc } from '@/trpc/server';
+import { dashboardListInput, nextProjectCursor } from '@/trpc/shared';
+
+export const dynamic = 'force-dynamic';
+
+export default async function DashboardPage() {
+  const queryClient = getQueryClient();
+  // Rendered on the server from the same procedures the browser calls, then hydrated.
+  const health = await queryClient.fetchQuery(trpc.health.get.queryOptions());
+  const ready =
+    health.database.reachable && !health.migrations.error && health.migrations.pending.length === 0;
+  if (ready) {
+    await queryClient.prefetchInfiniteQuery(
+      trpc.projects.list.infiniteQueryOptions(dashboardListInput({}), {
+        getNextPageParam: nextProjectCursor,
+      }),
+    );
+  }
+
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <main className="page">
+        <header className="page__header">
+          <div>
+            <h1>Aura Data</h1>
+            <p className="muted">Persistence service of Aura Video Studio</p>
+          </div>
+          <HealthBadge />
+        </header>
+        {ready ? (
+          <ProjectDashboard statuses={PROJECT_STATUSES} />
+        ) : (
+          <section className="card notice" role="alert">
+            <h2>The database is not ready</h2>
+            {!health.database.reachable ? (
+              <p>
+                Cannot open <code>{health.database.path}</code>: {health.database.error}
+              </p>
+            ) : health.migrations.error ? (
+              <p>Cannot read the migrations: {health.migrations.error}</p>
+            ) : (
+              <>
+                <p>
+                  {health.migrations.pending.length} migration
+                  {health.migrations.pending.length === 1 ? ' is' : 's are'} not applied to{' '}
+                  <code>{health.database.path}</code>.
+                </p>
+                <p>
+                  Run <code>pnpm db:migrate</code> and reload this page.
+                </p>
+              </>
+            )}
+          </section>
+        )}
+      </main>
+    </HydrationBoundary>
+  );
+}

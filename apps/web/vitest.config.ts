@@ -1,0 +1,3 @@
+import { baseTestConfig } from '@aura/vitest-config';
+
+export default baseTestConfig;

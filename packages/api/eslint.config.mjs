@@ -1,0 +1,3 @@
+import baseConfig from '@aura/eslint-config';
+
+export default [...baseConfig];

@@ -1,0 +1,341 @@
+import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  apiTokens,
+  dataDirectory,
+  findAnyById,
+  getById,
+  insertAudited,
+  nowIso,
+  sessions,
+  users,
+  versionedUpdate,
+  writeTransaction,
+  type AuraDb,
+  type UserRole,
+} from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import {
+  API_TOKEN_PREFIX,
+  SESSION_TOKEN_PREFIX,
+  generatePassword,
+  hashPassword,
+  hashToken,
+  newToken,
+  verifyPassword,
+} from './crypto';
+
+/** The authenticated caller of a procedure. */
+export interface Principal {
+  userId: string;
+  email: string;
+  displayName: string;
+  role: UserRole;
+  via: 'session' | 'token';
+}
+
+export const SESSION_COOKIE = 'aura_session';
+const SESSION_DAYS = 7;
+const DAY_MS = 86_400_000;
+/** LastSeenAt/LastUsedAt are written at most this often per session or token. */
+const TOUCH_INTERVAL_MS = 60_000;
+
+const userView = {
+  id: users.id,
+  email: users.email,
+  displayName: users.displayName,
+  role: users.role,
+  isActive: users.isActive,
+  lastLoginAt: users.lastLoginAt,
+  createdAt: users.createdAt,
+  rowVersion: users.rowVersion,
+};
+
+export type UserView = {
+  [K in keyof typeof userView]: (typeof users.$inferSelect)[K];
+};
+
+function toView(row: typeof users.$inferSelect): UserView {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    role: row.role,
+    isActive: row.isActive,
+    lastLoginAt: row.lastLoginAt,
+    createdAt: row.createdAt,
+    rowVersion: row.rowVersion,
+  };
+}
+
+export function normalizeEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
+
+// ---- users -------------------------------------------------------------------------------
+
+export interface CreateUserInput {
+  email: string;
+  displayName?: string;
+  role: UserRole;
+  /** Generated (and returned once) when not given. */
+  password?: string;
+}
+
+export function createUser(
+  db: AuraDb,
+  actor: string | null,
+  input: CreateUserInput,
+): { user: UserView; password: string } {
+  const email = normalizeEmail(input.email);
+  const password = input.password ?? generatePassword();
+  if (db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
+    throw new TRPCError({ code: 'CONFLICT', message: `A user with the email ${email} already exists` });
+  }
+  const row = insertAudited(
+    db,
+    users,
+    {
+      email,
+      displayName: input.displayName?.trim() || email.split('@')[0]!,
+      role: input.role,
+      passwordHash: hashPassword(password),
+    },
+    actor,
+  );
+  return { user: toView(row), password };
+}
+
+export function listUsers(db: AuraDb): UserView[] {
+  return db.select(userView).from(users).orderBy(asc(users.email)).all();
+}
+
+export function findUserByEmail(db: AuraDb, email: string): UserView | undefined {
+  return db.select(userView).from(users).where(eq(users.email, normalizeEmail(email))).get();
+}
+
+/** Admin changes to a user (role, active, name). The last active admin cannot be demoted. */
+export function updateUser(
+  db: AuraDb,
+  actor: string,
+  input: { id: string; rowVersion: number; role?: UserRole; isActive?: boolean; displayName?: string },
+): UserView {
+  return writeTransaction(db, (tx) => {
+    const current = getById(tx, users, input.id);
+    const losesAdmin =
+      current.role === 'admin' &&
+      current.isActive &&
+      ((input.role !== undefined && input.role !== 'admin') || input.isActive === false);
+    if (losesAdmin) {
+      const admins = tx
+        .select({ n: sql<number>`count(*)` })
+        .from(users)
+        .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+        .get()!.n;
+      if (admins <= 1)
+        throw new TRPCError({ code: 'CONFLICT', message: 'The last active admin cannot be demoted or deactivated' });
+    }
+    const updated = versionedUpdate(
+      tx,
+      users,
+      { id: input.id, rowVersion: input.rowVersion },
+      { role: input.role, isActive: input.isActive, displayName: input.displayName?.trim() },
+      actor,
+    );
+    if (input.isActive === false) tx.delete(sessions).where(eq(sessions.userId, input.id)).run();
+    return toView(updated);
+  });
+}
+
+// ---- sessions ----------------------------------------------------------------------------
+
+const INVALID_LOGIN = 'Invalid email or password';
+
+export function login(
+  db: AuraDb,
+  input: { email: string; password: string; userAgent?: string | null },
+  now: Date = new Date(),
+): { token: string; expiresAt: string; principal: Principal } {
+  const user = db.select().from(users).where(eq(users.email, normalizeEmail(input.email))).get();
+  // Same message (and a hash either way) whether the email or the password was wrong.
+  const passwordOk = verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
+  if (!user || !passwordOk) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+  if (!user.isActive) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
+  const { token, hash } = newToken(SESSION_TOKEN_PREFIX);
+  const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
+  writeTransaction(db, (tx) => {
+    tx.insert(sessions)
+      .values({ userId: user.id, tokenHash: hash, expiresAt, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: nowIso(now), lastSeenAt: nowIso(now) })
+      .run();
+    tx.update(users).set({ lastLoginAt: nowIso(now) }).where(eq(users.id, user.id)).run();
+    // Expired sessions of this user go now; nothing else needs them.
+    tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, nowIso(now)))).run();
+  });
+  return { token, expiresAt, principal: principalOf(user, 'session') };
+}
+
+const DUMMY_HASH = hashPassword('not-a-real-password');
+
+export function logout(db: AuraDb, token: string): void {
+  db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+}
+
+function principalOf(user: typeof users.$inferSelect, via: Principal['via']): Principal {
+  return { userId: user.id, email: user.email, displayName: user.displayName, role: user.role, via };
+}
+
+/** The principal of a session cookie, or null when it is unknown, expired or its user inactive. */
+export function resolveSession(db: AuraDb, token: string, now: Date = new Date()): Principal | null {
+  if (!token.startsWith(SESSION_TOKEN_PREFIX)) return null;
+  const row = db
+    .select({ session: sessions, user: users })
+    .from(sessions)
+    .innerJoin(users, eq(users.id, sessions.userId))
+    .where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, nowIso(now))))
+    .get();
+  if (!row || !row.user.isActive) return null;
+  if (now.getTime() - Date.parse(row.session.lastSeenAt) > TOUCH_INTERVAL_MS) {
+    db.update(sessions).set({ lastSeenAt: nowIso(now) }).where(eq(sessions.id, row.session.id)).run();
+  }
+  return principalOf(row.user, 'session');
+}
+
+// ---- API tokens --------------------------------------------------------------------------
+
+export const MAX_TOKEN_DAYS = 366;
+
+export interface ApiTokenView {
+  id: string;
+  userId: string;
+  name: string;
+  tokenPrefix: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+const tokenView = {
+  id: apiTokens.id,
+  userId: apiTokens.userId,
+  name: apiTokens.name,
+  tokenPrefix: apiTokens.tokenPrefix,
+  expiresAt: apiTokens.expiresAt,
+  lastUsedAt: apiTokens.lastUsedAt,
+  revokedAt: apiTokens.revokedAt,
+  createdAt: apiTokens.createdAt,
+};
+
+/** Creates a named, expiring token for `userId`. The token itself is returned once, never stored. */
+export function createApiToken(
+  db: AuraDb,
+  actor: string,
+  input: { userId: string; name: string; expiresInDays: number },
+  now: Date = new Date(),
+): { token: string; record: ApiTokenView } {
+  const user = findAnyById(db, users, input.userId);
+  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} was not found` });
+  if (!user.isActive) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Tokens cannot be created for a deactivated user' });
+  const { token, hash, display } = newToken(API_TOKEN_PREFIX);
+  const row = insertAudited(
+    db,
+    apiTokens,
+    {
+      userId: input.userId,
+      name: input.name.trim(),
+      tokenPrefix: display,
+      tokenHash: hash,
+      expiresAt: nowIso(new Date(now.getTime() + input.expiresInDays * DAY_MS)),
+    },
+    actor,
+  );
+  const { tokenHash: _hash, ...record } = row;
+  return { token, record: pick(record) };
+}
+
+function pick(row: Omit<typeof apiTokens.$inferSelect, 'tokenHash'>): ApiTokenView {
+  return {
+    id: row.id,
+    userId: row.userId,
+    name: row.name,
+    tokenPrefix: row.tokenPrefix,
+    expiresAt: row.expiresAt,
+    lastUsedAt: row.lastUsedAt,
+    revokedAt: row.revokedAt,
+    createdAt: row.createdAt,
+  };
+}
+
+export function listApiTokens(db: AuraDb, userId?: string): ApiTokenView[] {
+  const query = db.select(tokenView).from(apiTokens);
+  return (userId ? query.where(eq(apiTokens.userId, userId)) : query).orderBy(desc(apiTokens.createdAt)).all();
+}
+
+/** Revokes a token: its owner may, and an admin may revoke anyone's. */
+export function revokeApiToken(db: AuraDb, principal: Pick<Principal, 'userId' | 'role'>, tokenId: string): ApiTokenView {
+  const row = findAnyById(db, apiTokens, tokenId);
+  if (!row || (row.userId !== principal.userId && principal.role !== 'admin')) {
+    throw new TRPCError({ code: 'NOT_FOUND', message: `API token ${tokenId} was not found` });
+  }
+  if (!row.revokedAt) {
+    db.update(apiTokens)
+      .set({ revokedAt: nowIso(), revokedBy: principal.userId, updatedAt: nowIso(), modifiedBy: principal.userId, rowVersion: sql`${apiTokens.rowVersion} + 1` })
+      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
+      .run();
+  }
+  return pick(findAnyById(db, apiTokens, tokenId)!);
+}
+
+/** The principal of a bearer token, or null when unknown, revoked, expired or its user inactive. */
+export function resolveApiToken(db: AuraDb, token: string, now: Date = new Date()): Principal | null {
+  if (!token.startsWith(API_TOKEN_PREFIX)) return null;
+  const row = db
+    .select({ token: apiTokens, user: users })
+    .from(apiTokens)
+    .innerJoin(users, eq(users.id, apiTokens.userId))
+    .where(eq(apiTokens.tokenHash, hashToken(token)))
+    .get();
+  if (!row || row.token.revokedAt || row.token.expiresAt <= nowIso(now) || !row.user.isActive) return null;
+  const last = row.token.lastUsedAt ? Date.parse(row.token.lastUsedAt) : 0;
+  if (now.getTime() - last > TOUCH_INTERVAL_MS) {
+    db.update(apiTokens).set({ lastUsedAt: nowIso(now) }).where(eq(apiTokens.id, row.token.id)).run();
+  }
+  return principalOf(row.user, 'token');
+}
+
+// ---- first start ------------------------------------------------------------------------
+
+export const INITIAL_ADMIN_EMAIL = 'admin@aura.local';
+export const INITIAL_ADMIN_FILE = 'initial-admin-credentials.txt';
+
+/**
+ * On the first start (no users at all) creates an admin, writes its credentials to a 0600 file
+ * in the data directory and returns them so the caller prints them once. Later starts: null.
+ */
+export function ensureInitialAdmin(
+  db: AuraDb,
+  options: { dataDir?: string; email?: string; password?: string } = {},
+): { email: string; password: string; file: string } | null {
+  return writeTransaction(db, (tx) => {
+    if (tx.select({ id: users.id }).from(users).limit(1).get()) return null;
+    const email = normalizeEmail(options.email ?? process.env.AURA_ADMIN_EMAIL ?? INITIAL_ADMIN_EMAIL);
+    const { password } = createUser(tx, 'system', {
+      email,
+      displayName: 'Administrator',
+      role: 'admin',
+      password: options.password ?? process.env.AURA_ADMIN_PASSWORD ?? undefined,
+    });
+    const dir = options.dataDir ?? dataDirectory();
+    mkdirSync(dir, { recursive: true });
+    const file = path.join(dir, INITIAL_ADMIN_FILE);
+    if (existsSync(file)) chmodSync(file, 0o600);
+    writeFileSync(
+      file,
+      `Aura Data: the first administrator, created ${nowIso()}\nemail:    ${email}\npassword: ${password}\n\nChange it or create your own admin (pnpm aura users:create), then delete this file.\n`,
+      { mode: 0o600 },
+    );
+    chmodSync(file, 0o600);
+    return { email, password, file };
+  });
+}

@@ -1,0 +1,108 @@
+import { statSync } from 'node:fs';
+import {
+  loadMigrations,
+  migrationStatus,
+  pendingMigrations,
+  unknownAppliedMigrations,
+  type AuraDb,
+} from '@aura/db';
+
+export interface HealthReport {
+  /** Reachable and migrations up to date. */
+  ok: boolean;
+  checkedAt: string;
+  database: {
+    reachable: boolean;
+    /** The database file (':memory:' for an in-memory database). */
+    path: string;
+    /** Size of the main file in bytes; null when it cannot be read (in-memory). */
+    sizeBytes: number | null;
+    /** Size of the write-ahead log in bytes; 0 when there is none. */
+    walSizeBytes: number | null;
+    error: string | null;
+  };
+  migrations: {
+    upToDate: boolean;
+    /** Migrations this code knows. */
+    known: number;
+    applied: number;
+    /** Tags not yet applied: run `pnpm db:migrate`. */
+    pending: string[];
+    /** Applied migrations this code does not know (the database is newer than the code). */
+    unknown: string[];
+    /** Applied migrations whose file changed since. */
+    modified: string[];
+    error: string | null;
+  };
+}
+
+function fileSize(file: string): number | null {
+  try {
+    return statSync(file).size;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
+    return null;
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The state of the database: reachable, migrations up to date, file and WAL sizes. Never throws:
+ * a failure is reported in the result (the worker calls this on every tick).
+ */
+export function getHealth(db: AuraDb): HealthReport {
+  const sqlite = db.$client;
+  const file = sqlite.name;
+  const inMemory = file === ':memory:' || file === '';
+
+  const database: HealthReport['database'] = {
+    reachable: false,
+    path: file,
+    sizeBytes: inMemory ? null : fileSize(file),
+    walSizeBytes: inMemory ? null : fileSize(`${file}-wal`),
+    error: null,
+  };
+  try {
+    const row = sqlite.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined;
+    database.reachable = row?.ok === 1;
+  } catch (error) {
+    database.error = messageOf(error);
+  }
+
+  const migrations: HealthReport['migrations'] = {
+    upToDate: false,
+    known: 0,
+    applied: 0,
+    pending: [],
+    unknown: [],
+    modified: [],
+    error: null,
+  };
+  if (database.reachable) {
+    try {
+      const known = loadMigrations();
+      const status = migrationStatus(sqlite, known);
+      migrations.known = known.length;
+      migrations.pending = pendingMigrations(sqlite, known).map((m) => m.tag);
+      migrations.unknown = unknownAppliedMigrations(sqlite, known);
+      migrations.modified = status.filter((s) => s.modified).map((s) => s.tag);
+      migrations.applied = status.filter((s) => s.applied).length + migrations.unknown.length;
+      migrations.upToDate =
+        migrations.pending.length === 0 &&
+        migrations.unknown.length === 0 &&
+        migrations.modified.length === 0;
+    } catch (error) {
+      migrations.error = messageOf(error);
+    }
+  }
+
+  return {
+    ok: database.reachable && migrations.upToDate,
+    checkedAt: new Date().toISOString(),
+    database,
+    migrations,
+  };
+}

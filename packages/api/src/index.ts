@@ -1,0 +1,36 @@
+export {
+  appRouter,
+  createCaller,
+  type AppRouter,
+  type RouterInputs,
+  type RouterOutputs,
+} from './root';
+export { createContext, type CreateContextOptions } from './context';
+export {
+  createCallerFactory,
+  logUnhandledError,
+  publicProcedure,
+  router,
+  type Context,
+} from './trpc';
+export { getHealth, type HealthReport } from './health/service';
+export {
+  buildProjectListQuery,
+  likeContains,
+  listProjects,
+  projectListColumns,
+  type ProjectListItem,
+  type ProjectListPage,
+} from './projects/service';
+export {
+  PROJECT_LIST_DEFAULT_LIMIT,
+  PROJECT_LIST_MAX_LIMIT,
+  PROJECT_SORTS,
+  decodeProjectCursor,
+  encodeProjectCursor,
+  projectListInput,
+  type ProjectCursor,
+  type ProjectListInput,
+  type ProjectListQuery,
+  type ProjectSort,
+} from './projects/schema';

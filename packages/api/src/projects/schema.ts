@@ -1,0 +1,84 @@
+import { projectStateSchema } from '@aura/db';
+import { z } from 'zod';
+
+/** Sort orders of the project list; each has a stable tie-breaker on Id. */
+export const PROJECT_SORTS = ['updated', 'created', 'title'] as const;
+export type ProjectSort = (typeof PROJECT_SORTS)[number];
+
+export const PROJECT_LIST_DEFAULT_LIMIT = 20;
+export const PROJECT_LIST_MAX_LIMIT = 100;
+
+/** The decoded position after the last row of a page: the sort it belongs to, its key and Id. */
+export interface ProjectCursor {
+  sort: ProjectSort;
+  key: string;
+  id: string;
+}
+
+/** Opaque to clients: base64url of the sort, the sort key of the last row and its Id. */
+export function encodeProjectCursor(cursor: ProjectCursor): string {
+  return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id]), 'utf8').toString(
+    'base64url',
+  );
+}
+
+export function decodeProjectCursor(value: string): ProjectCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 3) return null;
+    const [sort, key, id] = parsed as unknown[];
+    if (typeof sort !== 'string' || !(PROJECT_SORTS as readonly string[]).includes(sort))
+      return null;
+    if (typeof key !== 'string' || typeof id !== 'string' || id.length === 0) return null;
+    return { sort: sort as ProjectSort, key, id };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Input of projects.list. Status and stage come from the table's own schema (drizzle-zod), so the
+ * allowed values are the CHECK constraint's. The cursor is decoded here: a forged or foreign one
+ * is BAD_REQUEST on the `cursor` field.
+ */
+export const projectListInput = z
+  .object({
+    limit: z.number().int().min(1).max(PROJECT_LIST_MAX_LIMIT).default(PROJECT_LIST_DEFAULT_LIMIT),
+    cursor: z
+      .string()
+      .max(2048)
+      .nullish()
+      .transform((value, ctx): ProjectCursor | null => {
+        if (value === null || value === undefined || value === '') return null;
+        const decoded = decodeProjectCursor(value);
+        if (!decoded) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'Invalid cursor; start again from the first page',
+          });
+          return z.NEVER;
+        }
+        return decoded;
+      }),
+    status: projectStateSchema.shape.status.optional(),
+    stage: projectStateSchema.shape.currentStage.optional(),
+    /** Matched as a substring of Title or Description, case-insensitively; % and _ are literal. */
+    search: z.string().trim().max(200).optional(),
+    sort: z.enum(PROJECT_SORTS).default('updated'),
+  })
+  .superRefine((value, ctx) => {
+    if (value.cursor && value.cursor.sort !== value.sort) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'The cursor belongs to another sort order; start again from the first page',
+      });
+    }
+  })
+  // No input at all means the first page with the defaults.
+  .prefault({});
+
+/** What callers send (every field optional). */
+export type ProjectListInput = z.input<typeof projectListInput>;
+/** What the service receives: defaults applied, cursor decoded. */
+export type ProjectListQuery = z.output<typeof projectListInput>;

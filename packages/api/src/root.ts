@@ -1,0 +1,16 @@
+import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { healthRouter } from './health/router';
+import { projectsRouter } from './projects/router';
+import { createCallerFactory, router } from './trpc';
+
+export const appRouter = router({
+  health: healthRouter,
+  projects: projectsRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export type RouterInputs = inferRouterInputs<AppRouter>;
+export type RouterOutputs = inferRouterOutputs<AppRouter>;
+
+/** Server-side calls without HTTP: `createCaller(createContext({ db })).projects.list({})`. */
+export const createCaller = createCallerFactory(appRouter);

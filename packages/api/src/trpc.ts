@@ -1,0 +1,85 @@
+import { ConflictError, NotFoundError, type AuraDb } from '@aura/db';
+import { initTRPC, TRPCError } from '@trpc/server';
+import superjson from 'superjson';
+import { z, ZodError } from 'zod';
+
+/** What every procedure sees. `actor` is the authenticated principal's id (auth comes later). */
+export interface Context {
+  db: AuraDb;
+  /** Correlates a failure in the logs with the error the client got. */
+  requestId: string;
+  actor: string | null;
+}
+
+/** An internal error already logged and stripped of detail by the error middleware. */
+class SanitizedInternalError extends TRPCError {}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    // Never send a stack trace: clients get the code, the message and, for bad input, the fields.
+    const { stack: _stack, ...data } = shape.data;
+    return {
+      ...shape,
+      // Last guard for internal errors raised outside a procedure (e.g. creating the context):
+      // their message may carry SQL or file paths.
+      message:
+        error.code === 'INTERNAL_SERVER_ERROR' && !(error instanceof SanitizedInternalError)
+          ? 'Internal error'
+          : shape.message,
+      data: {
+        ...data,
+        zodError:
+          error.code === 'BAD_REQUEST' && error.cause instanceof ZodError
+            ? // Typed per field name, so clients can read `zodError.fieldErrors.limit`.
+              z.flattenError(error.cause as ZodError<Record<string, unknown>>)
+            : null,
+      },
+    };
+  },
+});
+
+/**
+ * Maps the db package's typed errors to tRPC codes. Anything else that is not already a deliberate
+ * TRPCError is a bug: logged with the request id, returned as INTERNAL_SERVER_ERROR without the
+ * SQL, the message of the underlying error or its stack.
+ */
+const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
+  const result = await next();
+  if (result.ok) return result;
+
+  const error = result.error;
+  const cause = error.cause;
+  if (cause instanceof NotFoundError) {
+    throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
+  }
+  if (cause instanceof ConflictError) {
+    throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
+  }
+  if (error.code === 'INTERNAL_SERVER_ERROR') {
+    console.error(`[aura-api] ${type} ${path} failed (request ${ctx.requestId}):`, cause ?? error);
+    throw new SanitizedInternalError({
+      code: 'INTERNAL_SERVER_ERROR',
+      message: `Internal error (request ${ctx.requestId})`,
+    });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+/** Every procedure starts here: the error mapping wraps input parsing and the resolver. */
+export const publicProcedure = t.procedure.use(errorMapping);
+
+/**
+ * For an HTTP adapter's `onError`: logs internal errors the procedure middleware did not already
+ * log (e.g. a failure while creating the context). Expected errors are not logged.
+ */
+export function logUnhandledError({ error, path }: { error: TRPCError; path?: string }): void {
+  if (error.code !== 'INTERNAL_SERVER_ERROR' || error instanceof SanitizedInternalError) return;
+  console.error(
+    `[aura-api] ${path ?? '(no procedure)'} failed before reaching a procedure:`,
+    error.cause ?? error,
+  );
+}
