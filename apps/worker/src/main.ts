@@ -1,4 +1,5 @@
-import { getHealth } from '@aura/api';
+import { hostname } from 'node:os';
+import { getHealth, markWorkerStopped, recordWorkerHeartbeat } from '@aura/api';
 import { databasePath, openDatabase } from '@aura/db';
 import { errorFields, log } from './log';
 import { Scheduler, type Job } from './scheduler';
@@ -49,11 +50,24 @@ async function main(): Promise<void> {
       },
     },
   ];
-  const scheduler = new Scheduler(jobs, tickMs, log);
-  log.info('worker started', { dbPath, tickMs, once, jobs: jobs.map((j) => j.name) });
+  const workerId = `${hostname()}:${process.pid}`;
+  const startedAt = new Date().toISOString();
+  const scheduler = new Scheduler(jobs, tickMs, log, Date.now, (tickCount, states) =>
+    recordWorkerHeartbeat(db, {
+      workerId,
+      hostname: hostname(),
+      pid: process.pid,
+      startedAt,
+      tickCount,
+      tickIntervalMs: tickMs,
+      jobs: states,
+    }),
+  );
+  log.info('worker started', { workerId, dbPath, tickMs, once, jobs: jobs.map((j) => j.name) });
 
   if (once) {
     await scheduler.tick(true);
+    markWorkerStopped(db, workerId);
     db.$client.close();
     log.info('worker finished (--once)');
     return;
@@ -65,6 +79,7 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('worker stopping', { signal });
     await scheduler.stop();
+    markWorkerStopped(db, workerId);
     db.$client.close();
     log.info('worker stopped');
     process.exit(0);

@@ -34,6 +34,8 @@ export class Scheduler {
     private readonly tickMs: number,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
+    /** Called after every tick with the jobs' state (the worker records its heartbeat here). */
+    private readonly onTick: (tick: number, jobs: JobState[]) => void = () => {},
   ) {
     const start = new Date(this.now()).toISOString();
     for (const job of jobs) {
@@ -79,6 +81,11 @@ export class Scheduler {
       ran.push(job.name);
     }
     this.logger.info('tick', { tick: this.tickCount, ran });
+    try {
+      this.onTick(this.tickCount, this.snapshot());
+    } catch (error) {
+      this.logger.error('heartbeat failed', errorFields(error));
+    }
   }
 
   /** Starts the loop: a tick now, then one every `tickMs` (never two at once). */

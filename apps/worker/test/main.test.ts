@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyMigrations, openSqlite } from '@aura/db';
+import { applyMigrations, openSqlite, workerHeartbeats, createDb } from '@aura/db';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const WORKER_DIR = path.resolve(import.meta.dirname, '..');
@@ -55,6 +55,15 @@ describe('worker process', () => {
     expect(lines[0]).toMatchObject({ msg: 'worker started', dbPath: file, level: 'info', service: 'worker' });
     expect(lines.find((l) => l.msg === 'job done' && l.job === 'health')).toMatchObject({ migrationsUpToDate: true });
     expect(lines.at(-1)).toMatchObject({ msg: 'worker stopped' });
+
+    // Its heartbeat is in the shared database, for the dashboard.
+    const sqlite = openSqlite(file);
+    const [beat] = createDb(sqlite).select().from(workerHeartbeats).all();
+    sqlite.close();
+    expect(beat).toMatchObject({ workerId: lines[0]!.workerId, tickIntervalMs: 150 });
+    expect(beat!.tickCount).toBeGreaterThanOrEqual(3);
+    expect(beat!.stoppedAt).not.toBeNull();
+    expect(JSON.parse(beat!.jobsJson!)[0]).toMatchObject({ name: 'health' });
   }, 40_000);
 
   it('--once runs every job once and exits', () => {

@@ -15,6 +15,14 @@ export {
 } from './trpc';
 export { getHealth, type HealthReport } from './health/service';
 export {
+  markWorkerStopped,
+  recordWorkerHeartbeat,
+  workerStatus,
+  type WorkerHeartbeat,
+  type WorkerJobState,
+  type WorkerStatus,
+} from './worker/service';
+export {
   buildProjectListQuery,
   likeContains,
   listProjects,

@@ -1,11 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
 import { healthRouter } from './health/router';
 import { projectsRouter } from './projects/router';
+import { workerRouter } from './worker/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
   health: healthRouter,
   projects: projectsRouter,
+  worker: workerRouter,
 });
 
 export type AppRouter = typeof appRouter;

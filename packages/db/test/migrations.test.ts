@@ -101,7 +101,7 @@ describe('migrations', () => {
     const { sqlite } = migratedDatabase();
     const before = schemaObjects(sqlite);
     const history = appliedMigrations(sqlite);
-    expect(userTables(sqlite)).toHaveLength(17);
+    expect(userTables(sqlite)).toHaveLength(18);
     expect(applyMigrations(sqlite)).toEqual([]);
     expect(schemaObjects(sqlite)).toEqual(before);
     expect(appliedMigrations(sqlite)).toEqual(history);

@@ -138,8 +138,8 @@ const SPEC: Record<string, { columns: string[]; indexes: string[]; unique?: stri
  */
 const ADDED_COLUMNS = new Set(['CreatedAt', 'UpdatedAt', 'CreatedBy', 'ModifiedBy', 'RowVersion']);
 
-/** Tables the specification does not have: users, logins, API tokens and per-user ratings. */
-const SERVICE_TABLES = ['Users', 'Sessions', 'ApiTokens', 'TemplateRatings'];
+/** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats. */
+const SERVICE_TABLES = ['Users', 'Sessions', 'ApiTokens', 'TemplateRatings', 'WorkerHeartbeats'];
 
 const CASCADE_CHILDREN = ['SceneStates', 'AssetStates', 'RenderCheckpoints', 'ProjectVersions'];
 

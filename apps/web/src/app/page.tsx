@@ -2,6 +2,7 @@ import { PROJECT_STATUSES } from '@aura/db';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { HealthBadge } from '@/components/HealthBadge';
 import { ProjectDashboard } from '@/components/ProjectDashboard';
+import { WorkerBadge } from '@/components/WorkerBadge';
 import { getQueryClient, trpc } from '@/trpc/server';
 import { dashboardListInput, nextProjectCursor } from '@/trpc/shared';
 
@@ -14,6 +15,7 @@ export default async function DashboardPage() {
   const ready =
     health.database.reachable && !health.migrations.error && health.migrations.pending.length === 0;
   if (ready) {
+    await queryClient.prefetchQuery(trpc.worker.status.queryOptions());
     await queryClient.prefetchInfiniteQuery(
       trpc.projects.list.infiniteQueryOptions(dashboardListInput({}), {
         getNextPageParam: nextProjectCursor,
@@ -29,7 +31,10 @@ export default async function DashboardPage() {
             <h1>Aura Data</h1>
             <p className="muted">Persistence service of Aura Video Studio</p>
           </div>
-          <HealthBadge />
+          <div className="page__badges">
+            <HealthBadge />
+            {ready && <WorkerBadge />}
+          </div>
         </header>
         {ready ? (
           <ProjectDashboard statuses={PROJECT_STATUSES} />

@@ -4,3 +4,4 @@ export * from './config';
 export * from './templates';
 export * from './history';
 export * from './auth';
+export * from './worker';

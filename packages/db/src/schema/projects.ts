@@ -41,6 +41,11 @@ export const projectStates = sqliteTable(
     index('IX_ProjectStates_JobId').on(t.jobId),
     index('IX_ProjectStates_IsDeleted').on(t.isDeleted),
     index('IX_ProjectStates_IsDeleted_DeletedAt').on(t.isDeleted, t.deletedAt),
+    // The dashboard's list orders (live rows, keyset by key then Id) and its stage filter.
+    index('IX_ProjectStates_IsDeleted_UpdatedAt_Id').on(t.isDeleted, t.updatedAt, t.id),
+    index('IX_ProjectStates_IsDeleted_CreatedAt_Id').on(t.isDeleted, t.createdAt, t.id),
+    index('IX_ProjectStates_IsDeleted_Title_Id').on(t.isDeleted, sql`${t.title} COLLATE NOCASE`, t.id),
+    index('IX_ProjectStates_CurrentStage_UpdatedAt').on(t.currentStage, t.updatedAt),
     oneOf('ProjectStates', 'Status', PROJECT_STATUSES),
     oneOf('ProjectStates', 'CurrentStage', PROJECT_STAGES),
     check('CK_ProjectStates_CurrentWizardStep', sql`"CurrentWizardStep" >= 0`),

@@ -1,0 +1,94 @@
+import { nowIso, workerHeartbeats, type AuraDb } from '@aura/db';
+import { desc, eq, sql } from 'drizzle-orm';
+
+/** What a worker reports about one of its jobs on each tick. */
+export interface WorkerJobState {
+  name: string;
+  lastRunAt: string | null;
+  lastDurationMs: number | null;
+  lastError: string | null;
+  runs: number;
+  failures: number;
+  nextRunAt: string;
+}
+
+export interface WorkerHeartbeat {
+  workerId: string;
+  hostname: string;
+  pid: number;
+  startedAt: string;
+  tickCount: number;
+  tickIntervalMs: number;
+  jobs: WorkerJobState[];
+}
+
+/** Records a worker's tick (one row per worker process, upserted). */
+export function recordWorkerHeartbeat(db: AuraDb, beat: WorkerHeartbeat, now: Date = new Date()): void {
+  const at = nowIso(now);
+  const values = {
+    hostname: beat.hostname,
+    pid: beat.pid,
+    startedAt: beat.startedAt,
+    lastTickAt: at,
+    tickCount: beat.tickCount,
+    tickIntervalMs: beat.tickIntervalMs,
+    jobsJson: JSON.stringify(beat.jobs),
+    stoppedAt: null,
+    updatedAt: at,
+    modifiedBy: 'worker',
+  };
+  db.insert(workerHeartbeats)
+    .values({ workerId: beat.workerId, ...values, createdAt: at, createdBy: 'worker' })
+    .onConflictDoUpdate({
+      target: workerHeartbeats.workerId,
+      set: { ...values, rowVersion: sql`${workerHeartbeats.rowVersion} + 1` },
+    })
+    .run();
+}
+
+/** Marks a worker as stopped on graceful shutdown. */
+export function markWorkerStopped(db: AuraDb, workerId: string, now: Date = new Date()): void {
+  db.update(workerHeartbeats)
+    .set({ stoppedAt: nowIso(now), updatedAt: nowIso(now), rowVersion: sql`${workerHeartbeats.rowVersion} + 1` })
+    .where(eq(workerHeartbeats.workerId, workerId))
+    .run();
+}
+
+export interface WorkerStatus {
+  workerId: string;
+  hostname: string;
+  pid: number;
+  startedAt: string;
+  lastTickAt: string;
+  tickCount: number;
+  stoppedAt: string | null;
+  /** Ticked within three intervals and not stopped. */
+  alive: boolean;
+  secondsSinceTick: number;
+  jobs: WorkerJobState[];
+}
+
+/** The most recent workers, newest tick first (the dashboard's worker panel). */
+export function workerStatus(db: AuraDb, now: Date = new Date(), limit = 5): WorkerStatus[] {
+  return db
+    .select()
+    .from(workerHeartbeats)
+    .orderBy(desc(workerHeartbeats.lastTickAt))
+    .limit(limit)
+    .all()
+    .map((row) => {
+      const age = now.getTime() - Date.parse(row.lastTickAt);
+      return {
+        workerId: row.workerId,
+        hostname: row.hostname,
+        pid: row.pid,
+        startedAt: row.startedAt,
+        lastTickAt: row.lastTickAt,
+        tickCount: row.tickCount,
+        stoppedAt: row.stoppedAt,
+        alive: row.stoppedAt === null && age < 3 * row.tickIntervalMs,
+        secondsSinceTick: Math.max(0, Math.round(age / 1000)),
+        jobs: row.jobsJson ? (JSON.parse(row.jobsJson) as WorkerJobState[]) : [],
+      };
+    });
+}
