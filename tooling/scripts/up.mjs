@@ -55,6 +55,20 @@ if (args.has('--no-start')) process.exit(0);
 
 const port = env.AURA_WEB_PORT || '3000';
 console.log(`\n▶ Starting the dashboard + API (http://localhost:${port}, API at /api/trpc) and the worker. Ctrl+C stops both.\n`);
-const child = spawn(pnpm[0], [...pnpm.slice(1), 'start'], { cwd: root, env, stdio: 'inherit' });
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 0 : 1)));
+// Its own process group, so a stop signal reaches every process under it (pnpm, turbo, the
+// web server and the worker), not only the first one.
+const child = spawn(pnpm[0], [...pnpm.slice(1), 'start'], { cwd: root, env, stdio: 'inherit', detached: true });
+let stopping = false;
+for (const signal of ['SIGINT', 'SIGTERM']) {
+  process.on(signal, () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\n▶ Stopping the web server and the worker…');
+    try {
+      process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // already gone
+    }
+  });
+}
+child.on('exit', (code) => process.exit(stopping ? 0 : (code ?? 1)));

@@ -5,9 +5,20 @@ export {
   type RouterInputs,
   type RouterOutputs,
 } from './root';
-export { createContext, type CreateContextOptions } from './context';
 export {
+  createContext,
+  createRequestContext,
+  principalFromHeaders,
+  readCookie,
+  type CreateContextOptions,
+} from './context';
+export * from './auth/service';
+export { generatePassword, hashPassword, verifyPassword } from './auth/crypto';
+export {
+  adminProcedure,
+  authedProcedure,
   createCallerFactory,
+  editorProcedure,
   logUnhandledError,
   publicProcedure,
   router,

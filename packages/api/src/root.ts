@@ -1,10 +1,13 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { authRouter, usersRouter } from './auth/router';
 import { healthRouter } from './health/router';
 import { projectsRouter } from './projects/router';
 import { workerRouter } from './worker/router';
 import { createCallerFactory, router } from './trpc';
 
 export const appRouter = router({
+  auth: authRouter,
+  users: usersRouter,
   health: healthRouter,
   projects: projectsRouter,
   worker: workerRouter,

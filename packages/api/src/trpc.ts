@@ -1,14 +1,23 @@
 import { ConflictError, NotFoundError, type AuraDb } from '@aura/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import type { Principal } from './auth/service';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
 
-/** What every procedure sees. `actor` is the authenticated principal's id (auth comes later). */
+/** What every procedure sees. */
 export interface Context {
   db: AuraDb;
   /** Correlates a failure in the logs with the error the client got. */
   requestId: string;
+  /** The authenticated caller (session cookie or API token); null when anonymous. */
+  principal: Principal | null;
+  /** The id stamped into CreatedBy/ModifiedBy/DeletedBy: the principal's, never from input. */
   actor: string | null;
+  /** The request's session token (dashboard logins), for logout. */
+  sessionToken: string | null;
+  /** Response headers of an HTTP call (login and logout set the session cookie); absent for direct calls. */
+  resHeaders: Headers | null;
+  userAgent: string | null;
 }
 
 /** An internal error already logged and stripped of detail by the error middleware. */
@@ -71,6 +80,33 @@ export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 /** Every procedure starts here: the error mapping wraps input parsing and the resolver. */
 export const publicProcedure = t.procedure.use(errorMapping);
+
+/** Any signed-in caller: reads. */
+export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
+  if (!ctx.principal) {
+    throw new TRPCError({
+      code: 'UNAUTHORIZED',
+      message: 'Sign in, or send an API token as "Authorization: Bearer <token>"',
+    });
+  }
+  return next({ ctx: { ...ctx, principal: ctx.principal, actor: ctx.principal.userId } });
+});
+
+/** Admins and editors: writes to content. Viewers read only. */
+export const editorProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.role === 'viewer') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Viewers can read but not change anything' });
+  }
+  return next();
+});
+
+/** Admins only: user management, hard deletes, revealing sensitive values, system settings. */
+export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
+  if (ctx.principal.role !== 'admin') {
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin may do this' });
+  }
+  return next();
+});
 
 /**
  * For an HTTP adapter's `onError`: logs internal errors the procedure middleware did not already

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appRouter, createContext } from '../src';
+import { appRouter, createApiToken, createRequestContext } from '../src';
 import { createAuraClient } from '../src/client';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 
@@ -22,10 +22,12 @@ describe('createAuraClient', () => {
 
   it('calls procedures over HTTP with superjson and sends the bearer token', async () => {
     insertProject(t.db, { title: 'Over the wire' });
+    const viewer = t.principal('viewer');
+    const { token } = createApiToken(t.db, viewer.userId, { userId: viewer.userId, name: 'test', expiresInDays: 1 });
     const seen: (string | null)[] = [];
     const client = createAuraClient({
       url: 'http://aura.test/api/trpc',
-      token: 'secret-token',
+      token,
       fetch: async (input, init) => {
         const req = new Request(input, init);
         seen.push(req.headers.get('authorization'));
@@ -33,7 +35,7 @@ describe('createAuraClient', () => {
           endpoint: '/api/trpc',
           req,
           router: appRouter,
-          createContext: () => createContext({ db: t.db }),
+          createContext: () => createRequestContext({ db: t.db, headers: req.headers }),
         });
       },
     });
@@ -44,6 +46,6 @@ describe('createAuraClient', () => {
     expect(page.items.map((i) => i.title)).toEqual(['Over the wire']);
     expect(health.migrations.upToDate).toBe(true);
     // Both calls went out in one batched request.
-    expect(seen).toEqual(['Bearer secret-token']);
+    expect(seen).toEqual([`Bearer ${token}`]);
   });
 });

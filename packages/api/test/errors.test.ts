@@ -35,7 +35,7 @@ async function httpCall(path: string, input?: unknown) {
     endpoint: '/api/trpc',
     req: new Request(`http://localhost/api/trpc/${path}${query}`),
     router: testRouter,
-    createContext: () => createContext({ db: t.db }),
+    createContext: () => createContext({ db: t.db, principal: t.principal('viewer') }),
   });
   return {
     status: response.status,
@@ -116,7 +116,12 @@ describe('errors', () => {
         endpoint: '/api/trpc',
         req: new Request('http://localhost/api/trpc/projects.list'),
         router: appRouter,
-        createContext: () => createContext({ db: bare.db }),
+        // A principal as if already authenticated, so the call reaches the missing tables.
+        createContext: () =>
+          createContext({
+            db: bare.db,
+            principal: { userId: 'u', email: 'u@test.local', displayName: 'u', role: 'viewer', via: 'token' },
+          }),
       });
       expect(response.status).toBe(500);
       const text = await response.text();

@@ -10,12 +10,22 @@ import {
   type AuraDb,
   type NewProjectState,
 } from '@aura/db';
-import { createCaller, createContext } from '../src';
+import type { UserRole } from '@aura/db';
+import { createCaller, createContext, createUser, type Principal } from '../src';
+
+export type Caller = ReturnType<typeof createCaller>;
 
 export interface TestDb {
   db: AuraDb;
   file: string;
-  caller: ReturnType<typeof createCaller>;
+  dir: string;
+  /** An editor's caller (reads and writes content). */
+  caller: Caller;
+  /** A caller signed in with the given role (one user per role, created on first use). */
+  as: (role: UserRole) => Caller;
+  principal: (role: UserRole) => Principal;
+  /** A caller with no credentials. */
+  anonymous: Caller;
   close: () => void;
 }
 
@@ -26,10 +36,25 @@ export function openTestDb({ migrate = true }: { migrate?: boolean } = {}): Test
   const sqlite = openSqlite(file);
   if (migrate) applyMigrations(sqlite);
   const db = createDb(sqlite);
+  const principals = new Map<UserRole, Principal>();
+  const principal = (role: UserRole): Principal => {
+    let p = principals.get(role);
+    if (!p) {
+      const { user } = createUser(db, null, { email: `${role}@test.local`, displayName: role, role, password: 'correct horse battery' });
+      p = { userId: user.id, email: user.email, displayName: user.displayName, role, via: 'session' };
+      principals.set(role, p);
+    }
+    return p;
+  };
+  const as = (role: UserRole) => createCaller(createContext({ db, principal: migrate ? principal(role) : null }));
   return {
     db,
     file,
-    caller: createCaller(createContext({ db })),
+    dir,
+    as,
+    principal,
+    anonymous: createCaller(createContext({ db })),
+    caller: as('editor'),
     close: () => {
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });

@@ -1,10 +1,10 @@
-import { publicProcedure, router } from '../trpc';
+import { authedProcedure, router } from '../trpc';
 import { projectListInput } from './schema';
 import { listProjects } from './service';
 
 export const projectsRouter = router({
   /** Live projects, one page at a time: `{ items, nextCursor }`. */
-  list: publicProcedure
+  list: authedProcedure
     .input(projectListInput)
     .query(({ ctx, input }) => listProjects(ctx.db, input)),
 });

@@ -1,7 +1,7 @@
-import { publicProcedure, router } from '../trpc';
+import { authedProcedure, router } from '../trpc';
 import { workerStatus } from './service';
 
 export const workerRouter = router({
   /** The most recent worker processes: alive or not, last tick, each job's last and next run. */
-  status: publicProcedure.query(({ ctx }) => workerStatus(ctx.db)),
+  status: authedProcedure.query(({ ctx }) => workerStatus(ctx.db)),
 });

@@ -5,3 +5,4 @@ export * from './templates';
 export * from './history';
 export * from './auth';
 export * from './worker';
+export * from './relations';
