@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuraClient, type AppRouter } from '@aura/api/client';
+import { createApiToken, createUser } from '@aura/api';
 import { applyMigrations, createDb, insertAudited, openSqlite, projectStates } from '@aura/db';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -44,6 +45,8 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   let output = '';
   let baseUrl: string;
   const titles = { first: 'Spring campaign teaser', second: 'Onboarding walkthrough' };
+  const editor = { email: 'editor@test.local', password: 'correct horse battery staple' };
+  let token: string;
 
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'aura-web-'));
@@ -65,6 +68,8 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       { title: titles.second, status: 'Completed', currentStage: 'Render', progressPercent: 100 },
       'tester',
     );
+    const { user } = createUser(db, null, { ...editor, role: 'editor' });
+    token = createApiToken(db, user.id, { userId: user.id, name: 'http test', expiresInDays: 1 }).token;
     sqlite.close();
 
     const port = await freePort();
@@ -120,7 +125,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   }, 20_000);
 
   it('lists the projects through the typed client', async () => {
-    const client = createAuraClient({ url: `${baseUrl}/api/trpc`, token: 'not-checked-yet' });
+    const client = createAuraClient({ url: `${baseUrl}/api/trpc`, token });
     const page = await client.projects.list.query({});
     expect(page.nextCursor).toBeNull();
     expect(page.items.map((item) => item.title)).toEqual([titles.second, titles.first]);
@@ -148,8 +153,18 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(health.migrations.pending).toEqual([]);
   });
 
+  it('refuses a call without a valid token with UNAUTHORIZED', async () => {
+    for (const client of [
+      createAuraClient({ url: `${baseUrl}/api/trpc` }),
+      createAuraClient({ url: `${baseUrl}/api/trpc`, token: 'aura_pat_forged' }),
+    ]) {
+      const error = await client.projects.list.query({}).catch((e: unknown) => e);
+      expect((error as TRPCClientError<AppRouter>).data?.code).toBe('UNAUTHORIZED');
+    }
+  });
+
   it('answers bad input with BAD_REQUEST and the field', async () => {
-    const client = createAuraClient({ url: `${baseUrl}/api/trpc` });
+    const client = createAuraClient({ url: `${baseUrl}/api/trpc`, token });
     const error = await client.projects.list.query({ limit: 0 }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TRPCClientError);
     // The error shape is typed end to end, including the formatter's zodError.
@@ -159,8 +174,34 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(data?.zodError?.fieldErrors.limit?.length).toBeGreaterThan(0);
   });
 
-  it('server-renders the dashboard with the projects', async () => {
-    const response = await fetch(`${baseUrl}/`);
+  it('sends a visitor without a session to the login page', async () => {
+    const response = await fetch(`${baseUrl}/`, { redirect: 'manual' });
+    expect([303, 307, 308]).toContain(response.status);
+    expect(response.headers.get('location')).toMatch(/\/login$/);
+    const login = await fetch(`${baseUrl}/login`);
+    expect(await login.text()).toContain('Sign in');
+  });
+
+  it('logs in with a session cookie and server-renders the dashboard with the projects', async () => {
+    const wrong = await fetch(`${baseUrl}/api/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { email: editor.email, password: 'wrong password' } }),
+    });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers.get('set-cookie')).toBeNull();
+
+    const login = await fetch(`${baseUrl}/api/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: editor }),
+    });
+    expect(login.status).toBe(200);
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^aura_session=aura_ses_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+    const cookie = setCookie.split(';')[0]!;
+
+    const response = await fetch(`${baseUrl}/`, { headers: { cookie } });
     expect(response.status).toBe(200);
     const html = await response.text();
     expect(html).toContain('Aura Data');
@@ -168,5 +209,6 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(html).toContain(titles.second);
     expect(html).toContain('Migrations up to date');
     expect(html).not.toContain('No projects yet');
+    expect(html).toContain(editor.email);
   });
 });

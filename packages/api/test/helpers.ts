@@ -54,7 +54,10 @@ export function openTestDb({ migrate = true }: { migrate?: boolean } = {}): Test
     as,
     principal,
     anonymous: createCaller(createContext({ db })),
-    caller: as('editor'),
+    // Lazy, so a test that needs an empty Users table gets one.
+    get caller() {
+      return as('editor');
+    },
     close: () => {
       sqlite.close();
       rmSync(dir, { recursive: true, force: true });

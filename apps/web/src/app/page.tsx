@@ -2,13 +2,16 @@ import { PROJECT_STATUSES } from '@aura/db';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { HealthBadge } from '@/components/HealthBadge';
 import { ProjectDashboard } from '@/components/ProjectDashboard';
+import { SignOutButton } from '@/components/SignOutButton';
 import { WorkerBadge } from '@/components/WorkerBadge';
+import { requirePrincipal } from '@/server/auth';
 import { getQueryClient, trpc } from '@/trpc/server';
 import { dashboardListInput, nextProjectCursor } from '@/trpc/shared';
 
 export const dynamic = 'force-dynamic';
 
 export default async function DashboardPage() {
+  const principal = await requirePrincipal();
   const queryClient = getQueryClient();
   // Rendered on the server from the same procedures the browser calls, then hydrated.
   const health = await queryClient.fetchQuery(trpc.health.get.queryOptions());
@@ -30,6 +33,10 @@ export default async function DashboardPage() {
           <div>
             <h1>Aura Data</h1>
             <p className="muted">Persistence service of Aura Video Studio</p>
+            <p className="whoami">
+              Signed in as <strong>{principal.displayName}</strong> ({principal.email}, {principal.role}){' '}
+              <SignOutButton />
+            </p>
           </div>
           <div className="page__badges">
             <HealthBadge />

@@ -1,8 +1,8 @@
 import 'server-only';
-import { appRouter, createContext } from '@aura/api';
+import { appRouter } from '@aura/api';
 import { createTRPCOptionsProxy } from '@trpc/tanstack-react-query';
 import { cache } from 'react';
-import { getDb } from '@/server/db';
+import { requestContext } from '@/server/auth';
 import { makeQueryClient } from './query-client';
 
 /** One QueryClient per server request (React's cache is request-scoped). */
@@ -11,6 +11,7 @@ export const getQueryClient = cache(makeQueryClient);
 /** Server components call procedures directly (no HTTP) through the same query options. */
 export const trpc = createTRPCOptionsProxy({
   router: appRouter,
-  ctx: () => createContext({ db: getDb() }),
+  // The caller's own principal (session cookie), exactly as over HTTP.
+  ctx: requestContext,
   queryClient: getQueryClient,
 });

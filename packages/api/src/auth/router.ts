@@ -14,7 +14,7 @@ import {
   updateUser,
 } from './service';
 
-const email = z.email('Enter a valid email address').max(254);
+const email = z.string().trim().pipe(z.email('Enter a valid email address').max(254));
 const password = z.string().min(10, 'Use at least 10 characters').max(200);
 
 function sessionCookie(token: string, expiresAt: string | null): string {

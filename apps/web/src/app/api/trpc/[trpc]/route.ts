@@ -1,4 +1,4 @@
-import { appRouter, createContext, logUnhandledError } from '@aura/api';
+import { appRouter, createRequestContext, logUnhandledError } from '@aura/api';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { getDb } from '@/server/db';
 
@@ -10,8 +10,9 @@ function handler(req: Request) {
     endpoint: '/api/trpc',
     req,
     router: appRouter,
-    // Auth comes later: every caller is anonymous (actor null) for now.
-    createContext: () => createContext({ db: getDb() }),
+    // The principal comes from a bearer API token or the dashboard's session cookie.
+    createContext: ({ req, resHeaders }) =>
+      createRequestContext({ db: getDb(), headers: req.headers, resHeaders }),
     onError: logUnhandledError,
   });
 }

@@ -1,0 +1,222 @@
+import { spawnSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { apiTokens, sessions, users } from '@aura/db';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ZodError } from 'zod';
+import {
+  createApiToken,
+  createCaller,
+  createContext,
+  createRequestContext,
+  ensureInitialAdmin,
+  login,
+  resolveApiToken,
+  resolveSession,
+  verifyPassword,
+} from '../src';
+import { openTestDb, type TestDb } from './helpers';
+
+let t: TestDb;
+afterEach(() => t?.close());
+
+const PASSWORD = 'correct horse battery';
+const DAY = 86_400_000;
+
+function headers(values: Record<string, string>) {
+  return new Headers(values);
+}
+
+describe('login sessions', () => {
+  it('logs in, sets an HttpOnly cookie, and the cookie authenticates later requests', async () => {
+    t = openTestDb();
+    t.principal('editor');
+    const resHeaders = new Headers();
+    const caller = createCaller(createContext({ db: t.db, resHeaders, userAgent: 'vitest' }));
+    const result = await caller.auth.login({ email: 'EDITOR@test.local ', password: PASSWORD });
+    expect(result.user).toMatchObject({ email: 'editor@test.local', role: 'editor' });
+    const cookie = resHeaders.get('set-cookie')!;
+    expect(cookie).toMatch(/^aura_session=aura_ses_[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604\d{3}$/);
+    const token = decodeURIComponent(cookie.split(';')[0]!.split('=')[1]!);
+
+    // Stored only as a hash.
+    const stored = t.db.select().from(sessions).all();
+    expect(stored).toHaveLength(1);
+    expect(stored[0]!.tokenHash).not.toContain(token);
+    expect(JSON.stringify(stored)).not.toContain(token);
+
+    const ctx = createRequestContext({ db: t.db, headers: headers({ cookie: `other=1; aura_session=${encodeURIComponent(token)}` }) });
+    expect(ctx.principal).toMatchObject({ email: 'editor@test.local', via: 'session' });
+    expect(await createCaller(ctx).auth.me()).toMatchObject({ role: 'editor' });
+
+    const out = new Headers();
+    await createCaller({ ...ctx, resHeaders: out }).auth.logout();
+    expect(out.get('set-cookie')).toMatch(/^aura_session=; .*Max-Age=0/);
+    expect(resolveSession(t.db, token)).toBeNull();
+  });
+
+  it('refuses a wrong password or unknown email with the same UNAUTHORIZED message', async () => {
+    t = openTestDb();
+    t.principal('viewer');
+    for (const input of [
+      { email: 'viewer@test.local', password: 'wrong password' },
+      { email: 'nobody@test.local', password: PASSWORD },
+    ]) {
+      await expect(t.anonymous.auth.login(input)).rejects.toMatchObject({
+        code: 'UNAUTHORIZED',
+        message: 'Invalid email or password',
+      });
+    }
+    expect(t.db.select().from(sessions).all()).toEqual([]);
+  });
+
+  it('expires sessions and drops those of a deactivated user', async () => {
+    t = openTestDb();
+    const viewer = t.principal('viewer');
+    const now = new Date('2026-01-01T00:00:00.000Z');
+    const { token } = login(t.db, { email: viewer.email, password: PASSWORD }, now);
+    expect(resolveSession(t.db, token, new Date(now.getTime() + 6 * DAY))).not.toBeNull();
+    expect(resolveSession(t.db, token, new Date(now.getTime() + 8 * DAY))).toBeNull();
+
+    const fresh = login(t.db, { email: viewer.email, password: PASSWORD });
+    const row = t.db.select().from(users).where(eq(users.id, viewer.userId)).get()!;
+    await t.as('admin').users.update({ id: viewer.userId, rowVersion: row.rowVersion, isActive: false });
+    expect(resolveSession(t.db, fresh.token)).toBeNull();
+    await expect(t.anonymous.auth.login({ email: viewer.email, password: PASSWORD })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+  });
+});
+
+describe('personal API tokens', () => {
+  it('are shown once, stored hashed, named, expiring, revocable, and record their last use', async () => {
+    t = openTestDb();
+    const editor = t.as('editor');
+    const created = await editor.auth.tokens.create({ name: 'render farm', expiresInDays: 30 });
+    expect(created.token).toMatch(/^aura_pat_[\w-]{43}$/);
+    expect(created.record).toMatchObject({ name: 'render farm', revokedAt: null, lastUsedAt: null });
+    expect(created.token.startsWith(created.record.tokenPrefix)).toBe(true);
+    expect(Date.parse(created.record.expiresAt) - Date.now()).toBeGreaterThan(29 * DAY);
+
+    const raw = t.db.select().from(apiTokens).all();
+    expect(JSON.stringify(raw)).not.toContain(created.token);
+    const listed = await editor.auth.tokens.list();
+    expect(listed).toHaveLength(1);
+    expect(JSON.stringify(listed)).not.toContain(created.token);
+    expect(listed[0]).not.toHaveProperty('tokenHash');
+
+    const ctx = createRequestContext({ db: t.db, headers: headers({ authorization: `Bearer ${created.token}` }) });
+    expect(ctx.principal).toMatchObject({ role: 'editor', via: 'token' });
+    expect((await editor.auth.tokens.list())[0]!.lastUsedAt).not.toBeNull();
+
+    await editor.auth.tokens.revoke({ id: created.record.id });
+    expect(resolveApiToken(t.db, created.token)).toBeNull();
+    expect((await editor.auth.tokens.list())[0]!.revokedAt).not.toBeNull();
+  });
+
+  it('an expired or forged token is anonymous; calls without credentials are UNAUTHORIZED', async () => {
+    t = openTestDb();
+    const viewer = t.principal('viewer');
+    const { token } = createApiToken(t.db, viewer.userId, { userId: viewer.userId, name: 'old', expiresInDays: 1 }, new Date(Date.now() - 2 * DAY));
+    expect(resolveApiToken(t.db, token)).toBeNull();
+    for (const authorization of [`Bearer ${token}`, 'Bearer aura_pat_forged', 'Basic abc']) {
+      const caller = createCaller(createRequestContext({ db: t.db, headers: headers({ authorization }) }));
+      await expect(caller.projects.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    }
+  });
+
+  it("only the owner or an admin may revoke a token; others get NOT_FOUND", async () => {
+    t = openTestDb();
+    const { record } = await t.as('editor').auth.tokens.create({ name: 'mine' });
+    await expect(t.as('viewer').auth.tokens.revoke({ id: record.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    expect((await t.as('editor').auth.tokens.list())[0]!.revokedAt).toBeNull();
+    await t.as('admin').auth.tokens.revoke({ id: record.id });
+    expect((await t.as('admin').auth.tokens.list({ all: true }))[0]!.revokedAt).not.toBeNull();
+  });
+
+  it('rejects a bad token request and changes nothing', async () => {
+    t = openTestDb();
+    const error = await t.as('editor').auth.tokens.create({ name: ' ', expiresInDays: 1000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_REQUEST' });
+    expect(Object.keys((error as { cause: ZodError }).cause.flatten().fieldErrors).sort()).toEqual(['expiresInDays', 'name']);
+    expect(t.db.select().from(apiTokens).all()).toEqual([]);
+  });
+});
+
+describe('users (admin)', () => {
+  it('only admins manage users; CreatedBy is the admin', async () => {
+    t = openTestDb();
+    await expect(t.as('editor').users.list()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.anonymous.users.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    const created = await t.as('admin').users.create({ email: 'new@test.local', role: 'viewer' });
+    expect(created.password.length).toBeGreaterThanOrEqual(20);
+    const row = t.db.select().from(users).where(eq(users.id, created.user.id)).get()!;
+    expect(row.createdBy).toBe(t.principal('admin').userId);
+    expect(verifyPassword(created.password, row.passwordHash)).toBe(true);
+    expect(row.passwordHash).not.toContain(created.password);
+    await expect(t.as('admin').users.create({ email: 'NEW@test.local', role: 'viewer' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+  });
+
+  it('the last active admin cannot be demoted; a stale RowVersion is CONFLICT', async () => {
+    t = openTestDb();
+    const admin = t.principal('admin');
+    const row = t.db.select().from(users).where(eq(users.id, admin.userId)).get()!;
+    await expect(t.as('admin').users.update({ id: admin.userId, rowVersion: row.rowVersion, role: 'editor' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining('last active admin'),
+    });
+    const viewer = t.principal('viewer');
+    await t.as('admin').users.update({ id: viewer.userId, rowVersion: 1, displayName: 'Vera' });
+    await expect(t.as('admin').users.update({ id: viewer.userId, rowVersion: 1, role: 'admin' })).rejects.toMatchObject({
+      code: 'CONFLICT',
+    });
+    expect(t.db.select().from(users).where(eq(users.id, viewer.userId)).get()).toMatchObject({ role: 'viewer', displayName: 'Vera' });
+  });
+});
+
+describe('first start', () => {
+  it('creates one admin, writes its credentials to a 0600 file, and never again', () => {
+    t = openTestDb();
+    const first = ensureInitialAdmin(t.db, { dataDir: t.dir });
+    expect(first).not.toBeNull();
+    expect(statSync(first!.file).mode & 0o777).toBe(0o600);
+    expect(readFileSync(first!.file, 'utf8')).toContain(first!.password);
+    expect(login(t.db, { email: first!.email, password: first!.password }).principal.role).toBe('admin');
+    expect(ensureInitialAdmin(t.db, { dataDir: t.dir })).toBeNull();
+    expect(t.db.select().from(users).all()).toHaveLength(1);
+  });
+});
+
+describe('pnpm aura CLI', () => {
+  const TSX = path.resolve(import.meta.dirname, '..', 'node_modules', '.bin', 'tsx');
+  const aura = (file: string, ...args: string[]) =>
+    spawnSync(TSX, ['src/cli.ts', ...args], {
+      cwd: path.resolve(import.meta.dirname, '..'),
+      env: { ...process.env, AURA_DB_PATH: file },
+      encoding: 'utf8',
+    });
+
+  it('creates users and tokens and revokes tokens; bad input exits non-zero', () => {
+    t = openTestDb();
+    const made = aura(t.file, 'users:create', '--email', 'cli@test.local', '--role', 'editor');
+    expect(made.status).toBe(0);
+    const password = /Password \(shown once\): (\S+)/.exec(made.stdout)![1]!;
+    expect(login(t.db, { email: 'cli@test.local', password }).principal.role).toBe('editor');
+
+    const tok = aura(t.file, 'tokens:create', '--email', 'cli@test.local', '--name', 'sibling app', '--days', '7');
+    expect(tok.status).toBe(0);
+    const token = /Token \(shown once, store it now\): (\S+)/.exec(tok.stdout)![1]!;
+    expect(resolveApiToken(t.db, token)?.email).toBe('cli@test.local');
+    const id = /\(([0-9a-f-]{36})\)/.exec(tok.stdout)![1]!;
+    expect(aura(t.file, 'tokens:list').stdout).toContain('sibling app');
+    expect(aura(t.file, 'tokens:revoke', id).status).toBe(0);
+    expect(resolveApiToken(t.db, token)).toBeNull();
+
+    expect(aura(t.file, 'users:create', '--email', 'x@test.local', '--role', 'boss').status).toBe(2);
+    expect(aura(t.file, 'tokens:create', '--email', 'ghost@test.local', '--name', 'n').stderr).toContain('No user with the email');
+    expect(aura(t.file, 'nope').status).toBe(2);
+  }, 60_000);
+});
