@@ -44,27 +44,30 @@ function migrationsWith(extra: { name: string; up: string; down: string }[]): st
   return dir;
 }
 
-/** What drizzle-kit emits to change a column: rebuild the table (with foreign keys off). */
-const REBUILD_PROJECTS = readFileSync(path.join(migrationsDirectory(), '0000_initial_create.sql'), 'utf8')
-  .split('--> statement-breakpoint')
-  .map((s) => s.trim())
-  .find((s) => s.startsWith('CREATE TABLE `ProjectStates`'))!
-  .replace('CREATE TABLE `ProjectStates`', 'CREATE TABLE `__new_ProjectStates`');
-
-const rebuildStatements = [
+/**
+ * What drizzle-kit emits to change a column: rebuild the table (with foreign keys off). Built
+ * from the schema the real migrations end at, so it keeps every column and index.
+ */
+function rebuildProjectsSql(): string {
+  const fresh = openSqlite(':memory:');
+  applyMigrations(fresh);
+  const objects = fresh
+    .prepare(`SELECT type, sql FROM sqlite_master WHERE tbl_name = 'ProjectStates' AND sql IS NOT NULL`)
+    .all() as { type: string; sql: string }[];
+  fresh.close();
+  const table = objects.find((o) => o.type === 'table')!.sql;
+  const indexes = objects.filter((o) => o.type === 'index').map((o) => `${o.sql};`);
+  return [
     'PRAGMA foreign_keys=OFF;',
-    REBUILD_PROJECTS,
+    `${table.replace(/^CREATE TABLE [`"]ProjectStates[`"]/, 'CREATE TABLE `__new_ProjectStates`')};`,
     'INSERT INTO `__new_ProjectStates` SELECT * FROM `ProjectStates`;',
     'DROP TABLE `ProjectStates`;',
     'ALTER TABLE `__new_ProjectStates` RENAME TO `ProjectStates`;',
-    'CREATE INDEX `IX_ProjectStates_Status` ON `ProjectStates` (`Status`);',
-    'CREATE INDEX `IX_ProjectStates_UpdatedAt` ON `ProjectStates` (`UpdatedAt`);',
-    'CREATE INDEX `IX_ProjectStates_Status_UpdatedAt` ON `ProjectStates` (`Status`,`UpdatedAt`);',
-    'CREATE INDEX `IX_ProjectStates_JobId` ON `ProjectStates` (`JobId`);',
-    'CREATE INDEX `IX_ProjectStates_IsDeleted` ON `ProjectStates` (`IsDeleted`);',
-    'CREATE INDEX `IX_ProjectStates_IsDeleted_DeletedAt` ON `ProjectStates` (`IsDeleted`,`DeletedAt`);',
+    ...indexes,
     'PRAGMA foreign_keys=ON;',
-].join('\n--> statement-breakpoint\n');
+  ].join('\n--> statement-breakpoint\n');
+}
+const rebuildStatements = rebuildProjectsSql();
 
 /** Rebuilds ProjectStates with the same columns; its down script rebuilds it back the same way. */
 const rebuildMigration = { name: 'rebuild_projects', up: rebuildStatements, down: rebuildStatements };

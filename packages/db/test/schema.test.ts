@@ -134,9 +134,10 @@ const SPEC: Record<string, { columns: string[]; indexes: string[]; unique?: stri
 
 /**
  * Columns added to the specification on purpose: the audit quartet on every table (the seed's
- * README promises it for all entities), RowVersion for optimistic concurrency on every table.
+ * README promises it for all entities), RowVersion for optimistic concurrency on every table,
+ * and ProjectStates.LastVersionNumber (version numbers are never reused, even after a purge).
  */
-const ADDED_COLUMNS = new Set(['CreatedAt', 'UpdatedAt', 'CreatedBy', 'ModifiedBy', 'RowVersion']);
+const ADDED_COLUMNS = new Set(['CreatedAt', 'UpdatedAt', 'CreatedBy', 'ModifiedBy', 'RowVersion', 'LastVersionNumber']);
 
 /** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats. */
 const SERVICE_TABLES = ['Users', 'Sessions', 'ApiTokens', 'TemplateRatings', 'WorkerHeartbeats'];

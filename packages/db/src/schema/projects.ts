@@ -30,6 +30,12 @@ export const projectStates = sqliteTable(
     voiceSpecJson: text('VoiceSpecJson'),
     renderSpecJson: text('RenderSpecJson'),
     errorMessage: text('ErrorMessage'),
+    /**
+     * The highest ProjectVersions.VersionNumber ever given to this project, purged versions
+     * included, so a number is never reused. A counter, not user content: it does not bump
+     * RowVersion (an autosave must not make the user's next edit conflict).
+     */
+    lastVersionNumber: integer('LastVersionNumber').notNull().default(0),
     ...auditColumns(),
     ...softDeleteColumns(),
     ...rowVersionColumn(),
