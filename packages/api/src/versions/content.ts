@@ -1,0 +1,152 @@
+import { createHash } from 'node:crypto';
+import { contentBlobs, nowIso, type AuraDb } from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { inArray, sql } from 'drizzle-orm';
+
+/**
+ * Content-addressed storage: every piece of version content is stored once in ContentBlobs,
+ * keyed by the SHA-256 of its canonical JSON (keys sorted, no whitespace), so equal content
+ * from any project or version is one row.
+ *
+ * Reference counting is by closure: ReferenceCount is the number of versions (live or in the
+ * trash, not purged) whose content includes the blob. A version holds one reference on each blob
+ * it needs to be read back: its documents, its timeline blob and that timeline's delta bases, and
+ * every scene blob of its timeline. Creating a version adds them; purging it releases the same set.
+ */
+
+export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+
+/** JSON with object keys sorted at every level: equal values give equal text, hence equal hashes. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(sortKeys(value));
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) out[key] = sortKeys(v);
+    }
+    return out;
+  }
+  return value;
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
+
+/** Content prepared for storage: canonical text, its hash and size in bytes. */
+export interface PreparedBlob {
+  hash: string;
+  text: string;
+  size: number;
+  contentType: string;
+}
+
+export function prepareBlob(contentType: string, value: unknown): PreparedBlob {
+  const text = canonicalJson(value);
+  return { hash: sha256(text), text, size: Buffer.byteLength(text), contentType };
+}
+
+/** Inserts the blobs that do not exist yet (ReferenceCount 0). Returns the hashes it created. */
+export function storeBlobs(tx: AuraDb, blobs: PreparedBlob[], actor: string | null, now = nowIso()): string[] {
+  const created: string[] = [];
+  const seen = new Set<string>();
+  for (const blob of blobs) {
+    if (seen.has(blob.hash)) continue;
+    seen.add(blob.hash);
+    const result = tx
+      .insert(contentBlobs)
+      .values({
+        contentHash: blob.hash,
+        content: blob.text,
+        contentType: blob.contentType,
+        sizeBytes: blob.size,
+        referenceCount: 0,
+        lastReferencedAt: now,
+        createdAt: now,
+        updatedAt: now,
+        createdBy: actor,
+        modifiedBy: actor,
+      })
+      .onConflictDoNothing()
+      .run();
+    if (result.changes === 1) created.push(blob.hash);
+  }
+  return created;
+}
+
+const BATCH = 500;
+
+function inBatches(hashes: Iterable<string>, work: (batch: string[]) => void): void {
+  const all = [...new Set(hashes)];
+  for (let i = 0; i < all.length; i += BATCH) work(all.slice(i, i + BATCH));
+}
+
+/** One more reference on each blob (a version now includes it). */
+export function addReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso()): void {
+  inBatches(hashes, (batch) => {
+    const updated = tx
+      .update(contentBlobs)
+      .set({
+        referenceCount: sql`${contentBlobs.referenceCount} + 1`,
+        lastReferencedAt: now,
+        updatedAt: now,
+        rowVersion: sql`${contentBlobs.rowVersion} + 1`,
+      })
+      .where(inArray(contentBlobs.contentHash, batch))
+      .run();
+    if (updated.changes !== batch.length) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'A referenced content blob is missing' });
+    }
+  });
+}
+
+/** One reference fewer on each blob (a version that included it was purged). */
+export function releaseReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso()): void {
+  inBatches(hashes, (batch) => {
+    tx.update(contentBlobs)
+      .set({
+        referenceCount: sql`${contentBlobs.referenceCount} - 1`,
+        updatedAt: now,
+        rowVersion: sql`${contentBlobs.rowVersion} + 1`,
+      })
+      .where(inArray(contentBlobs.contentHash, batch))
+      .run();
+  });
+}
+
+/** Blob texts already read in one operation (blobs never change, so this is always safe). */
+export type BlobCache = Map<string, string>;
+
+/** Reads blobs by hash; a missing one is a broken store (reported, never guessed). */
+export function readBlobs(db: AuraDb, hashes: Iterable<string>, cache?: BlobCache): Map<string, string> {
+  const out = new Map<string, string>();
+  const wanted = [...new Set(hashes)];
+  const missing = wanted.filter((hash) => {
+    const cached = cache?.get(hash);
+    if (cached !== undefined) out.set(hash, cached);
+    return cached === undefined;
+  });
+  inBatches(missing, (batch) => {
+    for (const row of db
+      .select({ hash: contentBlobs.contentHash, content: contentBlobs.content })
+      .from(contentBlobs)
+      .where(inArray(contentBlobs.contentHash, batch))
+      .all())
+      out.set(row.hash, row.content);
+  });
+  if (cache) for (const hash of missing) if (out.has(hash)) cache.set(hash, out.get(hash)!);
+  for (const hash of wanted) {
+    if (!out.has(hash))
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Content blob ${hash} is missing` });
+  }
+  return out;
+}
+
+export function readBlob(db: AuraDb, hash: string, cache?: BlobCache): string {
+  return readBlobs(db, [hash], cache).get(hash)!;
+}

@@ -1,0 +1,131 @@
+import { asc, eq } from 'drizzle-orm';
+import { projectVersions, sceneStates, type AuraDb, type ProjectState } from '@aura/db';
+import { prepareBlob, readBlobs, type BlobCache, type JsonValue, type PreparedBlob } from './content';
+import { decodeTimeline, type TimelineEntries } from './timeline';
+
+/** The four spec documents of a project and where each lives in a project and a version row. */
+export const DOCUMENTS = [
+  { key: 'brief', projectColumn: 'briefJson', hashColumn: 'briefHash', contentType: 'Brief' },
+  { key: 'plan', projectColumn: 'planSpecJson', hashColumn: 'planHash', contentType: 'Plan' },
+  { key: 'voice', projectColumn: 'voiceSpecJson', hashColumn: 'voiceHash', contentType: 'Voice' },
+  { key: 'render', projectColumn: 'renderSpecJson', hashColumn: 'renderHash', contentType: 'Render' },
+] as const;
+
+export type DocumentKey = (typeof DOCUMENTS)[number]['key'];
+
+/** A scene as a version keeps it (its position is the timeline's business). */
+export interface SceneContent {
+  id: string;
+  scriptText: string;
+  durationSeconds: number;
+  audioFilePath: string | null;
+  imageFilePath: string | null;
+  isCompleted: boolean;
+}
+
+/** Everything a version holds, read back. */
+export interface VersionContent {
+  brief: JsonValue | null;
+  plan: JsonValue | null;
+  voice: JsonValue | null;
+  render: JsonValue | null;
+  scenes: SceneContent[];
+}
+
+/** The project's current state, prepared for storage (nothing written yet). */
+export interface PreparedSnapshot {
+  documents: Record<DocumentKey, PreparedBlob | null>;
+  sceneBlobs: PreparedBlob[];
+  entries: TimelineEntries;
+}
+
+function parseSpec(text: string | null): JsonValue | null {
+  return text === null ? null : (JSON.parse(text) as JsonValue);
+}
+
+export function sceneContent(scene: typeof sceneStates.$inferSelect): SceneContent {
+  return {
+    id: scene.id,
+    scriptText: scene.scriptText,
+    durationSeconds: scene.durationSeconds,
+    audioFilePath: scene.audioFilePath,
+    imageFilePath: scene.imageFilePath,
+    isCompleted: scene.isCompleted,
+  };
+}
+
+export function projectScenes(db: AuraDb, projectId: string) {
+  return db
+    .select()
+    .from(sceneStates)
+    .where(eq(sceneStates.projectId, projectId))
+    .orderBy(asc(sceneStates.sceneIndex), asc(sceneStates.id))
+    .all();
+}
+
+/** The current content of a project, as a version would hold it. */
+export function currentContent(db: AuraDb, project: ProjectState): VersionContent {
+  return {
+    brief: parseSpec(project.briefJson),
+    plan: parseSpec(project.planSpecJson),
+    voice: parseSpec(project.voiceSpecJson),
+    render: parseSpec(project.renderSpecJson),
+    scenes: projectScenes(db, project.id).map(sceneContent),
+  };
+}
+
+export function prepareSnapshot(content: VersionContent): PreparedSnapshot {
+  const documents = {} as Record<DocumentKey, PreparedBlob | null>;
+  for (const doc of DOCUMENTS) {
+    const value = content[doc.key];
+    documents[doc.key] = value === null ? null : prepareBlob(doc.contentType, value);
+  }
+  const sceneBlobs = content.scenes.map((scene) => prepareBlob('Scene', scene));
+  return {
+    documents,
+    sceneBlobs,
+    entries: content.scenes.map((scene, i) => [scene.id, sceneBlobs[i]!.hash]),
+  };
+}
+
+type VersionRow = typeof projectVersions.$inferSelect;
+
+/** Document hashes of a version row, by document. */
+export function documentHashes(version: VersionRow): Record<DocumentKey, string | null> {
+  const out = {} as Record<DocumentKey, string | null>;
+  for (const doc of DOCUMENTS) out[doc.key] = version[doc.hashColumn];
+  return out;
+}
+
+/**
+ * Every blob a version needs to be read back (its closure): its documents, its timeline chain
+ * and its scenes. A version holds exactly one reference on each.
+ */
+export function versionClosure(db: AuraDb, version: VersionRow, cache?: BlobCache): Set<string> {
+  const closure = new Set<string>();
+  for (const hash of Object.values(documentHashes(version))) if (hash) closure.add(hash);
+  if (version.timelineHash) {
+    const timeline = decodeTimeline(db, version.timelineHash, cache);
+    for (const hash of timeline.chain) closure.add(hash);
+    for (const [, sceneHash] of timeline.entries) closure.add(sceneHash);
+  }
+  return closure;
+}
+
+/** Reads a version's content back from its blobs. */
+export function versionContent(db: AuraDb, version: VersionRow): VersionContent {
+  const hashes = documentHashes(version);
+  const timeline = version.timelineHash ? decodeTimeline(db, version.timelineHash) : null;
+  const blobs = readBlobs(db, [
+    ...(Object.values(hashes).filter(Boolean) as string[]),
+    ...(timeline?.entries.map(([, h]) => h) ?? []),
+  ]);
+  const content: VersionContent = { brief: null, plan: null, voice: null, render: null, scenes: [] };
+  for (const doc of DOCUMENTS) {
+    const hash = hashes[doc.key];
+    content[doc.key] = hash ? (JSON.parse(blobs.get(hash)!) as JsonValue) : null;
+  }
+  content.scenes = (timeline?.entries ?? []).map(([, h]) => JSON.parse(blobs.get(h)!) as SceneContent);
+  return content;
+}
+

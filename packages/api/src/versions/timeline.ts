@@ -1,0 +1,115 @@
+import type { AuraDb } from '@aura/db';
+import { prepareBlob, readBlob, type BlobCache, type PreparedBlob } from './content';
+
+/**
+ * A version's timeline: the project's scenes in order, each scene's content in its own blob.
+ *
+ * So that storage grows with what changed rather than with the project's size, a timeline blob
+ * is either full (every scene id with its content hash) or a delta on an earlier timeline blob
+ * (the scenes whose content changed or that were added, the ids removed, and the new order when
+ * it changed). A new full timeline is written when the chain's deltas together would outweigh
+ * two full ones, or when the chain gets long: that bounds both the storage the deltas cost and
+ * the number of blobs read to get a version back.
+ */
+
+export const TIMELINE_FORMAT = 'aura.timeline/1';
+const MAX_CHAIN_LENGTH = 200;
+/** A chain may outweigh one full timeline this many times before a new full one is written. */
+const MAX_CHAIN_WEIGHT = 2;
+
+/** [scene id, scene content hash] in scene order. */
+export type TimelineEntries = [string, string][];
+
+interface FullTimeline {
+  format: typeof TIMELINE_FORMAT;
+  scenes: TimelineEntries;
+}
+
+interface DeltaTimeline {
+  format: typeof TIMELINE_FORMAT;
+  base: string;
+  set?: Record<string, string>;
+  remove?: string[];
+  order?: string[];
+}
+
+type TimelineBlob = FullTimeline | DeltaTimeline;
+
+export interface DecodedTimeline {
+  hash: string;
+  entries: TimelineEntries;
+  /** This timeline blob and every base it depends on. */
+  chain: string[];
+  /** Deltas between this timeline and the full one it starts from. */
+  depth: number;
+  /** Bytes of those deltas together. */
+  chainBytes: number;
+}
+
+/** Reads a timeline back, following its delta chain to the nearest full timeline. */
+export function decodeTimeline(db: AuraDb, hash: string, cache?: BlobCache): DecodedTimeline {
+  const blobs: { hash: string; blob: TimelineBlob }[] = [];
+  let chainBytes = 0;
+  let next: string | null = hash;
+  while (next) {
+    const text = readBlob(db, next, cache);
+    const blob = JSON.parse(text) as TimelineBlob;
+    blobs.push({ hash: next, blob });
+    if ('base' in blob) {
+      chainBytes += Buffer.byteLength(text);
+      next = blob.base;
+    } else next = null;
+  }
+  const full = blobs.at(-1)!.blob as FullTimeline;
+  let order = full.scenes.map(([id]) => id);
+  const hashes = new Map(full.scenes);
+  for (let i = blobs.length - 2; i >= 0; i--) {
+    const delta = blobs[i]!.blob as DeltaTimeline;
+    for (const id of delta.remove ?? []) hashes.delete(id);
+    for (const [id, sceneHash] of Object.entries(delta.set ?? {})) hashes.set(id, sceneHash);
+    order = delta.order ?? order.filter((id) => hashes.has(id));
+  }
+  return {
+    hash,
+    entries: order.map((id) => [id, hashes.get(id)!]),
+    chain: blobs.map((b) => b.hash),
+    depth: blobs.length - 1,
+    chainBytes,
+  };
+}
+
+export function sameEntries(a: TimelineEntries, b: TimelineEntries): boolean {
+  return a.length === b.length && a.every(([id, h], i) => b[i]![0] === id && b[i]![1] === h);
+}
+
+export interface EncodedTimeline {
+  blob: PreparedBlob;
+  /** The new blob and every base it depends on: what a version using it must reference. */
+  chain: string[];
+}
+
+/** The timeline blob for `entries`: a delta on `previous` when that is worth it, else full. */
+export function encodeTimeline(entries: TimelineEntries, previous: DecodedTimeline | null): EncodedTimeline {
+  const full = prepareBlob('Timeline', { format: TIMELINE_FORMAT, scenes: entries } satisfies FullTimeline);
+  const asFull = { blob: full, chain: [full.hash] };
+  if (!previous || previous.depth + 1 > MAX_CHAIN_LENGTH) return asFull;
+
+  const before = new Map(previous.entries);
+  const after = new Map(entries);
+  const set: Record<string, string> = {};
+  for (const [id, sceneHash] of entries) if (before.get(id) !== sceneHash) set[id] = sceneHash;
+  const remove = previous.entries.map(([id]) => id).filter((id) => !after.has(id));
+  const survivingOrder = previous.entries.map(([id]) => id).filter((id) => after.has(id));
+  const orderUnchanged =
+    survivingOrder.length === entries.length && survivingOrder.every((id, i) => entries[i]![0] === id);
+
+  const delta = prepareBlob('Timeline', {
+    format: TIMELINE_FORMAT,
+    base: previous.hash,
+    ...(Object.keys(set).length > 0 ? { set } : {}),
+    ...(remove.length > 0 ? { remove } : {}),
+    ...(orderUnchanged ? {} : { order: entries.map(([id]) => id) }),
+  } satisfies DeltaTimeline);
+  if (previous.chainBytes + delta.size > MAX_CHAIN_WEIGHT * full.size) return asFull;
+  return { blob: delta, chain: [delta.hash, ...previous.chain] };
+}
