@@ -9,6 +9,8 @@ import {
   listUsers,
   revokeApiToken,
 } from './auth/service';
+import { rotateSecrets } from './config/service';
+import { SecretError } from './config/secrets';
 import { getHealth } from './health/service';
 
 /**
@@ -23,6 +25,7 @@ const USAGE = `Usage: pnpm aura <command> [options]
   tokens:create --email <user email> --name <token name> [--days <1..366>]   (prints the token once)
   tokens:list [--email <user email>]
   tokens:revoke <token id>
+  secrets:rotate [--new-key <base64 or hex 32-byte key>]   re-encrypt every sensitive config value
 
 Database: AURA_DB_PATH (default data/aura.db under the workspace root).`;
 
@@ -32,7 +35,8 @@ function takeOption(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   if (i === -1) return undefined;
   const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
+  if (value === undefined || value.startsWith('--'))
+    throw new UsageError(`--${name} needs a value.`);
   args.splice(i, 2);
   return value;
 }
@@ -71,7 +75,8 @@ function run(command: string | undefined, args: string[]): number {
       const role = requireOption(args, 'role');
       if (!(USER_ROLES as readonly string[]).includes(role))
         throw new UsageError(`--role must be one of ${USER_ROLES.join(', ')}.`);
-      if (!/^[^@\s]+@[^@\s]+$/.test(email)) throw new UsageError(`"${email}" is not an email address.`);
+      if (!/^[^@\s]+@[^@\s]+$/.test(email))
+        throw new UsageError(`"${email}" is not an email address.`);
       const password = takeOption(args, 'password');
       if (password !== undefined && password.length < 10)
         throw new UsageError('--password must have at least 10 characters.');
@@ -89,7 +94,9 @@ function run(command: string | undefined, args: string[]): number {
     case 'users:list': {
       const db = openMigrated();
       for (const u of listUsers(db))
-        console.log(`${u.id}  ${u.role.padEnd(6)}  ${u.isActive ? 'active  ' : 'inactive'}  ${u.email}  ${u.displayName}`);
+        console.log(
+          `${u.id}  ${u.role.padEnd(6)}  ${u.isActive ? 'active  ' : 'inactive'}  ${u.email}  ${u.displayName}`,
+        );
       return 0;
     }
     case 'tokens:create': {
@@ -101,8 +108,14 @@ function run(command: string | undefined, args: string[]): number {
         throw new UsageError(`--days must be a whole number from 1 to 366, got "${daysText}".`);
       const db = openMigrated();
       const user = userByEmail(db, email);
-      const { token, record } = createApiToken(db, CLI_ACTOR, { userId: user.id, name, expiresInDays: days });
-      console.log(`Created token "${record.name}" (${record.id}) for ${user.email}, expires ${record.expiresAt}.`);
+      const { token, record } = createApiToken(db, CLI_ACTOR, {
+        userId: user.id,
+        name,
+        expiresInDays: days,
+      });
+      console.log(
+        `Created token "${record.name}" (${record.id}) for ${user.email}, expires ${record.expiresAt}.`,
+      );
       console.log(`Token (shown once, store it now): ${token}`);
       return 0;
     }
@@ -112,7 +125,9 @@ function run(command: string | undefined, args: string[]): number {
       const tokens = listApiTokens(db, email ? userByEmail(db, email).id : undefined);
       for (const t of tokens) {
         const state = t.revokedAt ? `revoked ${t.revokedAt}` : `expires ${t.expiresAt}`;
-        console.log(`${t.id}  ${t.tokenPrefix}…  ${t.name}  ${state}  last used ${t.lastUsedAt ?? 'never'}`);
+        console.log(
+          `${t.id}  ${t.tokenPrefix}…  ${t.name}  ${state}  last used ${t.lastUsedAt ?? 'never'}`,
+        );
       }
       if (tokens.length === 0) console.log('No tokens.');
       return 0;
@@ -123,6 +138,16 @@ function run(command: string | undefined, args: string[]): number {
       const db = openMigrated();
       const revoked = revokeApiToken(db, { userId: CLI_ACTOR, role: 'admin' }, id);
       console.log(`Revoked token "${revoked.name}" (${revoked.id}) at ${revoked.revokedAt}.`);
+      return 0;
+    }
+    case 'secrets:rotate': {
+      const newKey = takeOption(args, 'new-key');
+      const db = openMigrated();
+      const result = rotateSecrets(db, newKey === undefined ? {} : { newKey });
+      console.log(
+        `Re-encrypted ${result.reencrypted} sensitive value(s): key ${result.previousKeyId} → ${result.activeKeyId}.`,
+      );
+      if (result.operatorAction) console.log(result.operatorAction);
       return 0;
     }
     case undefined:
@@ -136,12 +161,15 @@ function run(command: string | undefined, args: string[]): number {
 }
 
 try {
-  process.exitCode = run(process.argv[2] === '--' ? process.argv[3] : process.argv[2], process.argv.slice(process.argv[2] === '--' ? 4 : 3));
+  process.exitCode = run(
+    process.argv[2] === '--' ? process.argv[3] : process.argv[2],
+    process.argv.slice(process.argv[2] === '--' ? 4 : 3),
+  );
 } catch (error) {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof TRPCError) {
+  } else if (error instanceof TRPCError || error instanceof SecretError) {
     console.error(`Error: ${error.message}`);
     process.exitCode = 1;
   } else {

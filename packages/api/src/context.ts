@@ -10,6 +10,8 @@ export interface CreateContextOptions {
   sessionToken?: string | null;
   resHeaders?: Headers | null;
   userAgent?: string | null;
+  correlationId?: string | null;
+  batch?: boolean;
 }
 
 /** One context per request (or per direct call): a fresh request id for log correlation. */
@@ -19,6 +21,8 @@ export function createContext({
   sessionToken = null,
   resHeaders = null,
   userAgent = null,
+  correlationId = null,
+  batch = false,
 }: CreateContextOptions): Context {
   return {
     db,
@@ -28,6 +32,8 @@ export function createContext({
     sessionToken,
     resHeaders,
     userAgent,
+    correlationId,
+    batch,
   };
 }
 
@@ -66,5 +72,7 @@ export function createRequestContext(options: {
     sessionToken,
     resHeaders: options.resHeaders ?? null,
     userAgent: options.headers.get('user-agent'),
+    correlationId: options.headers.get('x-correlation-id')?.slice(0, 100) || null,
+    batch: options.headers.get('x-aura-batch') === '1',
   });
 }

@@ -1,5 +1,6 @@
 import { ConflictError, NotFoundError, type AuraDb } from '@aura/db';
 import { initTRPC, TRPCError } from '@trpc/server';
+import { actionScope } from './actions/recorder';
 import type { Principal } from './auth/service';
 import superjson from 'superjson';
 import { z, ZodError } from 'zod';
@@ -18,6 +19,9 @@ export interface Context {
   /** Response headers of an HTTP call (login and logout set the session cookie); absent for direct calls. */
   resHeaders: Headers | null;
   userAgent: string | null;
+  /** Actions sent with one correlation id (header x-correlation-id) and x-aura-batch: 1 undo as one step. */
+  correlationId: string | null;
+  batch: boolean;
 }
 
 /** An internal error already logged and stripped of detail by the error middleware. */
@@ -78,8 +82,13 @@ const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
 export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
+/** Makes the request's correlation id visible to the undo log of the mutations it runs. */
+const withActionScope = t.middleware(({ ctx, next }) =>
+  actionScope.run({ correlationId: ctx.correlationId, canBatch: ctx.batch }, () => next()),
+);
+
 /** Every procedure starts here: the error mapping wraps input parsing and the resolver. */
-export const publicProcedure = t.procedure.use(errorMapping);
+export const publicProcedure = t.procedure.use(errorMapping).use(withActionScope);
 
 /** Any signed-in caller: reads. */
 export const authedProcedure = publicProcedure.use(({ ctx, next }) => {

@@ -1,5 +1,6 @@
-import { projectStateSchema } from '@aura/db';
+import { projectStateInsertSchema, projectStateSchema, projectStateUpdateSchema } from '@aura/db';
 import { z } from 'zod';
+import { cursorField, pageLimit } from './paging';
 
 /** Sort orders of the project list; each has a stable tie-breaker on Id. */
 export const PROJECT_SORTS = ['updated', 'created', 'title'] as const;
@@ -82,3 +83,66 @@ export const projectListInput = z
 export type ProjectListInput = z.input<typeof projectListInput>;
 /** What the service receives: defaults applied, cursor decoded. */
 export type ProjectListQuery = z.output<typeof projectListInput>;
+
+// ---------------------------------------------------------------------------------------------
+// Inputs of the project mutations and reads other than list.
+
+/** A project id (the table's own column schema). */
+export const projectIdField = projectStateSchema.shape.id.min(1, 'Project id is required');
+/** The RowVersion the caller read (optimistic concurrency). */
+export const rowVersionField = projectStateSchema.shape.rowVersion.min(1);
+
+/** A spec section: a JSON object, stored as JSON text in its `…Json` column. */
+export const specObject = z.record(z.string(), z.json());
+
+/** The four JSON sections of a project, by input name → column. */
+export const PROJECT_SPECS = {
+  brief: 'briefJson',
+  planSpec: 'planSpecJson',
+  voiceSpec: 'voiceSpecJson',
+  renderSpec: 'renderSpecJson',
+} as const;
+
+const specFields = {
+  brief: specObject.nullish(),
+  planSpec: specObject.nullish(),
+  voiceSpec: specObject.nullish(),
+  renderSpec: specObject.nullish(),
+};
+
+export const projectKeyInput = z.object({ id: projectIdField });
+export const projectVersionedInput = z.object({ id: projectIdField, rowVersion: rowVersionField });
+
+export const projectCreateInput = projectStateInsertSchema
+  .pick({ title: true, description: true })
+  .extend(specFields);
+
+/** Only the fields present change; a spec set to null is cleared. */
+export const projectUpdateInput = projectVersionedInput
+  .extend(projectStateUpdateSchema.pick({ title: true, description: true }).shape)
+  .extend(specFields);
+
+export const projectWizardStepInput = projectVersionedInput.extend({
+  step: projectStateInsertSchema.shape.currentWizardStep,
+});
+
+export const projectStageInput = projectVersionedInput.extend({
+  stage: projectStateSchema.shape.currentStage,
+  progressPercent: projectStateInsertSchema.shape.progressPercent,
+});
+
+export const projectFailInput = projectVersionedInput.extend({
+  errorMessage: z.string().trim().min(1, 'Say what went wrong').max(4000),
+});
+
+export const projectTrashInput = z
+  .object({ limit: pageLimit, cursor: cursorField('trash', 2) })
+  .prefault({});
+
+export type ProjectCreateInput = z.output<typeof projectCreateInput>;
+export type ProjectUpdateInput = z.output<typeof projectUpdateInput>;
+export type ProjectVersionedInput = z.output<typeof projectVersionedInput>;
+export type ProjectWizardStepInput = z.output<typeof projectWizardStepInput>;
+export type ProjectStageInput = z.output<typeof projectStageInput>;
+export type ProjectFailInput = z.output<typeof projectFailInput>;
+export type ProjectTrashQuery = z.output<typeof projectTrashInput>;

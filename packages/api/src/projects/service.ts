@@ -1,6 +1,43 @@
-import { notDeleted, projectStates, type AuraDb } from '@aura/db';
+import {
+  NotFoundError,
+  findAnyById,
+  assetStates,
+  getById,
+  hardDelete,
+  insertAudited,
+  notDeleted,
+  nowIso,
+  onlyDeleted,
+  projectStates,
+  renderCheckpoints,
+  restoreDeleted,
+  sceneStates,
+  softDelete,
+  versionedUpdate,
+  writeTransaction,
+  type Actor,
+  type AuraDb,
+  type NewProjectState,
+  type ProjectState,
+  type ProjectStatus,
+} from '@aura/db';
+import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
-import { encodeProjectCursor, type ProjectListQuery, type ProjectSort } from './schema';
+import { purgeProjectVersionsInTransaction } from '../versions/service';
+import { keysetAfter, toPage, type Page } from './paging';
+import {
+  PROJECT_SPECS,
+  encodeProjectCursor,
+  type ProjectCreateInput,
+  type ProjectFailInput,
+  type ProjectListQuery,
+  type ProjectSort,
+  type ProjectStageInput,
+  type ProjectTrashQuery,
+  type ProjectUpdateInput,
+  type ProjectVersionedInput,
+  type ProjectWizardStepInput,
+} from './schema';
 
 /** The columns the project list shows (the JSON specs stay out of lists). */
 export const projectListColumns = {
@@ -100,4 +137,309 @@ export function listProjects(db: AuraDb, query: ProjectListQuery): ProjectListPa
         ? encodeProjectCursor({ sort: query.sort, key: SORTS[query.sort].keyOf(last), id: last.id })
         : null,
   };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Create, read, update, state transitions, trash, duplicate.
+
+type SpecInput = Partial<Record<keyof typeof PROJECT_SPECS, Record<string, unknown> | null>>;
+type SpecColumns = Partial<
+  Pick<NewProjectState, (typeof PROJECT_SPECS)[keyof typeof PROJECT_SPECS]>
+>;
+
+/** The spec sections present in the input as JSON text columns (null clears; absent: untouched). */
+function specColumns(input: SpecInput): SpecColumns {
+  const columns: SpecColumns = {};
+  for (const [field, column] of Object.entries(PROJECT_SPECS) as [
+    keyof typeof PROJECT_SPECS,
+    (typeof PROJECT_SPECS)[keyof typeof PROJECT_SPECS],
+  ][]) {
+    const value = input[field];
+    if (value !== undefined) columns[column] = value === null ? null : JSON.stringify(value);
+  }
+  return columns;
+}
+
+/** A new InProgress project at wizard step 0, stage Script. */
+export function createProject(db: AuraDb, actor: Actor, input: ProjectCreateInput): ProjectState {
+  return writeTransaction(db, (tx) =>
+    insertAudited(
+      tx,
+      projectStates,
+      { title: input.title, description: input.description ?? null, ...specColumns(input) },
+      actor,
+    ),
+  );
+}
+
+/**
+ * The project with its scenes (by SceneIndex), assets and checkpoints (newest first) as ONE SQL
+ * statement (drizzle's relational query: correlated JSON subqueries, no N+1). Exposed unexecuted
+ * for the EXPLAIN QUERY PLAN tests.
+ */
+export function buildProjectGetQuery(db: AuraDb, id: string) {
+  return db.query.projectStates.findFirst({
+    where: and(eq(projectStates.id, id), notDeleted(projectStates)),
+    with: {
+      // SceneIndex is unique within a project (0..n-1), so it needs no tie-breaker.
+      scenes: { orderBy: [asc(sceneStates.sceneIndex)] },
+      assets: { orderBy: [asc(assetStates.assetType), asc(assetStates.id)] },
+      checkpoints: {
+        orderBy: [desc(renderCheckpoints.checkpointTime), desc(renderCheckpoints.id)],
+      },
+    },
+  });
+}
+
+export type ProjectWithChildren = NonNullable<
+  ReturnType<ReturnType<typeof buildProjectGetQuery>['sync']>
+>;
+
+/** A live project with its children; a missing or soft-deleted one is NotFoundError. */
+export function getProject(db: AuraDb, id: string): ProjectWithChildren {
+  const project = buildProjectGetQuery(db, id).sync();
+  if (!project) throw new NotFoundError('ProjectStates', id);
+  return project;
+}
+
+/** Title, description and specs; only the fields present change. Stale RowVersion: CONFLICT. */
+export function updateProject(db: AuraDb, actor: Actor, input: ProjectUpdateInput): ProjectState {
+  const patch: Partial<NewProjectState> = { ...specColumns(input) };
+  if (input.title !== undefined) patch.title = input.title;
+  if (input.description !== undefined) patch.description = input.description;
+  return writeTransaction(db, (tx) =>
+    versionedUpdate(
+      tx,
+      projectStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      patch,
+      actor,
+    ),
+  );
+}
+
+export function setProjectWizardStep(
+  db: AuraDb,
+  actor: Actor,
+  input: ProjectWizardStepInput,
+): ProjectState {
+  return writeTransaction(db, (tx) =>
+    versionedUpdate(
+      tx,
+      projectStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      { currentWizardStep: input.step },
+      actor,
+    ),
+  );
+}
+
+/** The only status a project's stage, progress and final status may change from. */
+const ACTIVE_STATUS: ProjectStatus = 'InProgress';
+
+/** Valid status transitions: InProgress → Completed | Failed | Cancelled, nothing else. */
+export const PROJECT_TRANSITIONS: Record<ProjectStatus, readonly ProjectStatus[]> = {
+  InProgress: ['Completed', 'Failed', 'Cancelled'],
+  Completed: [],
+  Failed: [],
+  Cancelled: [],
+};
+
+export function canTransition(from: ProjectStatus, to: ProjectStatus): boolean {
+  return PROJECT_TRANSITIONS[from].includes(to);
+}
+
+/** Reads the live project in `tx` and throws CONFLICT unless its status allows `action`. */
+function requireActive(tx: AuraDb, id: string, action: string, to?: ProjectStatus): ProjectState {
+  const current = getById(tx, projectStates, id);
+  const allowed = to ? canTransition(current.status, to) : current.status === ACTIVE_STATUS;
+  if (!allowed) {
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `Project ${id} is ${current.status}; only an ${ACTIVE_STATUS} project can ${action}`,
+    });
+  }
+  return current;
+}
+
+/** Stage and progress, only while the project is InProgress. */
+export function setProjectStage(db: AuraDb, actor: Actor, input: ProjectStageInput): ProjectState {
+  return writeTransaction(db, (tx) => {
+    requireActive(tx, input.id, 'change its stage');
+    return versionedUpdate(
+      tx,
+      projectStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      { currentStage: input.stage, progressPercent: input.progressPercent },
+      actor,
+    );
+  });
+}
+
+function transition(
+  db: AuraDb,
+  actor: Actor,
+  key: ProjectVersionedInput,
+  to: ProjectStatus,
+  action: string,
+  patch: Partial<NewProjectState>,
+): ProjectState {
+  return writeTransaction(db, (tx) => {
+    requireActive(tx, key.id, action, to);
+    return versionedUpdate(
+      tx,
+      projectStates,
+      { id: key.id, rowVersion: key.rowVersion },
+      { ...patch, status: to },
+      actor,
+    );
+  });
+}
+
+/** InProgress → Completed: CompletedAt now, progress 100. */
+export function completeProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
+  return transition(db, actor, input, 'Completed', 'be completed', {
+    completedAt: nowIso(),
+    progressPercent: 100,
+  });
+}
+
+/** InProgress → Failed, keeping the error message. */
+export function failProject(db: AuraDb, actor: Actor, input: ProjectFailInput) {
+  return transition(db, actor, input, 'Failed', 'fail', { errorMessage: input.errorMessage });
+}
+
+/** InProgress → Cancelled. */
+export function cancelProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
+  return transition(db, actor, input, 'Cancelled', 'be cancelled', {});
+}
+
+/** Moves a live project to the trash (its children stay, hidden with it). */
+export function softDeleteProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
+  return writeTransaction(db, (tx) =>
+    softDelete(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
+  );
+}
+
+/** Brings a project back from the trash; one that is not in the trash is NOT_FOUND. */
+export function restoreProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
+  return writeTransaction(db, (tx) =>
+    restoreDeleted(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
+  );
+}
+
+/** The columns the trash shows. */
+export const projectTrashColumns = {
+  ...projectListColumns,
+  deletedAt: projectStates.deletedAt,
+  deletedBy: projectStates.deletedBy,
+};
+
+/** The trash query, most recently deleted first (limit + 1 rows). Exposed for EXPLAIN tests. */
+export function buildProjectTrashQuery(db: AuraDb, query: ProjectTrashQuery) {
+  const conditions: SQL[] = [onlyDeleted(projectStates)];
+  if (query.cursor) {
+    const [deletedAt, id] = query.cursor as [string, string];
+    conditions.push(keysetAfter('desc', projectStates.deletedAt, deletedAt, projectStates.id, id));
+  }
+  return db
+    .select(projectTrashColumns)
+    .from(projectStates)
+    .where(and(...conditions))
+    .orderBy(desc(projectStates.deletedAt), desc(projectStates.id))
+    .limit(query.limit + 1);
+}
+
+export type ProjectTrashItem = Awaited<
+  ReturnType<ReturnType<typeof buildProjectTrashQuery>['all']>
+>[number];
+
+/** One page of soft-deleted projects, by DeletedAt descending. */
+export function listProjectTrash(db: AuraDb, query: ProjectTrashQuery): Page<ProjectTrashItem> {
+  const rows = buildProjectTrashQuery(db, query).all();
+  return toPage(rows, query.limit, 'trash', (row) => [row.deletedAt ?? '', row.id]);
+}
+
+/**
+ * Removes a project for good, in the trash or not; its scenes, assets, checkpoints and versions go
+ * with it (ON DELETE CASCADE). Admin only at the API.
+ */
+/** Removes the project forever with its children; its versions' blob references are released. */
+export function hardDeleteProject(db: AuraDb, id: string): ProjectState {
+  return writeTransaction(db, (tx) => {
+    if (!findAnyById(tx, projectStates, id)) throw new NotFoundError('ProjectStates', id);
+    purgeProjectVersionsInTransaction(tx, id);
+    return hardDelete(tx, projectStates, id);
+  });
+}
+
+const TITLE_MAX = 200;
+const COPY_SUFFIX = ' (copy)';
+
+/**
+ * A new InProgress project titled "<title> (copy)" with the source's description, specs, wizard
+ * step, stage and progress, and copies of its scenes and asset rows (same files). Checkpoints,
+ * status, errors and job belong to the source's run and are not copied.
+ */
+export function duplicateProject(db: AuraDb, actor: Actor, id: string): ProjectWithChildren {
+  const copyId = writeTransaction(db, (tx) => {
+    const source = getById(tx, projectStates, id);
+    const copy = insertAudited(
+      tx,
+      projectStates,
+      {
+        title: `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`,
+        description: source.description,
+        currentWizardStep: source.currentWizardStep,
+        status: 'InProgress',
+        currentStage: source.currentStage,
+        progressPercent: source.progressPercent,
+        briefJson: source.briefJson,
+        planSpecJson: source.planSpecJson,
+        voiceSpecJson: source.voiceSpecJson,
+        renderSpecJson: source.renderSpecJson,
+      },
+      actor,
+    );
+    const scenes = tx
+      .select()
+      .from(sceneStates)
+      .where(eq(sceneStates.projectId, id))
+      .orderBy(asc(sceneStates.sceneIndex))
+      .all();
+    for (const scene of scenes) {
+      insertAudited(
+        tx,
+        sceneStates,
+        {
+          projectId: copy.id,
+          sceneIndex: scene.sceneIndex,
+          scriptText: scene.scriptText,
+          audioFilePath: scene.audioFilePath,
+          imageFilePath: scene.imageFilePath,
+          durationSeconds: scene.durationSeconds,
+          isCompleted: scene.isCompleted,
+        },
+        actor,
+      );
+    }
+    const assets = tx.select().from(assetStates).where(eq(assetStates.projectId, id)).all();
+    for (const asset of assets) {
+      insertAudited(
+        tx,
+        assetStates,
+        {
+          projectId: copy.id,
+          assetType: asset.assetType,
+          filePath: asset.filePath,
+          fileSizeBytes: asset.fileSizeBytes,
+          mimeType: asset.mimeType,
+          isTemporary: asset.isTemporary,
+        },
+        actor,
+      );
+    }
+    return copy.id;
+  });
+  return getProject(db, copyId);
 }

@@ -14,7 +14,8 @@ import { inArray, sql } from 'drizzle-orm';
  * every scene blob of its timeline. Creating a version adds them; purging it releases the same set.
  */
 
-export type JsonValue = null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
+export type JsonValue =
+  null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
 /** JSON with object keys sorted at every level: equal values give equal text, hence equal hashes. */
 export function canonicalJson(value: unknown): string {
@@ -52,7 +53,12 @@ export function prepareBlob(contentType: string, value: unknown): PreparedBlob {
 }
 
 /** Inserts the blobs that do not exist yet (ReferenceCount 0). Returns the hashes it created. */
-export function storeBlobs(tx: AuraDb, blobs: PreparedBlob[], actor: string | null, now = nowIso()): string[] {
+export function storeBlobs(
+  tx: AuraDb,
+  blobs: PreparedBlob[],
+  actor: string | null,
+  now = nowIso(),
+): string[] {
   const created: string[] = [];
   const seen = new Set<string>();
   for (const blob of blobs) {
@@ -100,7 +106,10 @@ export function addReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso
       .where(inArray(contentBlobs.contentHash, batch))
       .run();
     if (updated.changes !== batch.length) {
-      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: 'A referenced content blob is missing' });
+      throw new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: 'A referenced content blob is missing',
+      });
     }
   });
 }
@@ -123,7 +132,11 @@ export function releaseReferences(tx: AuraDb, hashes: Iterable<string>, now = no
 export type BlobCache = Map<string, string>;
 
 /** Reads blobs by hash; a missing one is a broken store (reported, never guessed). */
-export function readBlobs(db: AuraDb, hashes: Iterable<string>, cache?: BlobCache): Map<string, string> {
+export function readBlobs(
+  db: AuraDb,
+  hashes: Iterable<string>,
+  cache?: BlobCache,
+): Map<string, string> {
   const out = new Map<string, string>();
   const wanted = [...new Set(hashes)];
   const missing = wanted.filter((hash) => {
@@ -142,7 +155,10 @@ export function readBlobs(db: AuraDb, hashes: Iterable<string>, cache?: BlobCach
   if (cache) for (const hash of missing) if (out.has(hash)) cache.set(hash, out.get(hash)!);
   for (const hash of wanted) {
     if (!out.has(hash))
-      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `Content blob ${hash} is missing` });
+      throw new TRPCError({
+        code: 'INTERNAL_SERVER_ERROR',
+        message: `Content blob ${hash} is missing`,
+      });
   }
   return out;
 }

@@ -16,7 +16,11 @@ function isObject(value: unknown): value is Record<string, JsonValue> {
 }
 
 /** Structural diff: objects by key, arrays by position, everything else by value. */
-export function jsonDiff(before: JsonValue | undefined, after: JsonValue | undefined, path = ''): JsonChange[] {
+export function jsonDiff(
+  before: JsonValue | undefined,
+  after: JsonValue | undefined,
+  path = '',
+): JsonChange[] {
   if (before === undefined && after === undefined) return [];
   if (before === undefined) return [{ path, kind: 'added', new: after }];
   if (after === undefined) return [{ path, kind: 'removed', old: before }];
@@ -30,7 +34,9 @@ export function jsonDiff(before: JsonValue | undefined, after: JsonValue | undef
     for (let i = 0; i < n; i++) changes.push(...jsonDiff(before[i], after[i], `${path}/${i}`));
     return changes;
   }
-  return JSON.stringify(before) === JSON.stringify(after) ? [] : [{ path, kind: 'changed', old: before, new: after }];
+  return JSON.stringify(before) === JSON.stringify(after)
+    ? []
+    : [{ path, kind: 'changed', old: before, new: after }];
 }
 
 export interface SceneDiff {
@@ -43,7 +49,9 @@ export interface SceneDiff {
 
 /** Longest common subsequence of two id lists: the scenes that kept their relative order. */
 function stableIds(a: string[], b: string[]): Set<string> {
-  const dp: number[][] = Array.from({ length: a.length + 1 }, () => new Array<number>(b.length + 1).fill(0));
+  const dp: number[][] = Array.from({ length: a.length + 1 }, () =>
+    new Array<number>(b.length + 1).fill(0),
+  );
   for (let i = a.length - 1; i >= 0; i--)
     for (let j = b.length - 1; j >= 0; j--)
       dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
@@ -65,7 +73,8 @@ function stableIds(a: string[], b: string[]): Set<string> {
 export function diffScenes(before: SceneContent[], after: SceneContent[]): SceneDiff {
   const beforeIndex = new Map(before.map((s, i) => [s.id, i]));
   const afterIndex = new Map(after.map((s, i) => [s.id, i]));
-  const common = (list: SceneContent[], other: Map<string, number>) => list.filter((s) => other.has(s.id)).map((s) => s.id);
+  const common = (list: SceneContent[], other: Map<string, number>) =>
+    list.filter((s) => other.has(s.id)).map((s) => s.id);
   const stable = stableIds(common(before, afterIndex), common(after, beforeIndex));
   const diff: SceneDiff = { added: [], removed: [], changed: [], moved: [] };
   after.forEach((scene, index) => {
@@ -93,7 +102,8 @@ export interface ContentDiff {
 
 export function diffContent(before: VersionContent, after: VersionContent): ContentDiff {
   const documents = {} as Record<DocumentKey, JsonChange[]>;
-  for (const doc of DOCUMENTS) documents[doc.key] = jsonDiff(before[doc.key] ?? undefined, after[doc.key] ?? undefined);
+  for (const doc of DOCUMENTS)
+    documents[doc.key] = jsonDiff(before[doc.key] ?? undefined, after[doc.key] ?? undefined);
   const scenes = diffScenes(before.scenes, after.scenes);
   const identical =
     Object.values(documents).every((c) => c.length === 0) &&

@@ -19,7 +19,9 @@ export function autosavesToPrune(
   now: Date,
   policy: RetentionPolicy = DEFAULT_RETENTION,
 ): string[] {
-  const newestFirst = [...autosaves].sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0));
+  const newestFirst = [...autosaves].sort((a, b) =>
+    a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0,
+  );
   const keep = new Set(newestFirst.slice(0, policy.keepLast).map((v) => v.id));
   const seenDays = new Set<string>();
   const seenWeeks = new Set<number>();

@@ -50,7 +50,9 @@ export const versionsRouter = router({
     .query(({ ctx, input }) => listVersions(ctx.db, input)),
 
   /** A version with its content read back from the blobs. */
-  get: authedProcedure.input(z.object({ id })).query(({ ctx, input }) => getVersion(ctx.db, input.id)),
+  get: authedProcedure
+    .input(z.object({ id }))
+    .query(({ ctx, input }) => getVersion(ctx.db, input.id)),
 
   /** Rename and/or describe. */
   describe: editorProcedure
@@ -62,11 +64,19 @@ export const versionsRouter = router({
     .input(key.extend({ important: z.boolean() }))
     .mutation(({ ctx, input }) => setVersionImportant(ctx.db, ctx.actor, input)),
 
-  softDelete: editorProcedure.input(key).mutation(({ ctx, input }) => softDeleteVersion(ctx.db, ctx.actor, input)),
-  undelete: editorProcedure.input(key).mutation(({ ctx, input }) => undeleteVersion(ctx.db, ctx.actor, input)),
-  trash: authedProcedure.input(z.object({ projectId: id })).query(({ ctx, input }) => versionTrash(ctx.db, input.projectId)),
+  softDelete: editorProcedure
+    .input(key)
+    .mutation(({ ctx, input }) => softDeleteVersion(ctx.db, ctx.actor, input)),
+  undelete: editorProcedure
+    .input(key)
+    .mutation(({ ctx, input }) => undeleteVersion(ctx.db, ctx.actor, input)),
+  trash: authedProcedure
+    .input(z.object({ projectId: id }))
+    .query(({ ctx, input }) => versionTrash(ctx.db, input.projectId)),
   /** Hard delete; releases every reference the version held. */
-  purge: adminProcedure.input(z.object({ id })).mutation(({ ctx, input }) => purgeVersion(ctx.db, input.id)),
+  purge: adminProcedure
+    .input(z.object({ id }))
+    .mutation(({ ctx, input }) => purgeVersion(ctx.db, input.id)),
 
   /** Takes a RestorePoint of the current state, then writes the version back into the project. */
   restore: editorProcedure
@@ -90,8 +100,15 @@ export const versionsRouter = router({
     .query(({ ctx, input }) => storageStats(ctx.db, input?.projectId)),
 
   collectBlobs: adminProcedure
-    .input(z.object({ dryRun: z.boolean().default(true), graceMinutes: z.number().min(0).max(10_080).default(60) }))
-    .mutation(({ ctx, input }) => collectBlobs(ctx.db, { dryRun: input.dryRun, graceMs: input.graceMinutes * 60_000 })),
+    .input(
+      z.object({
+        dryRun: z.boolean().default(true),
+        graceMinutes: z.number().min(0).max(10_080).default(60),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      collectBlobs(ctx.db, { dryRun: input.dryRun, graceMs: input.graceMinutes * 60_000 }),
+    ),
 
   checkReferences: adminProcedure
     .input(z.object({ fix: z.boolean().default(false) }).optional())

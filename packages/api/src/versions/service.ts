@@ -21,12 +21,8 @@ import {
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
-import {
-  addReferences,
-  releaseReferences,
-  storeBlobs,
-  type BlobCache,
-} from './content';
+import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './content';
+import { recordAction } from '../actions/recorder';
 import { autosavesToPrune, DEFAULT_RETENTION, type RetentionPolicy } from './retention';
 import {
   DOCUMENTS,
@@ -51,7 +47,14 @@ export type VersionRow = Omit<
 >;
 
 function view(row: ProjectVersion): VersionRow {
-  const { briefJson: _b, planSpecJson: _p, voiceSpecJson: _v, renderSpecJson: _r, timelineJson: _t, ...rest } = row;
+  const {
+    briefJson: _b,
+    planSpecJson: _p,
+    voiceSpecJson: _v,
+    renderSpecJson: _r,
+    timelineJson: _t,
+    ...rest
+  } = row;
   return rest;
 }
 
@@ -71,11 +74,21 @@ export interface CreateVersionResult {
   pruned: string[];
 }
 
-function latestVersion(tx: AuraDb, projectId: string, liveOnly: boolean): ProjectVersion | undefined {
+function latestVersion(
+  tx: AuraDb,
+  projectId: string,
+  liveOnly: boolean,
+): ProjectVersion | undefined {
   const where = liveOnly
     ? and(eq(projectVersions.projectId, projectId), notDeleted(projectVersions))
     : eq(projectVersions.projectId, projectId);
-  return tx.select().from(projectVersions).where(where).orderBy(desc(projectVersions.versionNumber)).limit(1).get();
+  return tx
+    .select()
+    .from(projectVersions)
+    .where(where)
+    .orderBy(desc(projectVersions.versionNumber))
+    .limit(1)
+    .get();
 }
 
 /** Captures the project's current content as a new version, inside the caller's transaction. */
@@ -91,7 +104,9 @@ export function createVersionInTransaction(
   const snapshot = prepareSnapshot(currentContent(tx, project));
 
   const previous = latestVersion(tx, project.id, false);
-  const previousTimeline = previous?.timelineHash ? decodeTimeline(tx, previous.timelineHash) : null;
+  const previousTimeline = previous?.timelineHash
+    ? decodeTimeline(tx, previous.timelineHash)
+    : null;
 
   if (input.versionType === 'Autosave') {
     const latestLive = latestVersion(tx, project.id, true);
@@ -168,10 +183,13 @@ function unchangedSince(
   previousTimeline: ReturnType<typeof decodeTimeline> | null,
 ): boolean {
   const hashes = documentHashes(latest);
-  for (const doc of DOCUMENTS) if ((snapshot.documents[doc.key]?.hash ?? null) !== hashes[doc.key]) return false;
+  for (const doc of DOCUMENTS)
+    if ((snapshot.documents[doc.key]?.hash ?? null) !== hashes[doc.key]) return false;
   if (!latest.timelineHash) return snapshot.entries.length === 0;
   const timeline =
-    previous?.id === latest.id && previousTimeline ? previousTimeline : decodeTimeline(tx, latest.timelineHash);
+    previous?.id === latest.id && previousTimeline
+      ? previousTimeline
+      : decodeTimeline(tx, latest.timelineHash);
   return sameEntries(timeline.entries, snapshot.entries);
 }
 
@@ -212,13 +230,37 @@ export function pruneAutosavesInTransaction(
   const doomed = autosavesToPrune(autosaves, now, policy);
   if (doomed.length === 0) return [];
   const cache: BlobCache = new Map();
-  for (const row of tx.select().from(projectVersions).where(inArray(projectVersions.id, doomed)).all()) {
+  for (const row of tx
+    .select()
+    .from(projectVersions)
+    .where(inArray(projectVersions.id, doomed))
+    .all()) {
     purgeInTransaction(tx, row, cache);
   }
   return doomed;
 }
 
-export function pruneAutosaves(db: AuraDb, projectId: string, now?: Date, policy?: RetentionPolicy): string[] {
+/**
+ * Purges every version of a project (for a hard delete of the project, whose cascade would
+ * otherwise drop the rows without releasing their references).
+ */
+export function purgeProjectVersionsInTransaction(tx: AuraDb, projectId: string): number {
+  const cache: BlobCache = new Map();
+  const rows = tx
+    .select()
+    .from(projectVersions)
+    .where(eq(projectVersions.projectId, projectId))
+    .all();
+  for (const row of rows) purgeInTransaction(tx, row, cache);
+  return rows.length;
+}
+
+export function pruneAutosaves(
+  db: AuraDb,
+  projectId: string,
+  now?: Date,
+  policy?: RetentionPolicy,
+): string[] {
   return writeTransaction(db, (tx) => pruneAutosavesInTransaction(tx, projectId, now, policy));
 }
 
@@ -234,7 +276,10 @@ export interface ListVersionsInput {
 
 export function listVersions(db: AuraDb, input: ListVersionsInput) {
   getById(db, projectStates, input.projectId);
-  const conditions: SQL[] = [eq(projectVersions.projectId, input.projectId), notDeleted(projectVersions)];
+  const conditions: SQL[] = [
+    eq(projectVersions.projectId, input.projectId),
+    notDeleted(projectVersions),
+  ];
   if (input.versionType) conditions.push(eq(projectVersions.versionType, input.versionType));
   if (input.cursor !== undefined) conditions.push(lt(projectVersions.versionNumber, input.cursor));
   const rows = db
@@ -273,7 +318,13 @@ export function describeVersion(
 ): VersionRow {
   return view(
     writeTransaction(db, (tx) =>
-      versionedUpdate(tx, projectVersions, input, { name: input.name, description: input.description }, actor),
+      versionedUpdate(
+        tx,
+        projectVersions,
+        input,
+        { name: input.name, description: input.description },
+        actor,
+      ),
     ),
   );
 }
@@ -290,11 +341,19 @@ export function setVersionImportant(
   );
 }
 
-export function softDeleteVersion(db: AuraDb, actor: Actor, input: { id: string; rowVersion: number }): VersionRow {
+export function softDeleteVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number },
+): VersionRow {
   return view(writeTransaction(db, (tx) => softDelete(tx, projectVersions, input, actor)));
 }
 
-export function undeleteVersion(db: AuraDb, actor: Actor, input: { id: string; rowVersion: number }): VersionRow {
+export function undeleteVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number },
+): VersionRow {
   return view(writeTransaction(db, (tx) => restoreDeleted(tx, projectVersions, input, actor)));
 }
 
@@ -302,7 +361,8 @@ export function undeleteVersion(db: AuraDb, actor: Actor, input: { id: string; r
 export function purgeVersion(db: AuraDb, id: string): { id: string; released: number } {
   return writeTransaction(db, (tx) => {
     const row = findAnyById(tx, projectVersions, id);
-    if (!row) throw new TRPCError({ code: 'NOT_FOUND', message: `ProjectVersions ${id} was not found` });
+    if (!row)
+      throw new TRPCError({ code: 'NOT_FOUND', message: `ProjectVersions ${id} was not found` });
     const closure = versionClosure(tx, row);
     purgeInTransaction(tx, row);
     return { id, released: closure.size };
@@ -326,13 +386,22 @@ export function restoreVersion(
     const version = getById(tx, projectVersions, input.versionId);
     const project = getById(tx, projectStates, version.projectId);
     if (input.projectRowVersion !== undefined && input.projectRowVersion !== project.rowVersion) {
-      throw new ConflictError('ProjectStates', project.id, input.projectRowVersion, project.rowVersion);
+      throw new ConflictError(
+        'ProjectStates',
+        project.id,
+        input.projectRowVersion,
+        project.rowVersion,
+      );
     }
     const content = versionContent(tx, version);
     const restorePoint = createVersionInTransaction(
       tx,
       actor,
-      { projectId: project.id, versionType: 'RestorePoint', trigger: `Before restoring version ${version.versionNumber}` },
+      {
+        projectId: project.id,
+        versionType: 'RestorePoint',
+        trigger: `Before restoring version ${version.versionNumber}`,
+      },
       { now },
     ).version;
     const restored = writeContent(tx, actor, project.id, project.rowVersion, content);
@@ -363,7 +432,12 @@ export function writeContent(
   );
   const keep = content.scenes.map((s) => s.id);
   tx.delete(sceneStates)
-    .where(and(eq(sceneStates.projectId, projectId), keep.length > 0 ? notInArray(sceneStates.id, keep) : undefined))
+    .where(
+      and(
+        eq(sceneStates.projectId, projectId),
+        keep.length > 0 ? notInArray(sceneStates.id, keep) : undefined,
+      ),
+    )
     .run();
   const at = nowIso();
   content.scenes.forEach((scene, sceneIndex) => {
@@ -381,11 +455,19 @@ export function writeContent(
       .where(eq(sceneStates.id, scene.id))
       .get();
     if (existing && existing.projectId !== projectId) {
-      throw new TRPCError({ code: 'CONFLICT', message: `Scene ${scene.id} now belongs to another project` });
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `Scene ${scene.id} now belongs to another project`,
+      });
     }
     if (existing) {
       tx.update(sceneStates)
-        .set({ ...fields, updatedAt: at, modifiedBy: actor, rowVersion: sql`${sceneStates.rowVersion} + 1` })
+        .set({
+          ...fields,
+          updatedAt: at,
+          modifiedBy: actor,
+          rowVersion: sql`${sceneStates.rowVersion} + 1`,
+        })
         .where(eq(sceneStates.id, scene.id))
         .run();
     } else {
@@ -423,7 +505,11 @@ export function storageStats(db: AuraDb, projectId?: string): StorageStats {
   const hashes = [...all];
   for (let i = 0; i < hashes.length; i += 500) {
     for (const blob of db
-      .select({ hash: contentBlobs.contentHash, size: contentBlobs.sizeBytes, refs: contentBlobs.referenceCount })
+      .select({
+        hash: contentBlobs.contentHash,
+        size: contentBlobs.sizeBytes,
+        refs: contentBlobs.referenceCount,
+      })
       .from(contentBlobs)
       .where(inArray(contentBlobs.contentHash, hashes.slice(i, i + 500)))
       .all())
@@ -431,7 +517,10 @@ export function storageStats(db: AuraDb, projectId?: string): StorageStats {
   }
   const storedBytes = projectId
     ? [...all].reduce((n, h) => n + (sizes.get(h)?.size ?? 0), 0)
-    : db.select({ n: sql<number>`coalesce(sum(${contentBlobs.sizeBytes}), 0)` }).from(contentBlobs).get()!.n;
+    : db
+        .select({ n: sql<number>`coalesce(sum(${contentBlobs.sizeBytes}), 0)` })
+        .from(contentBlobs)
+        .get()!.n;
   const logicalBytes = rows.reduce((n, r) => n + r.storageSizeBytes, 0);
   return {
     versions: rows.length,
@@ -469,22 +558,38 @@ export function collectBlobs(
   db: AuraDb,
   options: { graceMs?: number; dryRun?: boolean; now?: Date; batchSize?: number } = {},
 ): CollectResult {
-  const cutoff = nowIso(new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? DEFAULT_BLOB_GRACE_MS)));
-  const versions = db.select({ n: sql<number>`count(*)` }).from(projectVersions).get()!.n;
-  const references = db.select({ n: sql<number>`count(*)` }).from(contentBlobs).where(gt(contentBlobs.referenceCount, 0)).get()!.n;
+  const cutoff = nowIso(
+    new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? DEFAULT_BLOB_GRACE_MS)),
+  );
+  const versions = db
+    .select({ n: sql<number>`count(*)` })
+    .from(projectVersions)
+    .get()!.n;
+  const references = db
+    .select({ n: sql<number>`count(*)` })
+    .from(contentBlobs)
+    .where(gt(contentBlobs.referenceCount, 0))
+    .get()!.n;
   if (versions > 0 && references === 0) {
     throw new TRPCError({
       code: 'PRECONDITION_FAILED',
       message: `Refusing to collect: ${versions} version(s) exist but no blob has a reference. Run the reference check (versions.checkReferences) and fix the counts first.`,
     });
   }
-  const collectable = and(eq(contentBlobs.referenceCount, 0), lt(contentBlobs.lastReferencedAt, cutoff));
+  const collectable = and(
+    eq(contentBlobs.referenceCount, 0),
+    lt(contentBlobs.lastReferencedAt, cutoff),
+  );
   const summary = db
-    .select({ n: sql<number>`count(*)`, bytes: sql<number>`coalesce(sum(${contentBlobs.sizeBytes}), 0)` })
+    .select({
+      n: sql<number>`count(*)`,
+      bytes: sql<number>`coalesce(sum(${contentBlobs.sizeBytes}), 0)`,
+    })
     .from(contentBlobs)
     .where(collectable)
     .get()!;
-  if (options.dryRun) return { dryRun: true, collectable: summary.n, collectableBytes: summary.bytes, removed: 0 };
+  if (options.dryRun)
+    return { dryRun: true, collectable: summary.n, collectableBytes: summary.bytes, removed: 0 };
   let removed = 0;
   const batchSize = options.batchSize ?? 500;
   // Small batches, each its own transaction, so other writers are never held up for long.
@@ -498,7 +603,9 @@ export function collectBlobs(
         .all()
         .map((r) => r.hash);
       if (hashes.length > 0)
-        tx.delete(contentBlobs).where(and(inArray(contentBlobs.contentHash, hashes), collectable)).run();
+        tx.delete(contentBlobs)
+          .where(and(inArray(contentBlobs.contentHash, hashes), collectable))
+          .run();
       return hashes.length;
     });
     removed += batch;
@@ -521,7 +628,8 @@ export function checkReferenceCounts(db: AuraDb, options: { fix?: boolean } = {}
     const cache: BlobCache = new Map();
     const versions = tx.select().from(projectVersions).all();
     for (const version of versions) {
-      for (const hash of versionClosure(tx, version, cache)) expected.set(hash, (expected.get(hash) ?? 0) + 1);
+      for (const hash of versionClosure(tx, version, cache))
+        expected.set(hash, (expected.get(hash) ?? 0) + 1);
     }
     const blobs = tx
       .select({ hash: contentBlobs.contentHash, refs: contentBlobs.referenceCount })
@@ -534,12 +642,21 @@ export function checkReferenceCounts(db: AuraDb, options: { fix?: boolean } = {}
       const at = nowIso();
       for (const m of mismatches) {
         tx.update(contentBlobs)
-          .set({ referenceCount: m.expected, updatedAt: at, rowVersion: sql`${contentBlobs.rowVersion} + 1` })
+          .set({
+            referenceCount: m.expected,
+            updatedAt: at,
+            rowVersion: sql`${contentBlobs.rowVersion} + 1`,
+          })
           .where(eq(contentBlobs.contentHash, m.contentHash))
           .run();
       }
     }
-    return { blobs: blobs.length, versions: versions.length, mismatches, fixed: Boolean(options.fix) && mismatches.length > 0 };
+    return {
+      blobs: blobs.length,
+      versions: versions.length,
+      mismatches,
+      fixed: Boolean(options.fix) && mismatches.length > 0,
+    };
   };
   // A fix writes; a check only needs a consistent read, which a transaction also gives.
   return writeTransaction(db, run);

@@ -1,6 +1,12 @@
 import { asc, eq } from 'drizzle-orm';
 import { projectVersions, sceneStates, type AuraDb, type ProjectState } from '@aura/db';
-import { prepareBlob, readBlobs, type BlobCache, type JsonValue, type PreparedBlob } from './content';
+import {
+  prepareBlob,
+  readBlobs,
+  type BlobCache,
+  type JsonValue,
+  type PreparedBlob,
+} from './content';
 import { decodeTimeline, type TimelineEntries } from './timeline';
 
 /** The four spec documents of a project and where each lives in a project and a version row. */
@@ -8,7 +14,12 @@ export const DOCUMENTS = [
   { key: 'brief', projectColumn: 'briefJson', hashColumn: 'briefHash', contentType: 'Brief' },
   { key: 'plan', projectColumn: 'planSpecJson', hashColumn: 'planHash', contentType: 'Plan' },
   { key: 'voice', projectColumn: 'voiceSpecJson', hashColumn: 'voiceHash', contentType: 'Voice' },
-  { key: 'render', projectColumn: 'renderSpecJson', hashColumn: 'renderHash', contentType: 'Render' },
+  {
+    key: 'render',
+    projectColumn: 'renderSpecJson',
+    hashColumn: 'renderHash',
+    contentType: 'Render',
+  },
 ] as const;
 
 export type DocumentKey = (typeof DOCUMENTS)[number]['key'];
@@ -120,12 +131,19 @@ export function versionContent(db: AuraDb, version: VersionRow): VersionContent 
     ...(Object.values(hashes).filter(Boolean) as string[]),
     ...(timeline?.entries.map(([, h]) => h) ?? []),
   ]);
-  const content: VersionContent = { brief: null, plan: null, voice: null, render: null, scenes: [] };
+  const content: VersionContent = {
+    brief: null,
+    plan: null,
+    voice: null,
+    render: null,
+    scenes: [],
+  };
   for (const doc of DOCUMENTS) {
     const hash = hashes[doc.key];
     content[doc.key] = hash ? (JSON.parse(blobs.get(hash)!) as JsonValue) : null;
   }
-  content.scenes = (timeline?.entries ?? []).map(([, h]) => JSON.parse(blobs.get(h)!) as SceneContent);
+  content.scenes = (timeline?.entries ?? []).map(
+    ([, h]) => JSON.parse(blobs.get(h)!) as SceneContent,
+  );
   return content;
 }
-

@@ -89,8 +89,14 @@ export interface EncodedTimeline {
 }
 
 /** The timeline blob for `entries`: a delta on `previous` when that is worth it, else full. */
-export function encodeTimeline(entries: TimelineEntries, previous: DecodedTimeline | null): EncodedTimeline {
-  const full = prepareBlob('Timeline', { format: TIMELINE_FORMAT, scenes: entries } satisfies FullTimeline);
+export function encodeTimeline(
+  entries: TimelineEntries,
+  previous: DecodedTimeline | null,
+): EncodedTimeline {
+  const full = prepareBlob('Timeline', {
+    format: TIMELINE_FORMAT,
+    scenes: entries,
+  } satisfies FullTimeline);
   const asFull = { blob: full, chain: [full.hash] };
   if (!previous || previous.depth + 1 > MAX_CHAIN_LENGTH) return asFull;
 
@@ -101,7 +107,8 @@ export function encodeTimeline(entries: TimelineEntries, previous: DecodedTimeli
   const remove = previous.entries.map(([id]) => id).filter((id) => !after.has(id));
   const survivingOrder = previous.entries.map(([id]) => id).filter((id) => after.has(id));
   const orderUnchanged =
-    survivingOrder.length === entries.length && survivingOrder.every((id, i) => entries[i]![0] === id);
+    survivingOrder.length === entries.length &&
+    survivingOrder.every((id, i) => entries[i]![0] === id);
 
   const delta = prepareBlob('Timeline', {
     format: TIMELINE_FORMAT,

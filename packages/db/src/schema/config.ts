@@ -63,6 +63,7 @@ export const configurations = sqliteTable(
     index('IX_Configurations_UpdatedAt').on(t.updatedAt),
     index('IX_Configurations_Category_IsActive').on(t.category, t.isActive),
     index('IX_Configurations_Category_UpdatedAt').on(t.category, t.updatedAt),
+    index('IX_Configurations_Category_Key').on(t.category, t.key),
     oneOf('Configurations', 'ValueType', CONFIG_VALUE_TYPES),
   ],
 );

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import { check, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
 import {
   auditColumns,
   bool,
@@ -37,6 +37,7 @@ export const templates = sqliteTable(
     index('IX_Templates_IsSystemTemplate').on(t.isSystemTemplate),
     index('IX_Templates_IsCommunityTemplate').on(t.isCommunityTemplate),
     index('IX_Templates_Category_SubCategory').on(t.category, t.subCategory),
+    index('IX_Templates_Category_Name_Id').on(t.category, t.name, t.id),
     check('CK_Templates_TemplateData_Json', sql`json_valid("TemplateData")`),
     check('CK_Templates_Rating', sql`"Rating" BETWEEN 0 AND 5`),
     check('CK_Templates_Counts', sql`"UsageCount" >= 0 AND "RatingCount" >= 0`),
@@ -70,6 +71,13 @@ export const customTemplates = sqliteTable(
     index('IX_CustomTemplates_Category_CreatedAt').on(t.category, t.createdAt),
     index('IX_CustomTemplates_IsDeleted').on(t.isDeleted),
     index('IX_CustomTemplates_IsDeleted_DeletedAt').on(t.isDeleted, t.deletedAt),
+    index('IX_CustomTemplates_IsDeleted_CreatedAt_Id').on(t.isDeleted, t.createdAt, t.id),
+    index('IX_CustomTemplates_IsDeleted_Category_CreatedAt_Id').on(t.isDeleted, t.category, t.createdAt, t.id),
+    index('IX_CustomTemplates_IsDeleted_DeletedAt_Id').on(t.isDeleted, t.deletedAt, t.id),
+    // One default per category among live templates, enforced by the database itself.
+    uniqueIndex('UX_CustomTemplates_Category_Default')
+      .on(t.category)
+      .where(sql`${t.isDefault} = 1 AND ${t.isDeleted} = 0`),
     jsonOrNull('CustomTemplates', 'ScriptStructureJson'),
     jsonOrNull('CustomTemplates', 'VideoStructureJson'),
     jsonOrNull('CustomTemplates', 'LLMPipelineJson'),

@@ -1,0 +1,162 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  actionLogs,
+  assetStates,
+  configurations,
+  customTemplates,
+  nowIso,
+  projectStates,
+  projectVersions,
+  sceneStates,
+  type AuraDb,
+} from '@aura/db';
+import { eq, getTableColumns, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The undo log. Every mutation of user content records, in its own transaction, which rows it
+ * touched with their state before and after (row images, read by the server, never sent by the
+ * client). Undo writes the before-images back, redo the after-images, each only if the rows are
+ * still as the action left them (their RowVersion), so nothing anyone did since is overwritten.
+ */
+
+/** Tables whose rows actions may change, by physical name, with their primary key property. */
+export const UNDOABLE_TABLES = {
+  ProjectStates: { table: projectStates, key: 'id' },
+  SceneStates: { table: sceneStates, key: 'id' },
+  AssetStates: { table: assetStates, key: 'id' },
+  ProjectVersions: { table: projectVersions, key: 'id' },
+  CustomTemplates: { table: customTemplates, key: 'id' },
+  Configurations: { table: configurations, key: 'key' },
+} as const satisfies Record<string, { table: SQLiteTable; key: string }>;
+
+export type UndoableTable = keyof typeof UNDOABLE_TABLES;
+
+export type RowImage = Record<string, unknown>;
+
+export interface RowChange {
+  table: UndoableTable;
+  id: string;
+  before: RowImage | null;
+  after: RowImage | null;
+}
+
+/** Per request: a client may group actions (one drag moving many scenes) under one id. */
+export interface ActionScope {
+  correlationId?: string | null;
+  canBatch?: boolean;
+  isPersistent?: boolean;
+}
+
+export const actionScope = new AsyncLocalStorage<ActionScope>();
+
+export const ACTION_TTL_DAYS = { persistent: 30, transient: 1 };
+const DAY_MS = 86_400_000;
+
+export function pkColumn(table: UndoableTable): SQLiteColumn {
+  const entry = UNDOABLE_TABLES[table];
+  return (getTableColumns(entry.table) as Record<string, SQLiteColumn>)[entry.key]!;
+}
+
+export function readRow(tx: AuraDb, table: UndoableTable, id: string): RowImage | null {
+  const row = tx
+    .select()
+    .from(UNDOABLE_TABLES[table].table)
+    .where(eq(pkColumn(table), id))
+    .get();
+  return (row as RowImage | undefined) ?? null;
+}
+
+/** Collects row images while a mutation runs. */
+export class ActionTracker {
+  private readonly tracked = new Map<
+    string,
+    { table: UndoableTable; id: string; before: RowImage | null }
+  >();
+
+  constructor(private readonly tx: AuraDb) {}
+
+  /** Call BEFORE changing (or creating, with a pre-generated id) the rows. */
+  track(table: UndoableTable, ids: Iterable<string>): void {
+    for (const id of ids) {
+      const key = `${table}:${id}`;
+      if (!this.tracked.has(key))
+        this.tracked.set(key, { table, id, before: readRow(this.tx, table, id) });
+    }
+  }
+
+  /** Tracks every row `where` selects now (for bulk updates whose ids are not known up front). */
+  trackWhere(table: UndoableTable, where: SQL | undefined): void {
+    const pk = pkColumn(table);
+    const ids = this.tx.select({ id: pk }).from(UNDOABLE_TABLES[table].table).where(where).all();
+    this.track(
+      table,
+      ids.map((r) => String(r.id)),
+    );
+  }
+
+  changes(): RowChange[] {
+    return [...this.tracked.values()]
+      .map((t) => ({ ...t, after: readRow(this.tx, t.table, t.id) }))
+      .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after));
+  }
+}
+
+export interface ActionDescription {
+  type: string;
+  description: string;
+}
+
+/**
+ * Runs `mutate` (inside the caller's transaction) and logs it as one undoable action of `userId`.
+ * The user's redo stack is cleared implicitly: only actions undone after their latest new action
+ * can be redone (see service.ts).
+ */
+export function recordAction<R>(
+  tx: AuraDb,
+  userId: string | null,
+  action: ActionDescription | ((result: R) => ActionDescription),
+  mutate: (tracker: ActionTracker) => R,
+  now: Date = new Date(),
+): R {
+  const tracker = new ActionTracker(tx);
+  const result = mutate(tracker);
+  if (!userId) return result;
+  const changes = tracker.changes();
+  if (changes.length === 0) return result;
+  const { type, description } = typeof action === 'function' ? action(result) : action;
+  const scope = actionScope.getStore() ?? {};
+  const persistent = scope.isPersistent ?? true;
+  const at = nowIso(now);
+  tx.insert(actionLogs)
+    .values({
+      userId,
+      actionType: type,
+      description,
+      timestamp: at,
+      status: 'Applied',
+      affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
+      payloadJson: JSON.stringify({
+        changes: changes.map(({ table, id, after }) => ({ table, id, after })),
+      }),
+      inverseActionType: `${type}.undo`,
+      inversePayloadJson: JSON.stringify({
+        changes: changes.map(({ table, id, before }) => ({ table, id, before })),
+      }),
+      canBatch: Boolean(scope.canBatch && scope.correlationId),
+      isPersistent: persistent,
+      expiresAt: nowIso(
+        new Date(
+          now.getTime() +
+            (persistent ? ACTION_TTL_DAYS.persistent : ACTION_TTL_DAYS.transient) * DAY_MS,
+        ),
+      ),
+      correlationId: scope.correlationId ?? null,
+      createdAt: at,
+      updatedAt: at,
+      createdBy: userId,
+      modifiedBy: userId,
+    })
+    .run();
+  return result;
+}

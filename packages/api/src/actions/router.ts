@@ -1,0 +1,46 @@
+import { ACTION_STATUSES } from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { authedProcedure, editorProcedure, router } from '../trpc';
+import { exportHistory, history, redo, undo } from './service';
+
+/** Whose history: one's own; another user's only for an admin. */
+function subject(ctx: { principal: { userId: string; role: string } }, userId?: string): string {
+  if (!userId || userId === ctx.principal.userId) return ctx.principal.userId;
+  if (ctx.principal.role !== 'admin')
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: "Only an admin may read another user's action log",
+    });
+  return userId;
+}
+
+const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+
+export const actionsRouter = router({
+  /** Undoes the caller's latest action (or batch); CONFLICT if a resource changed since. */
+  undo: editorProcedure.mutation(({ ctx }) => undo(ctx.db, ctx.principal.userId)),
+  /** Re-applies what the caller undid last, unless they did something new since. */
+  redo: editorProcedure.mutation(({ ctx }) => redo(ctx.db, ctx.principal.userId)),
+
+  history: authedProcedure
+    .input(
+      z.object({
+        userId: z.string().optional(),
+        status: z.enum(ACTION_STATUSES).optional(),
+        actionType: z.string().max(100).optional(),
+        from: isoDate.optional(),
+        to: isoDate.optional(),
+        cursor: z.string().max(200).optional(),
+        limit: z.number().int().min(1).max(100).default(50),
+      }),
+    )
+    .query(({ ctx, input }) => history(ctx.db, { ...input, userId: subject(ctx, input.userId) })),
+
+  export: authedProcedure
+    .input(z.object({ userId: z.string().optional(), format: z.enum(['json', 'csv']) }))
+    .query(({ ctx, input }) => ({
+      format: input.format,
+      content: exportHistory(ctx.db, subject(ctx, input.userId), input.format),
+    })),
+});

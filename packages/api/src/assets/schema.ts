@@ -1,0 +1,32 @@
+import { assetStateInsertSchema, assetStateSchema } from '@aura/db';
+import { z } from 'zod';
+import { cursorField, pageLimit } from '../projects/paging';
+
+const projectIdField = assetStateSchema.shape.projectId.min(1, 'Project id is required');
+
+/** A file of a project: type from ASSET_TYPES (the table's CHECK), size ≥ 0. */
+export const assetRegisterInput = z.object({
+  projectId: projectIdField,
+  assetType: assetStateSchema.shape.assetType,
+  filePath: assetStateInsertSchema.shape.filePath.trim().min(1, 'File path is required').max(4096),
+  fileSizeBytes: assetStateInsertSchema.shape.fileSizeBytes,
+  mimeType: assetStateInsertSchema.shape.mimeType,
+  isTemporary: assetStateSchema.shape.isTemporary.default(false),
+});
+
+/** A project's assets, optionally of one type, by type then Id (creation order: UUIDv7). */
+export const assetListInput = z.object({
+  projectId: projectIdField,
+  assetType: assetStateSchema.shape.assetType.optional(),
+  limit: pageLimit,
+  cursor: cursorField('assets', 2),
+});
+
+export const assetVersionedInput = z.object({
+  id: assetStateSchema.shape.id.min(1, 'Asset id is required'),
+  rowVersion: assetStateSchema.shape.rowVersion.min(1),
+});
+
+export type AssetRegisterInput = z.output<typeof assetRegisterInput>;
+export type AssetListQuery = z.output<typeof assetListInput>;
+export type AssetVersionedInput = z.output<typeof assetVersionedInput>;

@@ -1,0 +1,92 @@
+import {
+  NotFoundError,
+  assetStates,
+  getById,
+  insertAudited,
+  notDeleted,
+  projectStates,
+  versionedUpdate,
+  writeTransaction,
+  type Actor,
+  type AssetState,
+  type AuraDb,
+} from '@aura/db';
+import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { keysetAfter, toPage, type Page } from '../projects/paging';
+import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
+
+/** Records a file of a live project. */
+export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInput): AssetState {
+  return writeTransaction(db, (tx) => {
+    getById(tx, projectStates, input.projectId);
+    return insertAudited(
+      tx,
+      assetStates,
+      {
+        projectId: input.projectId,
+        assetType: input.assetType,
+        filePath: input.filePath,
+        fileSizeBytes: input.fileSizeBytes,
+        mimeType: input.mimeType ?? null,
+        isTemporary: input.isTemporary,
+      },
+      actor,
+    );
+  });
+}
+
+/**
+ * The list query (limit + 1 rows), ordered by AssetType then Id, so that with or without the type
+ * filter it follows IX_AssetStates_ProjectId_AssetType. Exposed for the EXPLAIN QUERY PLAN tests.
+ */
+export function buildAssetListQuery(db: AuraDb, query: AssetListQuery) {
+  const conditions: SQL[] = [eq(assetStates.projectId, query.projectId)];
+  if (query.assetType) conditions.push(eq(assetStates.assetType, query.assetType));
+  if (query.cursor) {
+    const [assetType, id] = query.cursor as [string, string];
+    conditions.push(keysetAfter('asc', assetStates.assetType, assetType, assetStates.id, id));
+  }
+  return db
+    .select()
+    .from(assetStates)
+    .where(and(...conditions))
+    .orderBy(asc(assetStates.assetType), asc(assetStates.id))
+    .limit(query.limit + 1);
+}
+
+/** One page of a live project's assets; a missing or trashed project is NOT_FOUND. */
+export function listAssets(db: AuraDb, query: AssetListQuery): Page<AssetState> {
+  getById(db, projectStates, query.projectId);
+  const rows = buildAssetListQuery(db, query).all();
+  return toPage(rows, query.limit, 'assets', (row) => [row.assetType, row.id]);
+}
+
+/** An asset of a live project; one of a project in the trash is NOT_FOUND like the project. */
+function getLiveAsset(tx: AuraDb, id: string): AssetState {
+  const asset = tx
+    .select(getTableColumns(assetStates))
+    .from(assetStates)
+    .innerJoin(projectStates, eq(projectStates.id, assetStates.projectId))
+    .where(and(eq(assetStates.id, id), notDeleted(projectStates)))
+    .get();
+  if (!asset) throw new NotFoundError('AssetStates', id);
+  return asset;
+}
+
+/** Keeps a temporary file: IsTemporary becomes false. Stale RowVersion: CONFLICT. */
+export function markAssetPermanent(
+  db: AuraDb,
+  actor: Actor,
+  input: AssetVersionedInput,
+): AssetState {
+  return writeTransaction(db, (tx) => {
+    getLiveAsset(tx, input.id);
+    return versionedUpdate(
+      tx,
+      assetStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      { isTemporary: false },
+      actor,
+    );
+  });
+}

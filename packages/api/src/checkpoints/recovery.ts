@@ -1,0 +1,148 @@
+import { existsSync } from 'node:fs';
+import {
+  notDeleted,
+  nowIso,
+  projectStates,
+  renderCheckpoints,
+  type AuraDb,
+  type ProjectStatus,
+} from '@aura/db';
+import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { keysetAfter, toPage, type Page } from '../projects/paging';
+import { RECOVERY_DEFAULT_STALE_MINUTES, type RecoveryListQuery } from './schema';
+
+/**
+ * Recovery: projects whose run was interrupted (still InProgress, not updated for a while), each
+ * with the checkpoint to resume from and the files it references that are gone from disk.
+ */
+
+const INTERRUPTED: ProjectStatus = 'InProgress';
+
+/** AURA_RECOVERY_STALE_MINUTES when it is a whole number ≥ 0, else 30. */
+export function defaultStaleMinutes(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.AURA_RECOVERY_STALE_MINUTES?.trim();
+  if (raw && /^\d+$/.test(raw)) return Number(raw);
+  return RECOVERY_DEFAULT_STALE_MINUTES;
+}
+
+/** The UpdatedAt before which an InProgress project counts as interrupted. */
+export function staleCutoff(staleMinutes: number, now: Date = new Date()): string {
+  return nowIso(new Date(now.getTime() - staleMinutes * 60_000));
+}
+
+/**
+ * One statement for the whole page: the interrupted projects (keyset on UpdatedAt desc, Id desc,
+ * served by an index on UpdatedAt) with, as correlated JSON subqueries, their scenes' and assets'
+ * file paths and their newest valid checkpoint. Exposed for the EXPLAIN QUERY PLAN tests.
+ */
+export function buildRecoveryQuery(db: AuraDb, query: RecoveryListQuery, cutoff: string) {
+  const conditions: SQL[] = [
+    eq(projectStates.status, INTERRUPTED),
+    notDeleted(projectStates),
+    lt(projectStates.updatedAt, cutoff),
+  ];
+  if (query.cursor) {
+    const [updatedAt, id] = query.cursor as [string, string];
+    conditions.push(keysetAfter('desc', projectStates.updatedAt, updatedAt, projectStates.id, id));
+  }
+  return db.query.projectStates.findMany({
+    columns: {
+      id: true,
+      title: true,
+      status: true,
+      currentStage: true,
+      progressPercent: true,
+      currentWizardStep: true,
+      jobId: true,
+      updatedAt: true,
+      rowVersion: true,
+    },
+    where: and(...conditions),
+    orderBy: [desc(projectStates.updatedAt), desc(projectStates.id)],
+    limit: query.limit + 1,
+    with: {
+      scenes: { columns: { id: true, audioFilePath: true, imageFilePath: true } },
+      assets: { columns: { id: true, filePath: true } },
+      checkpoints: {
+        where: eq(renderCheckpoints.isValid, true),
+        orderBy: [desc(renderCheckpoints.checkpointTime), desc(renderCheckpoints.id)],
+        limit: 1,
+      },
+    },
+  });
+}
+
+type RecoveryRow = Awaited<ReturnType<ReturnType<typeof buildRecoveryQuery>['sync']>>[number];
+
+/** Where a referenced file path is stored. */
+export type FileReferenceKind = 'sceneAudio' | 'sceneImage' | 'asset' | 'checkpointOutput';
+
+export interface MissingFile {
+  kind: FileReferenceKind;
+  /** The scene, asset or checkpoint row that references the file. */
+  ownerId: string;
+  path: string;
+}
+
+export type InterruptedProject = Omit<RecoveryRow, 'scenes' | 'assets' | 'checkpoints'> & {
+  /** The newest valid checkpoint to resume from; null when there is none. */
+  lastValidCheckpoint: RecoveryRow['checkpoints'][number] | null;
+  /** Files the project references (scene audio/images, assets, the checkpoint's output) that do not exist. */
+  missingFiles: MissingFile[];
+};
+
+function fileReferences(row: RecoveryRow): MissingFile[] {
+  const refs: MissingFile[] = [];
+  for (const scene of row.scenes) {
+    if (scene.audioFilePath)
+      refs.push({ kind: 'sceneAudio', ownerId: scene.id, path: scene.audioFilePath });
+    if (scene.imageFilePath)
+      refs.push({ kind: 'sceneImage', ownerId: scene.id, path: scene.imageFilePath });
+  }
+  for (const asset of row.assets)
+    refs.push({ kind: 'asset', ownerId: asset.id, path: asset.filePath });
+  const checkpoint = row.checkpoints[0];
+  if (checkpoint?.outputFilePath) {
+    refs.push({
+      kind: 'checkpointOutput',
+      ownerId: checkpoint.id,
+      path: checkpoint.outputFilePath,
+    });
+  }
+  return refs;
+}
+
+/**
+ * One page of interrupted projects, most recently updated first. `exists` checks a path on disk
+ * (each distinct path once per page); relative paths resolve against the working directory.
+ */
+export function listRecoverableProjects(
+  db: AuraDb,
+  query: RecoveryListQuery,
+  options: { now?: Date; exists?: (path: string) => boolean } = {},
+): Page<InterruptedProject> & { staleMinutes: number; cutoff: string } {
+  const staleMinutes = query.staleMinutes ?? defaultStaleMinutes();
+  const cutoff = staleCutoff(staleMinutes, options.now);
+  const exists = options.exists ?? existsSync;
+  const known = new Map<string, boolean>();
+  const present = (path: string) => {
+    let value = known.get(path);
+    if (value === undefined) known.set(path, (value = exists(path)));
+    return value;
+  };
+  const rows = buildRecoveryQuery(db, query, cutoff).sync();
+  const page = toPage(rows, query.limit, 'recovery', (row) => [row.updatedAt, row.id]);
+  return {
+    staleMinutes,
+    cutoff,
+    nextCursor: page.nextCursor,
+    items: page.items.map((row) => {
+      const { scenes: _scenes, assets: _assets, checkpoints, ...project } = row;
+      return {
+        ...project,
+        lastValidCheckpoint: checkpoints[0] ?? null,
+        missingFiles: fileReferences(row).filter((ref) => !present(ref.path)),
+      };
+    }),
+  };
+}

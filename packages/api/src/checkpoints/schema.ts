@@ -1,0 +1,66 @@
+import { renderCheckpointInsertSchema, renderCheckpointSchema } from '@aura/db';
+import { z } from 'zod';
+import { cursorField, pageLimit } from '../projects/paging';
+
+const projectIdField = renderCheckpointSchema.shape.projectId.min(1, 'Project id is required');
+const stageNameField = renderCheckpointSchema.shape.stageName
+  .trim()
+  .min(1, 'Stage name is required')
+  .max(100);
+const sceneCount = renderCheckpointSchema.shape.completedScenes.min(0);
+
+/** A recovery point: how far the render got, its state as JSON and the file it wrote so far. */
+export const checkpointCreateInput = z
+  .object({
+    projectId: projectIdField,
+    stageName: stageNameField,
+    completedScenes: sceneCount.default(0),
+    totalScenes: sceneCount.default(0),
+    checkpointData: z.json().nullish(),
+    outputFilePath: renderCheckpointInsertSchema.shape.outputFilePath,
+  })
+  .superRefine((value, ctx) => {
+    if (value.completedScenes > value.totalScenes) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['completedScenes'],
+        message: `completedScenes (${value.completedScenes}) cannot exceed totalScenes (${value.totalScenes})`,
+      });
+    }
+  });
+
+/** A project's checkpoints, newest first. */
+export const checkpointListInput = z.object({
+  projectId: projectIdField,
+  limit: pageLimit,
+  cursor: cursorField('checkpoints', 2),
+});
+
+/** The newest valid checkpoint of a project, optionally of one stage. */
+export const checkpointLatestInput = z.object({
+  projectId: projectIdField,
+  stageName: stageNameField.optional(),
+});
+
+export const checkpointVersionedInput = z.object({
+  id: renderCheckpointSchema.shape.id.min(1, 'Checkpoint id is required'),
+  rowVersion: renderCheckpointSchema.shape.rowVersion.min(1),
+});
+
+export const RECOVERY_DEFAULT_STALE_MINUTES = 30;
+
+/** Interrupted projects: InProgress and not updated for `staleMinutes`, most recent first. */
+export const recoveryListInput = z
+  .object({
+    /** Default: AURA_RECOVERY_STALE_MINUTES, else 30. */
+    staleMinutes: z.number().int().min(0).max(525_600).optional(),
+    limit: pageLimit,
+    cursor: cursorField('recovery', 2),
+  })
+  .prefault({});
+
+export type CheckpointCreateInput = z.output<typeof checkpointCreateInput>;
+export type CheckpointListQuery = z.output<typeof checkpointListInput>;
+export type CheckpointLatestQuery = z.output<typeof checkpointLatestInput>;
+export type CheckpointVersionedInput = z.output<typeof checkpointVersionedInput>;
+export type RecoveryListQuery = z.output<typeof recoveryListInput>;

@@ -1,0 +1,26 @@
+import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
+import {
+  configDeactivateInput,
+  configGetInput,
+  configListInput,
+  configRevealInput,
+  configSetInput,
+} from './schema';
+import { deactivateConfig, getConfig, listConfig, revealConfig, setConfig } from './service';
+
+/** Key-value settings. Sensitive values are redacted everywhere but the admin's `reveal`. */
+export const configRouter = router({
+  get: authedProcedure.input(configGetInput).query(({ ctx, input }) => getConfig(ctx.db, input)),
+  /** One category, ordered by Key, one page at a time: `{ items, nextCursor }`. */
+  list: authedProcedure.input(configListInput).query(({ ctx, input }) => listConfig(ctx.db, input)),
+  set: editorProcedure
+    .input(configSetInput)
+    .mutation(({ ctx, input }) => setConfig(ctx.db, ctx.actor, input)),
+  deactivate: editorProcedure
+    .input(configDeactivateInput)
+    .mutation(({ ctx, input }) => deactivateConfig(ctx.db, ctx.actor, input)),
+  /** A mutation, not a query: never a cacheable GET, and auditable like every other action. */
+  reveal: adminProcedure
+    .input(configRevealInput)
+    .mutation(({ ctx, input }) => revealConfig(ctx.db, input)),
+});

@@ -1,0 +1,111 @@
+import { configurationSchema } from '@aura/db';
+import { z } from 'zod';
+
+export const CONFIG_LIST_DEFAULT_LIMIT = 50;
+export const CONFIG_LIST_MAX_LIMIT = 100;
+/** The longest Value accepted, as JSON text (before encryption). */
+export const CONFIG_VALUE_MAX_CHARS = 65_536;
+
+/** Keys are identifiers (`tts.voice`, `providers/openai:apiKey`): also the AAD of an encryption. */
+export const configKeyField = configurationSchema.shape.key
+  .trim()
+  .min(1, 'Key is required')
+  .max(200)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
+    'Use letters, digits and . _ : / - (starting with a letter or digit)',
+  );
+
+export const configCategoryField = configurationSchema.shape.category
+  .trim()
+  .min(1, 'Category is required')
+  .max(100);
+
+/** Position after the last row of a page: its category (a cursor is only valid there) and Key. */
+export interface ConfigCursor {
+  category: string;
+  key: string;
+}
+
+export function encodeConfigCursor(cursor: ConfigCursor): string {
+  return Buffer.from(JSON.stringify([cursor.category, cursor.key]), 'utf8').toString('base64url');
+}
+
+export function decodeConfigCursor(value: string): ConfigCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
+    const [category, key] = parsed as unknown[];
+    if (typeof category !== 'string' || typeof key !== 'string' || key.length === 0) return null;
+    return { category, key };
+  } catch {
+    return null;
+  }
+}
+
+export const configGetInput = z.object({
+  key: configKeyField,
+  /** A deactivated key is NOT_FOUND unless this is set. */
+  includeInactive: z.boolean().default(false),
+});
+
+export const configListInput = z
+  .object({
+    category: configCategoryField,
+    includeInactive: z.boolean().default(false),
+    limit: z.number().int().min(1).max(CONFIG_LIST_MAX_LIMIT).default(CONFIG_LIST_DEFAULT_LIMIT),
+    cursor: z
+      .string()
+      .max(2048)
+      .nullish()
+      .transform((value, ctx): ConfigCursor | null => {
+        if (value === null || value === undefined || value === '') return null;
+        const decoded = decodeConfigCursor(value);
+        if (!decoded) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'Invalid cursor; start again from the first page',
+          });
+          return z.NEVER;
+        }
+        return decoded;
+      }),
+  })
+  .superRefine((value, ctx) => {
+    if (value.cursor && value.cursor.category !== value.category) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['cursor'],
+        message: 'The cursor belongs to another category; start again from the first page',
+      });
+    }
+  });
+
+/**
+ * config.set: creates the key, or updates it when `rowVersion` (the version read) is given.
+ * `value` is any JSON value; it is checked against `valueType` by the service (the effective one:
+ * the input's, else the stored row's). `category` and `valueType` are required to create and kept
+ * when omitted on update; so are `description` and `isSensitive`.
+ */
+export const configSetInput = z.object({
+  key: configKeyField,
+  value: z.unknown().refine((value) => value !== undefined, 'Value is required'),
+  category: configCategoryField.optional(),
+  valueType: configurationSchema.shape.valueType.optional(),
+  description: configurationSchema.shape.description.unwrap().trim().max(1000).nullish(),
+  isSensitive: configurationSchema.shape.isSensitive.optional(),
+  rowVersion: configurationSchema.shape.rowVersion.positive().optional(),
+});
+
+export const configDeactivateInput = z.object({
+  key: configKeyField,
+  rowVersion: configurationSchema.shape.rowVersion.positive(),
+});
+
+export const configRevealInput = z.object({ key: configKeyField });
+
+export type ConfigGetInput = z.output<typeof configGetInput>;
+export type ConfigListQuery = z.output<typeof configListInput>;
+export type ConfigSetInput = z.output<typeof configSetInput>;
+export type ConfigDeactivateInput = z.output<typeof configDeactivateInput>;
+export type ConfigRevealInput = z.output<typeof configRevealInput>;

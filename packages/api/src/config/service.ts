@@ -1,0 +1,458 @@
+import {
+  configurations,
+  findAnyById,
+  insertAudited,
+  NotFoundError,
+  versionedUpdate,
+  writeTransaction,
+  type Actor,
+  type AuraDb,
+  type ConfigValueType,
+  type Configuration,
+} from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { z } from 'zod';
+import { fieldError } from './field-error';
+import {
+  CONFIG_VALUE_MAX_CHARS,
+  encodeConfigCursor,
+  type ConfigDeactivateInput,
+  type ConfigGetInput,
+  type ConfigListQuery,
+  type ConfigRevealInput,
+  type ConfigSetInput,
+} from './schema';
+import {
+  decryptSecret,
+  encryptedKeyId,
+  encryptSecret,
+  envSecretKeys,
+  generateSecretKey,
+  keyIdOf,
+  loadKeyring,
+  parseSecretKey,
+  SECRET_KEY_ENV,
+  SecretError,
+  writeKeyringFile,
+  type Keyring,
+  type SecretOptions,
+} from './secrets';
+
+/**
+ * A configuration row as callers see it: `value` is the parsed JSON value, except for a sensitive
+ * key, whose value is never returned by reads and lists (`value: null, redacted: true`); only an
+ * admin's `reveal` decrypts it.
+ */
+export type ConfigView = Omit<Configuration, 'value'> & { value: unknown; redacted: boolean };
+
+export interface ConfigListPage {
+  items: ConfigView[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+export interface RevealedConfig {
+  key: string;
+  value: unknown;
+  valueType: ConfigValueType;
+  isSensitive: boolean;
+  isActive: boolean;
+  rowVersion: number;
+}
+
+export function toConfigView(row: Configuration): ConfigView {
+  if (row.isSensitive) return { ...row, value: null, redacted: true };
+  return { ...row, value: JSON.parse(row.value) as unknown, redacted: false };
+}
+
+/** Secret-handling failures (bad AURA_SECRET_KEY, lost key) as a clear error without secrets. */
+function withSecrets<T>(work: () => T): T {
+  try {
+    return work();
+  } catch (error) {
+    if (error instanceof SecretError) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+    }
+    throw error;
+  }
+}
+
+function findConfig(db: AuraDb, key: string): Configuration | undefined {
+  return findAnyById(db, configurations, key);
+}
+
+/** One key; a deactivated one is NOT_FOUND unless `includeInactive`. Sensitive values redacted. */
+export function getConfig(db: AuraDb, input: ConfigGetInput): ConfigView {
+  const row = findConfig(db, input.key);
+  if (!row) throw new NotFoundError('Configurations', input.key);
+  if (!row.isActive && !input.includeInactive) {
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `Configuration '${input.key}' is inactive (pass includeInactive to read it)`,
+    });
+  }
+  return toConfigView(row);
+}
+
+/**
+ * The list query of one category, ordered by Key (limit + 1 rows, to know whether another page
+ * follows). Exposed for the EXPLAIN QUERY PLAN tests.
+ */
+export function buildConfigListQuery(db: AuraDb, query: ConfigListQuery) {
+  const conditions: SQL[] = [eq(configurations.category, query.category)];
+  if (!query.includeInactive) conditions.push(eq(configurations.isActive, true));
+  if (query.cursor) conditions.push(gt(configurations.key, query.cursor.key));
+  return db
+    .select()
+    .from(configurations)
+    .where(and(...conditions))
+    .orderBy(asc(configurations.key))
+    .limit(query.limit + 1);
+}
+
+/** One page of a category's keys (active only unless `includeInactive`), sensitive values redacted. */
+export function listConfig(db: AuraDb, query: ConfigListQuery): ConfigListPage {
+  const rows = buildConfigListQuery(db, query).all();
+  const hasMore = rows.length > query.limit;
+  const items = (hasMore ? rows.slice(0, query.limit) : rows).map(toConfigView);
+  const last = items.at(-1);
+  return {
+    items,
+    nextCursor:
+      hasMore && last ? encodeConfigCursor({ category: query.category, key: last.key }) : null,
+  };
+}
+
+/** What kind of value this is, for error messages (never the value itself: it may be a secret). */
+function kindOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value === 'number') return Number.isFinite(value) ? 'a number' : 'a non-finite number';
+  if (typeof value === 'object') return 'an object';
+  return `a ${typeof value}`;
+}
+
+const jsonValue = z.json();
+
+/**
+ * Checks `value` against `valueType` and returns its JSON text (the Value column's form). A
+ * mismatch is BAD_REQUEST on `value`, describing the kind received, never the value.
+ */
+export function encodeConfigValue(valueType: ConfigValueType, value: unknown): string {
+  const expected: Record<ConfigValueType, string> = {
+    string: 'a string',
+    number: 'a finite number',
+    boolean: 'true or false',
+    json: 'JSON (an object, array, string, finite number, boolean or null)',
+  };
+  const ok =
+    valueType === 'string'
+      ? typeof value === 'string'
+      : valueType === 'number'
+        ? typeof value === 'number' && Number.isFinite(value)
+        : valueType === 'boolean'
+          ? typeof value === 'boolean'
+          : value !== undefined && jsonValue.safeParse(value).success;
+  if (!ok) {
+    throw fieldError(
+      'value',
+      `must be ${expected[valueType]} for valueType '${valueType}', got ${kindOf(value)}`,
+    );
+  }
+  const text = JSON.stringify(value);
+  if (text.length > CONFIG_VALUE_MAX_CHARS) {
+    throw fieldError(
+      'value',
+      `is too large (${text.length} characters as JSON; at most ${CONFIG_VALUE_MAX_CHARS})`,
+    );
+  }
+  return text;
+}
+
+/**
+ * Creates a key (no `rowVersion`) or updates it (`rowVersion` = the version read; stale:
+ * CONFLICT). Each change bumps `Version`; setting a deactivated key reactivates it. A sensitive
+ * value is encrypted before it reaches the database; the returned view is redacted.
+ */
+export function setConfig(
+  db: AuraDb,
+  actor: Actor,
+  input: ConfigSetInput,
+  options: SecretOptions = {},
+): ConfigView {
+  return withSecrets(() =>
+    writeTransaction(db, (tx) => {
+      const current = findConfig(tx, input.key);
+      if (!current) {
+        if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
+        if (!input.category) throw fieldError('category', 'is required to create a key');
+        if (!input.valueType) throw fieldError('valueType', 'is required to create a key');
+      } else if (input.rowVersion === undefined) {
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
+        });
+      }
+      const valueType = input.valueType ?? current!.valueType;
+      const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
+      const json = encodeConfigValue(valueType, input.value);
+      // The keyring is read inside the write lock, so a concurrent rotation cannot retire the
+      // key between encrypting and committing (see rotateSecrets).
+      const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
+
+      if (!current) {
+        const row = insertAudited(
+          tx,
+          configurations,
+          {
+            key: input.key,
+            value,
+            category: input.category!,
+            valueType,
+            description: input.description ?? null,
+            isSensitive,
+            version: 1,
+            isActive: true,
+          },
+          actor,
+        );
+        return toConfigView(row);
+      }
+      const row = versionedUpdate(
+        tx,
+        configurations,
+        { id: input.key, rowVersion: input.rowVersion! },
+        {
+          value,
+          valueType,
+          isSensitive,
+          isActive: true,
+          ...(input.category !== undefined && { category: input.category }),
+          ...(input.description !== undefined && { description: input.description }),
+        },
+        actor,
+        { extra: { version: sql`${configurations.version} + 1` } },
+      );
+      return toConfigView(row);
+    }),
+  );
+}
+
+/** Deactivates a key (kept, hidden from default reads and lists); bumps `Version`. */
+export function deactivateConfig(
+  db: AuraDb,
+  actor: Actor,
+  input: ConfigDeactivateInput,
+): ConfigView {
+  return writeTransaction(db, (tx) => {
+    const current = findConfig(tx, input.key);
+    if (!current) throw new NotFoundError('Configurations', input.key);
+    if (!current.isActive) {
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `Configuration '${input.key}' is already inactive`,
+      });
+    }
+    const row = versionedUpdate(
+      tx,
+      configurations,
+      { id: input.key, rowVersion: input.rowVersion },
+      { isActive: false },
+      actor,
+      { extra: { version: sql`${configurations.version} + 1` } },
+    );
+    return toConfigView(row);
+  });
+}
+
+/** The value of one key, decrypted when sensitive (admin only at the API). */
+export function revealConfig(
+  db: AuraDb,
+  input: ConfigRevealInput,
+  options: SecretOptions = {},
+): RevealedConfig {
+  const row = findConfig(db, input.key);
+  if (!row) throw new NotFoundError('Configurations', input.key);
+  const json = row.isSensitive
+    ? withSecrets(() => decryptSecret(loadKeyring(options), row.key, row.value))
+    : row.value;
+  return {
+    key: row.key,
+    value: JSON.parse(json) as unknown,
+    valueType: row.valueType,
+    isSensitive: row.isSensitive,
+    isActive: row.isActive,
+    rowVersion: row.rowVersion,
+  };
+}
+
+// ---- key rotation --------------------------------------------------------------------------
+
+export interface RotateSecretsOptions extends SecretOptions {
+  /**
+   * The new key (base64 or hex of 32 bytes). Required when AURA_SECRET_KEY is set (the operator
+   * owns that key); optional otherwise (default: a generated one).
+   */
+  newKey?: string | Buffer;
+}
+
+export interface RotateSecretsResult {
+  source: Keyring['source'];
+  /** The key that encrypted new values before the rotation. */
+  previousKeyId: string;
+  /** The key every sensitive value is now encrypted with. */
+  activeKeyId: string;
+  /** How many sensitive rows were re-encrypted. */
+  reencrypted: number;
+  /** Keys removed from the keyring file because no row references them any more. */
+  removedKeyIds: string[];
+  /** What the operator must still do (AURA_SECRET_KEY mode), or null. */
+  operatorAction: string | null;
+}
+
+/** The key ids referenced by sensitive rows. */
+function referencedKeyIds(db: AuraDb): Set<string> {
+  const rows = db
+    .select({ value: configurations.value })
+    .from(configurations)
+    .where(eq(configurations.isSensitive, true))
+    .all();
+  const ids = new Set<string>();
+  for (const row of rows) {
+    const kid = encryptedKeyId(row.value);
+    if (kid) ids.add(kid);
+  }
+  return ids;
+}
+
+/** Re-encrypts every sensitive row not yet under `keyId`, in ONE write transaction. */
+function reencryptAll(db: AuraDb, keyring: Keyring, keyId: string): number {
+  return writeTransaction(db, (tx) => {
+    const rows = tx
+      .select({ key: configurations.key, value: configurations.value })
+      .from(configurations)
+      .where(eq(configurations.isSensitive, true))
+      .all();
+    let count = 0;
+    for (const row of rows) {
+      if (encryptedKeyId(row.value) === keyId) continue;
+      const plaintext = decryptSecret(keyring, row.key, row.value);
+      // Maintenance, not an edit: the logical value is unchanged, so RowVersion, Version and
+      // UpdatedAt stay as they are (an editor holding the row's version can still save).
+      tx.update(configurations)
+        .set({ value: encryptSecret(keyring, row.key, plaintext, keyId) })
+        .where(eq(configurations.key, row.key))
+        .run();
+      count++;
+    }
+    return count;
+  });
+}
+
+function parseNewKey(newKey: string | Buffer): Buffer {
+  if (Buffer.isBuffer(newKey)) {
+    if (newKey.length !== 32) throw new SecretError('newKey must be 32 bytes');
+    return newKey;
+  }
+  return parseSecretKey(newKey, 'newKey');
+}
+
+/**
+ * Rotates the key of sensitive values (`pnpm aura secrets:rotate`).
+ *
+ * Keyring file (AURA_SECRET_KEY unset): adds a new key to the file (the old ones stay, so every
+ * row stays readable whatever happens next), re-encrypts every sensitive row under it in one
+ * write transaction, makes it active, then — under the write lock, so no writer that still used
+ * the old key can be mid-commit — removes the keys no row references any more.
+ *
+ * AURA_SECRET_KEY set: the key belongs to the operator, who must pass `newKey`; every row is
+ * re-encrypted under it, and the operator then sets AURA_SECRET_KEY to it (the result says so).
+ * With AURA_SECRET_KEY="<new>,<old>" and no `newKey`, rows still under an old key are moved to
+ * the first one, after which the old keys can be dropped from the variable.
+ */
+export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): RotateSecretsResult {
+  const env = options.env ?? process.env;
+  const keyring = loadKeyring({ ...options, env });
+  const previousKeyId = keyring.activeKeyId;
+
+  if (keyring.source === 'env') {
+    let target: Buffer;
+    let operatorAction: string;
+    if (options.newKey !== undefined) {
+      target = parseNewKey(options.newKey);
+      if (keyIdOf(target) === previousKeyId) {
+        throw new SecretError(`newKey is the key ${SECRET_KEY_ENV} already holds; pass a new one`);
+      }
+      operatorAction =
+        `Every sensitive value is now encrypted with the new key (id ${keyIdOf(target)}). ` +
+        `Set ${SECRET_KEY_ENV} to the new key and restart the web server and the worker: until ` +
+        `then they cannot read sensitive values (or set ${SECRET_KEY_ENV}="<new key>,<old key>" ` +
+        `meanwhile, and drop the old key afterwards).`;
+    } else if ((envSecretKeys(env)?.length ?? 0) > 1) {
+      target = keyring.keys.get(previousKeyId)!;
+      operatorAction = `Every sensitive value is now encrypted with the first key of ${SECRET_KEY_ENV} (id ${previousKeyId}): remove the other keys from ${SECRET_KEY_ENV} and restart.`;
+    } else {
+      throw new SecretError(
+        `${SECRET_KEY_ENV} is set, so the encryption key is the operator's and cannot be replaced here. ` +
+          `Generate a new key (openssl rand -base64 32), run the rotation with it as the new key ` +
+          `(pnpm aura secrets:rotate --new-key <key>), then set ${SECRET_KEY_ENV} to it and restart ` +
+          `the web server and the worker.`,
+      );
+    }
+    const keyId = keyIdOf(target);
+    keyring.keys.set(keyId, target);
+    const reencrypted = reencryptAll(db, keyring, keyId);
+    return {
+      source: 'env',
+      previousKeyId,
+      activeKeyId: keyId,
+      reencrypted,
+      removedKeyIds: [],
+      operatorAction,
+    };
+  }
+
+  const newKey = options.newKey !== undefined ? parseNewKey(options.newKey) : generateSecretKey();
+  const newKeyId = keyIdOf(newKey);
+  if (newKeyId === previousKeyId) throw new SecretError('newKey is already the active key');
+  const hadKey = keyring.keys.has(newKeyId);
+  keyring.keys.set(newKeyId, newKey);
+  // 1. Add the new key (not yet active): it is on disk before any row depends on it.
+  writeKeyringFile(keyring.file, previousKeyId, keyring.keys);
+  let reencrypted: number;
+  try {
+    // 2. Re-encrypt every sensitive row, all or nothing.
+    reencrypted = reencryptAll(db, keyring, newKeyId);
+  } catch (error) {
+    if (!hadKey) {
+      keyring.keys.delete(newKeyId);
+      writeKeyringFile(keyring.file, previousKeyId, keyring.keys);
+    }
+    throw error;
+  }
+  // 3. Make it active: writers from now on encrypt with it.
+  writeKeyringFile(keyring.file, newKeyId, keyring.keys);
+  // 4. Retire unreferenced keys under the write lock: a writer that read the keyring before
+  //    step 3 holds that lock until it commits, so its row is seen here and its key kept.
+  const removedKeyIds = writeTransaction(db, (tx) => {
+    const referenced = referencedKeyIds(tx);
+    const removed: string[] = [];
+    for (const kid of [...keyring.keys.keys()]) {
+      if (kid !== newKeyId && !referenced.has(kid)) {
+        keyring.keys.delete(kid);
+        removed.push(kid);
+      }
+    }
+    if (removed.length > 0) writeKeyringFile(keyring.file, newKeyId, keyring.keys);
+    return removed;
+  });
+  return {
+    source: 'file',
+    previousKeyId,
+    activeKeyId: newKeyId,
+    reencrypted,
+    removedKeyIds,
+    operatorAction: null,
+  };
+}

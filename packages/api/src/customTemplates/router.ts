@@ -1,0 +1,44 @@
+import { authedProcedure, editorProcedure, router } from '../trpc';
+import {
+  customTemplateCreateInput,
+  customTemplateIdInput,
+  customTemplateKeyInput,
+  customTemplateListInput,
+  customTemplateTrashInput,
+  customTemplateUpdateInput,
+} from './schema';
+import {
+  createCustomTemplate,
+  getCustomTemplate,
+  listCustomTemplateTrash,
+  listCustomTemplates,
+  restoreCustomTemplate,
+  softDeleteCustomTemplate,
+  updateCustomTemplate,
+} from './service';
+
+export const customTemplatesRouter = router({
+  create: editorProcedure
+    .input(customTemplateCreateInput)
+    .mutation(({ ctx, input }) => createCustomTemplate(ctx.db, ctx.principal, input)),
+  get: authedProcedure
+    .input(customTemplateIdInput)
+    .query(({ ctx, input }) => getCustomTemplate(ctx.db, input.id)),
+  /** Live custom templates, newest first: `{ items, nextCursor }`. */
+  list: authedProcedure
+    .input(customTemplateListInput)
+    .query(({ ctx, input }) => listCustomTemplates(ctx.db, input)),
+  /** Soft-deleted custom templates, most recently deleted first. */
+  trash: authedProcedure
+    .input(customTemplateTrashInput)
+    .query(({ ctx, input }) => listCustomTemplateTrash(ctx.db, input)),
+  update: editorProcedure
+    .input(customTemplateUpdateInput)
+    .mutation(({ ctx, input }) => updateCustomTemplate(ctx.db, ctx.actor, input)),
+  softDelete: editorProcedure
+    .input(customTemplateKeyInput)
+    .mutation(({ ctx, input }) => softDeleteCustomTemplate(ctx.db, ctx.actor, input)),
+  restore: editorProcedure
+    .input(customTemplateKeyInput)
+    .mutation(({ ctx, input }) => restoreCustomTemplate(ctx.db, ctx.actor, input)),
+});

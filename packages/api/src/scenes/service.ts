@@ -1,0 +1,197 @@
+import {
+  ConflictError,
+  NotFoundError,
+  getById,
+  hardDelete,
+  insertAudited,
+  notDeleted,
+  projectStates,
+  sceneStates,
+  stampUpdate,
+  versionedUpdate,
+  writeTransaction,
+  type Actor,
+  type AuraDb,
+  type SceneState,
+} from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
+import type {
+  SceneAddInput,
+  SceneReorderInput,
+  SceneUpdateInput,
+  SceneVersionedInput,
+} from './schema';
+
+/**
+ * Scenes of a project. Invariant: a project's SceneIndex values are exactly 0..n-1. Every mutation
+ * that moves indices runs in one IMMEDIATE transaction; (ProjectId, SceneIndex) is not a unique
+ * index, so shifting a range in one UPDATE is safe. A row whose index moves gets a new RowVersion.
+ */
+
+/** A scene of a live project; a scene of a project in the trash is NOT_FOUND like the project. */
+function getLiveScene(tx: AuraDb, id: string): SceneState {
+  const scene = tx
+    .select(getTableColumns(sceneStates))
+    .from(sceneStates)
+    .innerJoin(projectStates, eq(projectStates.id, sceneStates.projectId))
+    .where(and(eq(sceneStates.id, id), notDeleted(projectStates)))
+    .get();
+  if (!scene) throw new NotFoundError('SceneStates', id);
+  return scene;
+}
+
+function sceneCount(tx: AuraDb, projectId: string): number {
+  return tx
+    .select({ n: count() })
+    .from(sceneStates)
+    .where(eq(sceneStates.projectId, projectId))
+    .get()!.n;
+}
+
+/** Moves every scene of the project at or after `from` by `delta` (+1 or -1). */
+function shiftScenes(
+  tx: AuraDb,
+  actor: Actor,
+  projectId: string,
+  from: number,
+  delta: 1 | -1,
+): void {
+  tx.update(sceneStates)
+    .set({
+      ...stampUpdate(sceneStates, {}, actor),
+      sceneIndex: sql`${sceneStates.sceneIndex} + ${delta}`,
+      rowVersion: sql`${sceneStates.rowVersion} + 1`,
+    })
+    .where(and(eq(sceneStates.projectId, projectId), gte(sceneStates.sceneIndex, from)))
+    .run();
+}
+
+/** Appends a scene, or inserts it at `index` (0..n) and shifts the following ones. */
+export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneState {
+  return writeTransaction(db, (tx) => {
+    getById(tx, projectStates, input.projectId);
+    const n = sceneCount(tx, input.projectId);
+    const index = input.index ?? n;
+    if (index > n) {
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `index must be between 0 and ${n} (the project has ${n} scene${n === 1 ? '' : 's'})`,
+      });
+    }
+    if (index < n) shiftScenes(tx, actor, input.projectId, index, 1);
+    return insertAudited(
+      tx,
+      sceneStates,
+      {
+        projectId: input.projectId,
+        sceneIndex: index,
+        scriptText: input.scriptText,
+        durationSeconds: input.durationSeconds ?? 0,
+        audioFilePath: input.audioFilePath ?? null,
+        imageFilePath: input.imageFilePath ?? null,
+      },
+      actor,
+    );
+  });
+}
+
+/** Script, duration and file paths; only the fields present change. Stale RowVersion: CONFLICT. */
+export function updateScene(db: AuraDb, actor: Actor, input: SceneUpdateInput): SceneState {
+  const patch: Partial<typeof sceneStates.$inferInsert> = {};
+  if (input.scriptText !== undefined) patch.scriptText = input.scriptText;
+  if (input.durationSeconds !== undefined) patch.durationSeconds = input.durationSeconds;
+  if (input.audioFilePath !== undefined) patch.audioFilePath = input.audioFilePath;
+  if (input.imageFilePath !== undefined) patch.imageFilePath = input.imageFilePath;
+  return writeTransaction(db, (tx) => {
+    getLiveScene(tx, input.id);
+    return versionedUpdate(
+      tx,
+      sceneStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      patch,
+      actor,
+    );
+  });
+}
+
+/** Marks a scene completed. */
+export function completeScene(db: AuraDb, actor: Actor, input: SceneVersionedInput): SceneState {
+  return writeTransaction(db, (tx) => {
+    getLiveScene(tx, input.id);
+    return versionedUpdate(
+      tx,
+      sceneStates,
+      { id: input.id, rowVersion: input.rowVersion },
+      { isCompleted: true },
+      actor,
+    );
+  });
+}
+
+/** Deletes a scene and closes the gap: the following scenes move up by one. */
+export function deleteScene(db: AuraDb, actor: Actor, input: SceneVersionedInput): SceneState {
+  return writeTransaction(db, (tx) => {
+    const scene = getLiveScene(tx, input.id);
+    if (scene.rowVersion !== input.rowVersion) {
+      throw new ConflictError('SceneStates', input.id, input.rowVersion, scene.rowVersion);
+    }
+    const removed = hardDelete(tx, sceneStates, input.id);
+    shiftScenes(tx, actor, scene.projectId, scene.sceneIndex + 1, -1);
+    return removed;
+  });
+}
+
+/** The scenes of a project by SceneIndex (served by IX_SceneStates_ProjectId_SceneIndex). */
+export function listProjectScenes(db: AuraDb, projectId: string): SceneState[] {
+  return db
+    .select()
+    .from(sceneStates)
+    .where(eq(sceneStates.projectId, projectId))
+    .orderBy(asc(sceneStates.sceneIndex))
+    .all();
+}
+
+/**
+ * Puts the project's scenes in the given order (indices become 0..n-1). The list must name every
+ * scene of the project exactly once, else BAD_REQUEST and nothing changes. Returns the scenes in
+ * their new order (with their new RowVersions).
+ */
+export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput): SceneState[] {
+  return writeTransaction(db, (tx) => {
+    getById(tx, projectStates, input.projectId);
+    const current = listProjectScenes(tx, input.projectId);
+    const known = new Set(current.map((scene) => scene.id));
+    const seen = new Set<string>();
+    const duplicated = new Set<string>();
+    for (const id of input.sceneIds) (seen.has(id) ? duplicated : seen).add(id);
+    const unknown = input.sceneIds.filter((id) => !known.has(id));
+    const missing = current.filter((scene) => !seen.has(scene.id)).map((scene) => scene.id);
+    if (duplicated.size || unknown.length || missing.length) {
+      const problems = [
+        missing.length ? `missing ${missing.join(', ')}` : '',
+        unknown.length ? `not scenes of this project: ${unknown.join(', ')}` : '',
+        duplicated.size ? `listed twice: ${[...duplicated].join(', ')}` : '',
+      ].filter(Boolean);
+      throw new TRPCError({
+        code: 'BAD_REQUEST',
+        message: `sceneIds must list each of the project's ${current.length} scenes exactly once (${problems.join('; ')})`,
+      });
+    }
+    const indexOf = new Map(current.map((scene) => [scene.id, scene.sceneIndex]));
+    const stamp = stampUpdate(sceneStates, {}, actor);
+    input.sceneIds.forEach((id, index) => {
+      if (indexOf.get(id) === index) return;
+      tx.update(sceneStates)
+        .set({ ...stamp, sceneIndex: index, rowVersion: sql`${sceneStates.rowVersion} + 1` })
+        .where(eq(sceneStates.id, id))
+        .run();
+    });
+    return listProjectScenes(tx, input.projectId);
+  });
+}
+
+/** Whether the project's scene indices are exactly 0..n-1 (for checks and tests). */
+export function sceneIndicesAreDense(db: AuraDb, projectId: string): boolean {
+  return listProjectScenes(db, projectId).every((scene, i) => scene.sceneIndex === i);
+}

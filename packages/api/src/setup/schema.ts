@@ -1,0 +1,44 @@
+import { userSetupSchema } from '@aura/db';
+import { z } from 'zod';
+
+/** The largest WizardState accepted, as JSON text. */
+export const WIZARD_STATE_MAX_CHARS = 262_144;
+
+/** Whose setup: omitted = the caller's own; another user's only for an admin. */
+const userIdField = userSetupSchema.shape.userId.trim().min(1).max(100).optional();
+const rowVersionField = userSetupSchema.shape.rowVersion.positive();
+
+export const setupStatusInput = z.object({ userId: userIdField }).prefault({});
+
+/**
+ * setup.saveProgress. `rowVersion` is omitted for the first save (no row yet) and required
+ * after. Omitted optional fields keep their stored value; null clears them.
+ */
+export const setupSaveProgressInput = z.object({
+  userId: userIdField,
+  lastStep: userSetupSchema.shape.lastStep.min(0, 'lastStep must be 0 or more'),
+  /** The wizard's own state: a JSON object. */
+  wizardState: z.record(z.string(), z.json()).nullable().optional(),
+  selectedTier: userSetupSchema.shape.selectedTier.unwrap().trim().min(1).max(100).nullish(),
+  /** The wizard version that saved this state. */
+  version: userSetupSchema.shape.version.unwrap().trim().min(1).max(50).nullish(),
+  rowVersion: rowVersionField.optional(),
+});
+
+/** setup.complete: `rowVersion` as for saveProgress (omitted only when nothing was saved yet). */
+export const setupCompleteInput = z.object({
+  userId: userIdField,
+  rowVersion: rowVersionField.optional(),
+});
+
+/** setup.reset: back to step 0, not completed; the wizard state is kept or dropped. */
+export const setupResetInput = z.object({
+  userId: userIdField,
+  keepState: z.boolean(),
+  rowVersion: rowVersionField,
+});
+
+export type SetupStatusInput = z.output<typeof setupStatusInput>;
+export type SetupSaveProgressInput = z.output<typeof setupSaveProgressInput>;
+export type SetupCompleteInput = z.output<typeof setupCompleteInput>;
+export type SetupResetInput = z.output<typeof setupResetInput>;

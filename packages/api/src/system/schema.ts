@@ -1,0 +1,25 @@
+import { systemConfigurationSchema } from '@aura/db';
+import { z } from 'zod';
+
+/**
+ * system.update: the fields an admin may change, with the RowVersion read. Omitted fields stay
+ * as they are; `ffmpegPath: null` clears it. IsSetupComplete is set by completing an admin's
+ * setup, not here.
+ */
+export const systemUpdateInput = z.object({
+  rowVersion: systemConfigurationSchema.shape.rowVersion.positive(),
+  ffmpegPath: systemConfigurationSchema.shape.ffmpegPath
+    .unwrap()
+    .trim()
+    .min(1, 'Give the path of the ffmpeg executable, or null to clear it')
+    .max(4096)
+    .nullable()
+    .optional(),
+  outputDirectory: systemConfigurationSchema.shape.outputDirectory
+    .trim()
+    .min(1, 'Output directory is required')
+    .max(4096)
+    .optional(),
+});
+
+export type SystemUpdateInput = z.output<typeof systemUpdateInput>;

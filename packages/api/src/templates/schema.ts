@@ -1,0 +1,138 @@
+import { projectStateInsertSchema, projectStateSchema, templateSchema } from '@aura/db';
+import { z } from 'zod';
+
+export const TEMPLATE_LIST_DEFAULT_LIMIT = 20;
+export const TEMPLATE_LIST_MAX_LIMIT = 100;
+
+/** The position after the last row of a page, in the list's order (Category, Name, Id). */
+export interface TemplateCursor {
+  category: string;
+  name: string;
+  id: string;
+}
+
+/** Opaque to clients: base64url of the last row's Category, Name and Id. */
+export function encodeTemplateCursor(cursor: TemplateCursor): string {
+  return Buffer.from(
+    JSON.stringify(['templates', cursor.category, cursor.name, cursor.id]),
+    'utf8',
+  ).toString('base64url');
+}
+
+export function decodeTemplateCursor(value: string): TemplateCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[0] !== 'templates') return null;
+    const [, category, name, id] = parsed as unknown[];
+    if (typeof category !== 'string' || typeof name !== 'string') return null;
+    if (typeof id !== 'string' || id.length === 0) return null;
+    return { category, name, id };
+  } catch {
+    return null;
+  }
+}
+
+/** One tag: trimmed, 1..50 characters, no comma (tags are stored comma-separated). */
+export const tagSchema = z
+  .string()
+  .trim()
+  .min(1, 'A tag cannot be empty')
+  .max(50)
+  .refine((tag) => !tag.includes(','), 'A tag cannot contain a comma');
+
+/** A list of tags as clients send it; duplicates (case-insensitive) are dropped, order kept. */
+export const tagListSchema = z
+  .array(tagSchema)
+  .max(30, 'At most 30 tags')
+  .transform((tags) => {
+    const seen = new Set<string>();
+    return tags.filter((tag) => {
+      const key = tag.toLowerCase();
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  });
+
+/** Splits a stored comma-separated Tags column into tags. */
+export function splitTags(tags: string): string[] {
+  return tags
+    .split(',')
+    .map((tag) => tag.trim())
+    .filter((tag) => tag.length > 0);
+}
+
+/**
+ * Input of templates.list. Filters combine with AND; `tags` matches templates having ANY of the
+ * given tags (whole tags, case-insensitively); `search` is a literal substring of Name or
+ * Description.
+ */
+export const templateListInput = z
+  .object({
+    limit: z
+      .number()
+      .int()
+      .min(1)
+      .max(TEMPLATE_LIST_MAX_LIMIT)
+      .default(TEMPLATE_LIST_DEFAULT_LIMIT),
+    cursor: z
+      .string()
+      .max(4096)
+      .nullish()
+      .transform((value, ctx): TemplateCursor | null => {
+        if (value === null || value === undefined || value === '') return null;
+        const decoded = decodeTemplateCursor(value);
+        if (!decoded) {
+          ctx.addIssue({
+            code: 'custom',
+            message: 'Invalid cursor; start again from the first page',
+          });
+          return z.NEVER;
+        }
+        return decoded;
+      }),
+    category: templateSchema.shape.category.trim().min(1).max(100).optional(),
+    subCategory: templateSchema.shape.subCategory.trim().max(100).optional(),
+    isSystem: templateSchema.shape.isSystemTemplate.optional(),
+    isCommunity: templateSchema.shape.isCommunityTemplate.optional(),
+    tags: z.array(tagSchema).min(1).max(20).optional(),
+    search: z.string().trim().max(200).optional(),
+  })
+  .prefault({});
+
+export type TemplateListInput = z.input<typeof templateListInput>;
+export type TemplateListQuery = z.output<typeof templateListInput>;
+
+export const templateIdSchema = templateSchema.shape.id.min(1).max(200);
+
+export const templateGetInput = z.object({ id: templateIdSchema });
+
+export const templateCreateProjectInput = z.object({
+  templateId: templateIdSchema,
+  title: projectStateInsertSchema.shape.title,
+  description: projectStateSchema.shape.description.unwrap().trim().max(2000).nullish(),
+});
+export type TemplateCreateProjectInput = z.output<typeof templateCreateProjectInput>;
+
+export const templateRateInput = z.object({
+  templateId: templateIdSchema,
+  rating: z.number().int('Ratings are whole stars').min(1).max(5),
+});
+export type TemplateRateInput = z.output<typeof templateRateInput>;
+
+const specSection = z.record(z.string(), z.unknown());
+
+/**
+ * `Templates.TemplateData`: the specs a project made from the template starts with, each copied
+ * into the project's column of the same role (brief → BriefJson, plan → PlanSpecJson, voice →
+ * VoiceSpecJson, render → RenderSpecJson). Other keys are kept but not copied.
+ */
+export const templateDataSchema = z
+  .object({
+    brief: specSection.optional(),
+    plan: specSection.optional(),
+    voice: specSection.optional(),
+    render: specSection.optional(),
+  })
+  .loose();
+export type TemplateData = z.output<typeof templateDataSchema>;

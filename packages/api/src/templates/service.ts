@@ -1,0 +1,265 @@
+import {
+  getById,
+  insertAudited,
+  nowIso,
+  projectStates,
+  stampInsert,
+  templateRatings,
+  templates,
+  writeTransaction,
+  type Actor,
+  type AuraDb,
+  type ProjectState,
+  type Template,
+} from '@aura/db';
+import { TRPCError } from '@trpc/server';
+import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import {
+  encodeTemplateCursor,
+  splitTags,
+  templateDataSchema,
+  type TemplateCreateProjectInput,
+  type TemplateData,
+  type TemplateListQuery,
+  type TemplateRateInput,
+} from './schema';
+
+/** The columns the template list shows (TemplateData stays out of lists). */
+export const templateListColumns = {
+  id: templates.id,
+  name: templates.name,
+  description: templates.description,
+  category: templates.category,
+  subCategory: templates.subCategory,
+  previewImage: templates.previewImage,
+  previewVideo: templates.previewVideo,
+  tags: templates.tags,
+  author: templates.author,
+  isSystemTemplate: templates.isSystemTemplate,
+  isCommunityTemplate: templates.isCommunityTemplate,
+  usageCount: templates.usageCount,
+  rating: templates.rating,
+  ratingCount: templates.ratingCount,
+  createdAt: templates.createdAt,
+  updatedAt: templates.updatedAt,
+  rowVersion: templates.rowVersion,
+};
+
+/** Escapes LIKE wildcards so `text` is matched literally (with ESCAPE '\'). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`);
+}
+
+/**
+ * The list query (limit + 1 rows, to know whether another page follows), ordered by Category,
+ * Name, Id. Exposed for the EXPLAIN QUERY PLAN tests.
+ */
+export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
+  const conditions: SQL[] = [];
+  if (query.category !== undefined) conditions.push(eq(templates.category, query.category));
+  if (query.subCategory !== undefined)
+    conditions.push(eq(templates.subCategory, query.subCategory));
+  if (query.isSystem !== undefined) conditions.push(eq(templates.isSystemTemplate, query.isSystem));
+  if (query.isCommunity !== undefined)
+    conditions.push(eq(templates.isCommunityTemplate, query.isCommunity));
+  if (query.tags?.length) {
+    // Whole tags of the comma-separated column: ',a,b,' LIKE '%,b,%' (case-insensitive).
+    conditions.push(
+      or(
+        ...query.tags.map(
+          (tag) =>
+            sql`(',' || ${templates.tags} || ',') LIKE ${`%,${escapeLike(tag)},%`} ESCAPE '\\'`,
+        ),
+      )!,
+    );
+  }
+  if (query.search) {
+    const pattern = `%${escapeLike(query.search)}%`;
+    conditions.push(
+      or(
+        sql`${templates.name} LIKE ${pattern} ESCAPE '\\'`,
+        sql`${templates.description} LIKE ${pattern} ESCAPE '\\'`,
+      )!,
+    );
+  }
+  if (query.cursor) {
+    // Keyset: rows after (Category, Name, Id). The leading Category >= c is a plain range the
+    // Category index can seek on; the row value settles the rest.
+    const { category, name, id } = query.cursor;
+    conditions.push(
+      sql`${templates.category} >= ${category} AND (${templates.category}, ${templates.name}, ${templates.id}) > (${category}, ${name}, ${id})`,
+    );
+  }
+  return db
+    .select(templateListColumns)
+    .from(templates)
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(asc(templates.category), asc(templates.name), asc(templates.id))
+    .limit(query.limit + 1);
+}
+
+type TemplateListRow = Awaited<
+  ReturnType<ReturnType<typeof buildTemplateListQuery>['all']>
+>[number];
+export type TemplateListItem = Omit<TemplateListRow, 'tags'> & { tags: string[] };
+
+export interface TemplateListPage {
+  items: TemplateListItem[];
+  /** Pass back as `cursor` for the next page; null on the last page. */
+  nextCursor: string | null;
+}
+
+/** One page of templates (system and community), filtered. Takes the parsed input. */
+export function listTemplates(db: AuraDb, query: TemplateListQuery): TemplateListPage {
+  const rows = buildTemplateListQuery(db, query).all();
+  const hasMore = rows.length > query.limit;
+  const page = hasMore ? rows.slice(0, query.limit) : rows;
+  const last = page.at(-1);
+  return {
+    items: page.map((row) => ({ ...row, tags: splitTags(row.tags) })),
+    nextCursor:
+      hasMore && last
+        ? encodeTemplateCursor({ category: last.category, name: last.name, id: last.id })
+        : null,
+  };
+}
+
+/** Parses a template's TemplateData; a malformed one is reported, never half-used. */
+export function parseTemplateData(template: Pick<Template, 'id' | 'templateData'>): TemplateData {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(template.templateData);
+  } catch {
+    raw = undefined;
+  }
+  const parsed = templateDataSchema.safeParse(raw);
+  if (!parsed.success) {
+    const where = parsed.error.issues[0]?.path.join('.') || 'root';
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `Template ${template.id} has malformed TemplateData (at ${where}); it cannot be used`,
+    });
+  }
+  return parsed.data;
+}
+
+export type TemplateDetail = Omit<Template, 'tags' | 'templateData'> & {
+  tags: string[];
+  templateData: TemplateData;
+  /** The caller's own rating (1..5), or null if they have not rated it. */
+  myRating: number | null;
+};
+
+function ratingOf(db: AuraDb, templateId: string, userId: Actor): number | null {
+  if (!userId) return null;
+  const row = db
+    .select({ rating: templateRatings.rating })
+    .from(templateRatings)
+    .where(and(eq(templateRatings.templateId, templateId), eq(templateRatings.userId, userId)))
+    .get();
+  return row?.rating ?? null;
+}
+
+/** One template with its parsed TemplateData and the caller's rating. */
+export function getTemplate(db: AuraDb, actor: Actor, id: string): TemplateDetail {
+  const row = getById(db, templates, id);
+  return {
+    ...row,
+    tags: splitTags(row.tags),
+    templateData: parseTemplateData(row),
+    myRating: ratingOf(db, id, actor),
+  };
+}
+
+const specJson = (section: Record<string, unknown> | undefined) =>
+  section === undefined ? null : JSON.stringify(section);
+
+/**
+ * A new project from a template: TemplateData's brief/plan/voice/render become the project's
+ * BriefJson/PlanSpecJson/VoiceSpecJson/RenderSpecJson, and the template's UsageCount goes up by
+ * one in SQL (no lost update when two users do this at once), all in one transaction.
+ */
+export function createProjectFromTemplate(
+  db: AuraDb,
+  actor: Actor,
+  input: TemplateCreateProjectInput,
+): ProjectState {
+  return writeTransaction(db, (tx) => {
+    const template = getById(tx, templates, input.templateId);
+    const data = parseTemplateData(template);
+    const project = insertAudited(
+      tx,
+      projectStates,
+      {
+        title: input.title,
+        description: input.description ?? null,
+        briefJson: specJson(data.brief),
+        planSpecJson: specJson(data.plan),
+        voiceSpecJson: specJson(data.voice),
+        renderSpecJson: specJson(data.render),
+      },
+      actor,
+    );
+    // A counter, not an edit of the template: RowVersion and UpdatedAt stay as they are.
+    tx.update(templates)
+      .set({ usageCount: sql`${templates.usageCount} + 1` })
+      .where(eq(templates.id, template.id))
+      .run();
+    return project;
+  });
+}
+
+export interface TemplateRatingResult {
+  templateId: string;
+  /** The average of all ratings of the template (0 when none). */
+  rating: number;
+  ratingCount: number;
+  /** The caller's rating, as just saved. */
+  myRating: number;
+}
+
+/**
+ * Rates a template 1..5: one rating per user and template (rating again changes it). Rating and
+ * RatingCount are recomputed from TemplateRatings in the same transaction, so they are exact.
+ */
+export function rateTemplate(
+  db: AuraDb,
+  actor: string,
+  input: TemplateRateInput,
+): TemplateRatingResult {
+  return writeTransaction(db, (tx) => {
+    const template = getById(tx, templates, input.templateId);
+    const now = nowIso();
+    tx.insert(templateRatings)
+      .values(
+        stampInsert(
+          templateRatings,
+          { templateId: template.id, userId: actor, rating: input.rating },
+          actor,
+          now,
+        ),
+      )
+      .onConflictDoUpdate({
+        target: [templateRatings.templateId, templateRatings.userId],
+        set: {
+          rating: input.rating,
+          updatedAt: now,
+          modifiedBy: actor,
+          rowVersion: sql`${templateRatings.rowVersion} + 1`,
+        },
+      })
+      .run();
+    // Aggregates, not edits: recomputed exactly from the ratings, RowVersion untouched.
+    const totals = tx
+      .update(templates)
+      .set({
+        rating: sql`coalesce((SELECT avg(r."Rating") FROM "TemplateRatings" r WHERE r."TemplateId" = ${template.id}), 0)`,
+        ratingCount: sql`(SELECT count(*) FROM "TemplateRatings" r WHERE r."TemplateId" = ${template.id})`,
+      })
+      .where(eq(templates.id, template.id))
+      .returning({ rating: templates.rating, ratingCount: templates.ratingCount })
+      .get();
+    if (!totals) throw new Error(`Template ${template.id} vanished inside its own transaction`);
+    return { templateId: template.id, ...totals, myRating: input.rating };
+  });
+}

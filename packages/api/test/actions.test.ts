@@ -1,0 +1,150 @@
+import { actionLogs, customTemplates, type AuraDb } from '@aura/db';
+import { eq } from 'drizzle-orm';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createCaller, createContext, redo, undo } from '../src';
+import { openTestDb, type TestDb } from './helpers';
+
+let t: TestDb;
+afterEach(() => t?.close());
+
+const template = (name: string, extra: Record<string, unknown> = {}) => ({
+  name,
+  description: 'For the undo tests',
+  category: 'Testing',
+  tags: ['undo'],
+  isDefault: false,
+  ...extra,
+});
+
+function templateRow(db: AuraDb, id: string) {
+  return db.select().from(customTemplates).where(eq(customTemplates.id, id)).get();
+}
+
+/** A caller whose requests carry a correlation id, batched. */
+function batchedCaller(correlationId: string) {
+  return createCaller(createContext({ db: t.db, principal: t.principal('editor'), correlationId, batch: true }));
+}
+
+describe('undo and redo', () => {
+  it('logs each mutation with its inverse, in the same transaction, and undo/redo really restore the rows', async () => {
+    t = openTestDb();
+    const created = await t.caller.customTemplates.create(template('First'));
+    const log = t.db.select().from(actionLogs).all();
+    expect(log).toHaveLength(1);
+    expect(log[0]).toMatchObject({
+      userId: t.principal('editor').userId,
+      actionType: 'customTemplates.create',
+      status: 'Applied',
+      affectedResourceIds: created.id,
+      inverseActionType: 'customTemplates.create.undo',
+      isPersistent: true,
+    });
+    expect(Date.parse(log[0]!.expiresAt!) - Date.parse(log[0]!.timestamp)).toBe(30 * 86_400_000);
+
+    const edited = await t.caller.customTemplates.update({ id: created.id, rowVersion: created.rowVersion, name: 'Renamed' });
+    expect(edited.name).toBe('Renamed');
+
+    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual(['customTemplates.update']);
+    expect(templateRow(t.db, created.id)).toMatchObject({ name: 'First' });
+    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual(['customTemplates.create']);
+    expect(templateRow(t.db, created.id)).toBeUndefined();
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Nothing to undo' });
+
+    await t.caller.actions.redo();
+    expect(templateRow(t.db, created.id)).toMatchObject({ name: 'First' });
+    await t.caller.actions.redo();
+    expect(templateRow(t.db, created.id)).toMatchObject({ name: 'Renamed' });
+    await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const statuses = t.db.select({ s: actionLogs.status }).from(actionLogs).all().map((r) => r.s);
+    expect(statuses).toEqual(['Applied', 'Applied']);
+  });
+
+  it('undo fails with CONFLICT naming the resource when it changed since, and changes nothing', async () => {
+    t = openTestDb();
+    const created = await t.caller.customTemplates.create(template('Mine'));
+    // Someone else edits the same template afterwards.
+    await t.as('admin').customTemplates.update({ id: created.id, rowVersion: created.rowVersion, name: 'Theirs' });
+    const before = templateRow(t.db, created.id);
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({
+      code: 'CONFLICT',
+      message: expect.stringContaining(`CustomTemplates ${created.id}`),
+    });
+    expect(templateRow(t.db, created.id)).toEqual(before);
+    expect(t.db.select().from(actionLogs).where(eq(actionLogs.userId, t.principal('editor').userId)).get()!.status).toBe('Applied');
+  });
+
+  it('each user has their own stack; a new action clears that user’s redo stack only', async () => {
+    t = openTestDb();
+    const a = await t.caller.customTemplates.create(template('Editor one'));
+    const b = await t.as('admin').customTemplates.create(template('Admin one'));
+    await t.caller.actions.undo();
+    expect(templateRow(t.db, a.id)).toBeUndefined();
+    expect(templateRow(t.db, b.id)).toBeDefined();
+    // The admin's new action does not clear the editor's redo stack…
+    await t.as('admin').customTemplates.create(template('Admin two'));
+    await t.caller.actions.redo();
+    expect(templateRow(t.db, a.id)).toBeDefined();
+    // …but the editor's own new action does.
+    await t.caller.actions.undo();
+    await t.caller.customTemplates.create(template('Editor two'));
+    await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Nothing to redo' });
+  });
+
+  it('actions sharing a correlation id undo and redo as one step', async () => {
+    t = openTestDb();
+    const batch = batchedCaller('drag-1');
+    const one = await batch.customTemplates.create(template('One'));
+    const two = await batch.customTemplates.create(template('Two'));
+    const alone = await t.caller.customTemplates.create(template('Alone'));
+    expect((await t.caller.actions.undo()).actions).toHaveLength(1);
+    expect(templateRow(t.db, alone.id)).toBeUndefined();
+    const step = await t.caller.actions.undo();
+    expect(step.actions.map((a) => a.actionType)).toEqual(['customTemplates.create', 'customTemplates.create']);
+    expect([templateRow(t.db, one.id), templateRow(t.db, two.id)]).toEqual([undefined, undefined]);
+    expect((await t.caller.actions.redo()).actions).toHaveLength(2);
+    expect([templateRow(t.db, one.id)?.name, templateRow(t.db, two.id)?.name]).toEqual(['One', 'Two']);
+  });
+
+  it('a viewer cannot undo; the log is the user’s own unless admin', async () => {
+    t = openTestDb();
+    await t.caller.customTemplates.create(template('Logged'));
+    await expect(t.as('viewer').actions.undo()).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const editorId = t.principal('editor').userId;
+    await expect(t.as('viewer').actions.history({ userId: editorId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    expect((await t.as('admin').actions.history({ userId: editorId })).items).toHaveLength(1);
+    expect((await t.as('viewer').actions.history({})).items).toHaveLength(0);
+  });
+
+  it('expired actions cannot be undone', async () => {
+    t = openTestDb();
+    await t.caller.customTemplates.create(template('Old'));
+    expect(() => undo(t.db, t.principal('editor').userId, new Date(Date.now() + 31 * 86_400_000))).toThrow(/Nothing to undo/);
+    expect(() => redo(t.db, t.principal('editor').userId)).toThrow(/Nothing to redo/);
+  });
+});
+
+describe('history', () => {
+  it('filters and pages, and exports as JSON and CSV', async () => {
+    t = openTestDb();
+    const made = await t.caller.customTemplates.create(template('Comma, "quoted"'));
+    await t.caller.customTemplates.update({ id: made.id, rowVersion: made.rowVersion, description: 'changed' });
+    await t.caller.customTemplates.softDelete({ id: made.id, rowVersion: made.rowVersion + 1 });
+    await t.caller.actions.undo();
+
+    const page1 = await t.caller.actions.history({ limit: 2 });
+    expect(page1.items.map((i) => i.actionType)).toEqual(['customTemplates.softDelete', 'customTemplates.update']);
+    expect(page1.items[0]!.status).toBe('Undone');
+    expect(page1.items[0]).not.toHaveProperty('payloadJson');
+    const page2 = await t.caller.actions.history({ limit: 2, cursor: page1.nextCursor! });
+    expect(page2.items.map((i) => i.actionType)).toEqual(['customTemplates.create']);
+    expect((await t.caller.actions.history({ status: 'Undone' })).items).toHaveLength(1);
+    expect((await t.caller.actions.history({ actionType: 'customTemplates.update' })).items).toHaveLength(1);
+
+    const json = JSON.parse((await t.caller.actions.export({ format: 'json' })).content);
+    expect(json).toHaveLength(3);
+    const csv = (await t.caller.actions.export({ format: 'csv' })).content.split('\r\n');
+    expect(csv[0]).toBe('id,timestamp,actionType,description,status,affectedResourceIds,undoneAt,undoneByUserId,correlationId,expiresAt');
+    expect(csv).toHaveLength(4);
+    expect(csv[3]).toContain('"Created custom template ""Comma, ""quoted"""""');
+  });
+});
