@@ -67,6 +67,8 @@ async function run(command: string | undefined, args: string[]): Promise<number>
       if (result.seed.systemConfigurationCreated) console.log('Seeded SystemConfiguration.');
       if (result.seed.templatesCreated > 0)
         console.log(`Seeded ${result.seed.templatesCreated} system template(s).`);
+      if (result.seed.settingsCreated > 0)
+        console.log(`Seeded ${result.seed.settingsCreated} retention and backup setting(s).`);
       return 0;
     }
     case 'status': {

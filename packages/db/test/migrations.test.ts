@@ -104,7 +104,7 @@ describe('migrations', () => {
     const { sqlite } = migratedDatabase();
     const before = schemaObjects(sqlite);
     const history = appliedMigrations(sqlite);
-    expect(userTables(sqlite)).toHaveLength(18);
+    expect(userTables(sqlite)).toHaveLength(19);
     expect(applyMigrations(sqlite)).toEqual([]);
     expect(schemaObjects(sqlite)).toEqual(before);
     expect(appliedMigrations(sqlite)).toEqual(history);
@@ -231,7 +231,7 @@ describe('db:migrate and db:rollback commands', () => {
 
     const again = migrateDatabase({ dbPath });
     expect(again).toMatchObject({ applied: [], safetyBackup: null });
-    expect(again.seed).toEqual({ systemConfigurationCreated: false, templatesCreated: 0 });
+    expect(again.seed).toEqual({ systemConfigurationCreated: false, templatesCreated: 0, settingsCreated: 0 });
 
     const migrationsDir = migrationsWith([addColumnMigration]);
     const upgraded = migrateDatabase({ dbPath, migrationsDir });

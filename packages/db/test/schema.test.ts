@@ -135,12 +135,23 @@ const SPEC: Record<string, { columns: string[]; indexes: string[]; unique?: stri
 /**
  * Columns added to the specification on purpose: the audit quartet on every table (the seed's
  * README promises it for all entities), RowVersion for optimistic concurrency on every table,
- * and ProjectStates.LastVersionNumber (version numbers are never reused, even after a purge).
+ * ProjectStates.LastVersionNumber (version numbers are never reused, even after a purge) and the
+ * export lease (ExportHistory.LeaseOwner/LeaseExpiresAt/Attempts: exports survive a worker's death).
  */
-const ADDED_COLUMNS = new Set(['CreatedAt', 'UpdatedAt', 'CreatedBy', 'ModifiedBy', 'RowVersion', 'LastVersionNumber']);
+const ADDED_COLUMNS = new Set([
+  'CreatedAt',
+  'UpdatedAt',
+  'CreatedBy',
+  'ModifiedBy',
+  'RowVersion',
+  'LastVersionNumber',
+  'LeaseOwner',
+  'LeaseExpiresAt',
+  'Attempts',
+]);
 
-/** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats. */
-const SERVICE_TABLES = ['Users', 'Sessions', 'ApiTokens', 'TemplateRatings', 'WorkerHeartbeats'];
+/** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats, backup runs. */
+const SERVICE_TABLES = ['Users', 'Sessions', 'ApiTokens', 'TemplateRatings', 'WorkerHeartbeats', 'BackupRuns'];
 
 const CASCADE_CHILDREN = ['SceneStates', 'AssetStates', 'RenderCheckpoints', 'ProjectVersions'];
 

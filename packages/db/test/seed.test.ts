@@ -1,6 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { SYSTEM_TEMPLATES, seedDatabase, systemConfiguration, templates } from '../src';
+import { MAINTENANCE_SETTINGS, SYSTEM_TEMPLATES, configurations, seedDatabase, systemConfiguration, templates } from '../src';
 import { migratedDatabase } from './helpers';
 
 describe('seed data', () => {
@@ -9,7 +9,10 @@ describe('seed data', () => {
     expect(seedDatabase(db, { outputDirectory: '/srv/aura/output' })).toEqual({
       systemConfigurationCreated: true,
       templatesCreated: SYSTEM_TEMPLATES.length,
+      settingsCreated: MAINTENANCE_SETTINGS.length,
     });
+    const retention = db.select().from(configurations).where(eq(configurations.category, 'Retention')).all();
+    expect(retention.find((r) => r.key === 'Retention.SoftDeletePurgeDays')).toMatchObject({ value: '30', valueType: 'number', isActive: true });
     const config = db.select().from(systemConfiguration).all();
     expect(config).toHaveLength(1);
     expect(config[0]).toMatchObject({ id: 1, isSetupComplete: false, outputDirectory: '/srv/aura/output', ffmpegPath: null });
@@ -34,7 +37,7 @@ describe('seed data', () => {
     const id = SYSTEM_TEMPLATES[0]!.id!;
     db.update(templates).set({ usageCount: 7 }).where(eq(templates.id, id)).run();
     db.update(systemConfiguration).set({ outputDirectory: '/b' }).run();
-    expect(seedDatabase(db, { outputDirectory: '/a' })).toEqual({ systemConfigurationCreated: false, templatesCreated: 0 });
+    expect(seedDatabase(db, { outputDirectory: '/a' })).toEqual({ systemConfigurationCreated: false, templatesCreated: 0, settingsCreated: 0 });
     expect(db.select().from(templates).where(eq(templates.id, id)).get()?.usageCount).toBe(7);
     expect(db.select().from(systemConfiguration).get()?.outputDirectory).toBe('/b');
     expect(db.select().from(templates).all()).toHaveLength(SYSTEM_TEMPLATES.length);

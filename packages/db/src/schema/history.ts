@@ -21,6 +21,11 @@ export const exportHistory = sqliteTable(
     platform: text('Platform'),
     resolution: text('Resolution'),
     codec: text('Codec'),
+    /** The worker holding the job, and until when (renewed by its heartbeat; expired = free). */
+    leaseOwner: text('LeaseOwner'),
+    leaseExpiresAt: text('LeaseExpiresAt'),
+    /** Runs started so far; after the limit the job is Failed with the reason. */
+    attempts: integer('Attempts').notNull().default(0),
     ...auditColumns(),
     ...rowVersionColumn(),
   },
@@ -29,6 +34,7 @@ export const exportHistory = sqliteTable(
     index('IX_ExportHistory_CreatedAt').on(t.createdAt),
     index('IX_ExportHistory_Status_CreatedAt').on(t.status, t.createdAt),
     index('IX_ExportHistory_CreatedAt_Id').on(t.createdAt, t.id),
+    index('IX_ExportHistory_Status_LeaseExpiresAt').on(t.status, t.leaseExpiresAt),
     index('IX_ExportHistory_Status_CreatedAt_Id').on(t.status, t.createdAt, t.id),
     oneOf('ExportHistory', 'Status', EXPORT_STATUSES),
     check('CK_ExportHistory_Progress', sql`"Progress" BETWEEN 0 AND 100`),
@@ -76,5 +82,29 @@ export const actionLogs = sqliteTable(
     oneOf('ActionLogs', 'Status', ACTION_STATUSES),
     jsonOrNull('ActionLogs', 'PayloadJson'),
     jsonOrNull('ActionLogs', 'InversePayloadJson'),
+  ],
+);
+
+/** Each backup the worker (or the CLI) took: the dashboard shows these. */
+export const backupRuns = sqliteTable(
+  'BackupRuns',
+  {
+    id: uuidPk(),
+    trigger: text('Trigger', { enum: ['Scheduled', 'Manual'] }).notNull(),
+    status: text('Status', { enum: ['Succeeded', 'Failed'] }).notNull(),
+    startedAt: text('StartedAt').notNull(),
+    completedAt: text('CompletedAt').notNull(),
+    file: text('File'),
+    sizeBytes: integer('SizeBytes'),
+    /** Older backups removed by rotation in this run. */
+    prunedCount: integer('PrunedCount').notNull().default(0),
+    errorMessage: text('ErrorMessage'),
+    ...auditColumns(),
+    ...rowVersionColumn(),
+  },
+  (t) => [
+    index('IX_BackupRuns_StartedAt').on(t.startedAt),
+    oneOf('BackupRuns', 'Trigger', ['Scheduled', 'Manual']),
+    oneOf('BackupRuns', 'Status', ['Succeeded', 'Failed']),
   ],
 );
