@@ -22,7 +22,10 @@ const env = {
 };
 
 function pnpmCommand() {
-  const probe = spawnSync('pnpm', ['--version'], { encoding: 'utf8', shell: process.platform === 'win32' });
+  const probe = spawnSync('pnpm', ['--version'], {
+    encoding: 'utf8',
+    shell: process.platform === 'win32',
+  });
   if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm'];
   return ['npx', '-y', `pnpm@${pnpmVersion}`];
 }
@@ -31,7 +34,11 @@ const pnpm = pnpmCommand();
 
 function step(title, pnpmArgs) {
   console.log(`\n▶ ${title}: ${[...pnpm, ...pnpmArgs].join(' ')}`);
-  const result = spawnSync(pnpm[0], [...pnpm.slice(1), ...pnpmArgs], { cwd: root, env, stdio: 'inherit' });
+  const result = spawnSync(pnpm[0], [...pnpm.slice(1), ...pnpmArgs], {
+    cwd: root,
+    env,
+    stdio: 'inherit',
+  });
   if (result.status !== 0) {
     console.error(`\n✘ ${title} failed (exit ${result.status ?? result.signal}).`);
     process.exit(result.status ?? 1);
@@ -54,10 +61,17 @@ step('Building', ['build']);
 if (args.has('--no-start')) process.exit(0);
 
 const port = env.AURA_WEB_PORT || '3000';
-console.log(`\n▶ Starting the dashboard + API (http://localhost:${port}, API at /api/trpc) and the worker. Ctrl+C stops both.\n`);
+console.log(
+  `\n▶ Starting the dashboard + API (http://localhost:${port}, API at /api/trpc) and the worker. Ctrl+C stops both.\n`,
+);
 // Its own process group, so a stop signal reaches every process under it (pnpm, turbo, the
 // web server and the worker), not only the first one.
-const child = spawn(pnpm[0], [...pnpm.slice(1), 'start'], { cwd: root, env, stdio: 'inherit', detached: true });
+const child = spawn(pnpm[0], [...pnpm.slice(1), 'start'], {
+  cwd: root,
+  env,
+  stdio: 'inherit',
+  detached: true,
+});
 let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM']) {
   process.on(signal, () => {

@@ -69,7 +69,11 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       'tester',
     );
     const { user } = createUser(db, null, { ...editor, role: 'editor' });
-    token = createApiToken(db, user.id, { userId: user.id, name: 'http test', expiresInDays: 1 }).token;
+    token = createApiToken(db, user.id, {
+      userId: user.id,
+      name: 'http test',
+      expiresInDays: 1,
+    }).token;
     sqlite.close();
 
     const port = await freePort();
@@ -198,7 +202,9 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     });
     expect(login.status).toBe(200);
     const setCookie = login.headers.get('set-cookie') ?? '';
-    expect(setCookie).toMatch(/^aura_session=aura_ses_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+/);
+    expect(setCookie).toMatch(
+      /^aura_session=aura_ses_[^;]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=\d+/,
+    );
     const cookie = setCookie.split(';')[0]!;
 
     const response = await fetch(`${baseUrl}/`, { headers: { cookie } });

@@ -8,7 +8,13 @@ export interface Logger {
 }
 
 function write(level: 'info' | 'warn' | 'error', msg: string, fields: LogFields = {}): void {
-  const line = JSON.stringify({ ts: new Date().toISOString(), level, service: 'worker', msg, ...fields });
+  const line = JSON.stringify({
+    ts: new Date().toISOString(),
+    level,
+    service: 'worker',
+    msg,
+    ...fields,
+  });
   (level === 'error' ? process.stderr : process.stdout).write(`${line}\n`);
 }
 

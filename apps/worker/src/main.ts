@@ -46,7 +46,11 @@ async function main(): Promise<void> {
       intervalMs: tickMs,
       run: () => {
         const h = getHealth(db);
-        return { dbBytes: h.database.sizeBytes, walBytes: h.database.walSizeBytes, migrationsUpToDate: h.migrations.upToDate };
+        return {
+          dbBytes: h.database.sizeBytes,
+          walBytes: h.database.walSizeBytes,
+          migrationsUpToDate: h.migrations.upToDate,
+        };
       },
     },
   ];

@@ -68,7 +68,11 @@ export class Scheduler {
       try {
         const result = await job.run();
         state.lastError = null;
-        this.logger.info('job done', { job: job.name, ms: this.now() - started, ...(result ?? {}) });
+        this.logger.info('job done', {
+          job: job.name,
+          ms: this.now() - started,
+          ...(result ?? {}),
+        });
       } catch (error) {
         state.failures += 1;
         state.lastError = error instanceof Error ? error.message : String(error);

@@ -52,8 +52,15 @@ describe('worker process', () => {
     const code = await new Promise((r) => child.on('exit', r));
     expect(code).toBe(0);
     const lines = parse(out);
-    expect(lines[0]).toMatchObject({ msg: 'worker started', dbPath: file, level: 'info', service: 'worker' });
-    expect(lines.find((l) => l.msg === 'job done' && l.job === 'health')).toMatchObject({ migrationsUpToDate: true });
+    expect(lines[0]).toMatchObject({
+      msg: 'worker started',
+      dbPath: file,
+      level: 'info',
+      service: 'worker',
+    });
+    expect(lines.find((l) => l.msg === 'job done' && l.job === 'health')).toMatchObject({
+      migrationsUpToDate: true,
+    });
     expect(lines.at(-1)).toMatchObject({ msg: 'worker stopped' });
 
     // Its heartbeat is in the shared database, for the dashboard.
@@ -87,7 +94,10 @@ describe('worker process', () => {
       encoding: 'utf8',
     });
     expect(result.status).toBe(1);
-    expect(parse(result.stderr)[0]).toMatchObject({ level: 'error', msg: 'database is not migrated' });
+    expect(parse(result.stderr)[0]).toMatchObject({
+      level: 'error',
+      msg: 'database is not migrated',
+    });
     expect(result.stderr).toContain('pnpm db:migrate');
   }, 30_000);
 });

@@ -43,7 +43,13 @@ describe('scheduler', () => {
     let ran = 0;
     const scheduler = new Scheduler(
       [
-        { name: 'broken', intervalMs: 10, run: () => { throw new Error('disk on fire'); } },
+        {
+          name: 'broken',
+          intervalMs: 10,
+          run: () => {
+            throw new Error('disk on fire');
+          },
+        },
         { name: 'fine', intervalMs: 10, run: () => void (ran += 1) },
       ],
       10,
@@ -51,15 +57,34 @@ describe('scheduler', () => {
     );
     await scheduler.tick(true);
     expect(ran).toBe(1);
-    expect(scheduler.snapshot().find((s) => s.name === 'broken')).toMatchObject({ failures: 1, lastError: 'disk on fire' });
-    expect(lines).toContainEqual({ level: 'error', msg: 'job failed', fields: { job: 'broken', error: 'disk on fire' } });
+    expect(scheduler.snapshot().find((s) => s.name === 'broken')).toMatchObject({
+      failures: 1,
+      lastError: 'disk on fire',
+    });
+    expect(lines).toContainEqual({
+      level: 'error',
+      msg: 'job failed',
+      fields: { job: 'broken', error: 'disk on fire' },
+    });
   });
 
   it('stop waits for the job in progress', async () => {
     const { logger } = memoryLogger();
     let finished = false;
     const scheduler = new Scheduler(
-      [{ name: 'long', intervalMs: 10, run: () => new Promise<void>((r) => setTimeout(() => { finished = true; r(); }, 100)) }],
+      [
+        {
+          name: 'long',
+          intervalMs: 10,
+          run: () =>
+            new Promise<void>((r) =>
+              setTimeout(() => {
+                finished = true;
+                r();
+              }, 100),
+            ),
+        },
+      ],
       10,
       logger,
     );

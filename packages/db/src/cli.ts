@@ -3,13 +3,13 @@ import path from 'node:path';
 import { openSqlite } from './client';
 import { schemaDrift } from './drift';
 import { DataError } from './errors';
+import { backupDatabase, formatVerifyReport, restoreDatabase, verifyDatabase } from './maintenance';
 import {
-  backupDatabase,
-  formatVerifyReport,
-  restoreDatabase,
-  verifyDatabase,
-} from './maintenance';
-import { loadMigrations, migrationScript, migrationStatus, unknownAppliedMigrations } from './migrations';
+  loadMigrations,
+  migrationScript,
+  migrationStatus,
+  unknownAppliedMigrations,
+} from './migrations';
 import { backupDirectory, databasePath, resolveFromRoot } from './paths';
 import { migrateDatabase, rollbackDatabase } from './setup';
 
@@ -43,7 +43,8 @@ function option(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
   if (i === -1) return undefined;
   const value = args[i + 1];
-  if (value === undefined || value.startsWith('--')) throw new UsageError(`--${name} needs a value.`);
+  if (value === undefined || value.startsWith('--'))
+    throw new UsageError(`--${name} needs a value.`);
   args.splice(i, 2);
   return value;
 }
@@ -51,7 +52,8 @@ function option(args: string[], name: string): string | undefined {
 function positiveInt(value: string | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}".`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new UsageError(`--${name} must be a whole number ≥ 1, got "${value}".`);
   return n;
 }
 
@@ -97,7 +99,8 @@ async function run(command: string | undefined, args: string[]): Promise<number>
       const result = rollbackDatabase(target, { dbPath });
       console.log(`Database: ${result.dbPath}`);
       if (result.safetyBackup) console.log(`Safety backup: ${result.safetyBackup}`);
-      if (result.reverted.length === 0) console.log(`Nothing to roll back: ${target} is the newest applied migration.`);
+      if (result.reverted.length === 0)
+        console.log(`Nothing to roll back: ${target} is the newest applied migration.`);
       else for (const tag of result.reverted) console.log(`Reverted ${tag}`);
       return 0;
     }
@@ -115,7 +118,11 @@ async function run(command: string | undefined, args: string[]): Promise<number>
     case 'backup': {
       const keep = positiveInt(option(args, 'keep'), 'keep');
       const dirArg = args.find((a) => !a.startsWith('--'));
-      const result = backupDatabase({ dbPath, dir: dirArg ? resolveFromRoot(dirArg) : undefined, keep });
+      const result = backupDatabase({
+        dbPath,
+        dir: dirArg ? resolveFromRoot(dirArg) : undefined,
+        keep,
+      });
       console.log(`Backup written: ${result.file} (${result.sizeBytes} bytes, integrity ok)`);
       for (const file of result.pruned) console.log(`Removed old backup ${file}`);
       return 0;
@@ -123,7 +130,8 @@ async function run(command: string | undefined, args: string[]): Promise<number>
     case 'restore': {
       const file = resolveFromRoot(requireArg(args, 'backup file to restore'));
       const result = restoreDatabase({ file, dbPath });
-      if (result.safetyCopy) console.log(`Safety copy of the previous database: ${result.safetyCopy}`);
+      if (result.safetyCopy)
+        console.log(`Safety copy of the previous database: ${result.safetyCopy}`);
       console.log(`Restored ${dbPath} from ${result.restoredFrom}`);
       if (result.pendingMigrations.length > 0)
         console.log(

@@ -18,7 +18,11 @@ export async function schemaDrift(
   const migrations = loadMigrations(dir);
   const last = migrations.at(-1);
   if (!last) return ['-- no migrations: run `pnpm --filter @aura/db generate`'];
-  const snapshotFile = path.join(dir, 'meta', `${String(last.index).padStart(4, '0')}_snapshot.json`);
+  const snapshotFile = path.join(
+    dir,
+    'meta',
+    `${String(last.index).padStart(4, '0')}_snapshot.json`,
+  );
   const previous = JSON.parse(readFileSync(snapshotFile, 'utf8'));
   const current = await generateSQLiteDrizzleJson(tables);
   return generateSQLiteMigration(previous, current);

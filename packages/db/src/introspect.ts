@@ -144,7 +144,9 @@ export function compareSchemas(expected: Sqlite, actual: Sqlite): string[] {
       const hi = hIdx.get(i.name);
       if (!hi) problems.push(`index ${i.name} on ${table} is missing`);
       else if (JSON.stringify(hi) !== JSON.stringify(i))
-        problems.push(`index ${i.name} differs: expected ${JSON.stringify(i)}, found ${JSON.stringify(hi)}`);
+        problems.push(
+          `index ${i.name} differs: expected ${JSON.stringify(i)}, found ${JSON.stringify(hi)}`,
+        );
     }
     for (const i of h.indexes)
       if (!wIdx.has(i.name)) problems.push(`index ${i.name} on ${table} is not in the migrations`);

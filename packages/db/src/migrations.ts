@@ -51,7 +51,8 @@ export function sha256(text: string): string {
 /** Reads drizzle-kit's journal and each migration's up and (hand-written) down script. */
 export function loadMigrations(dir: string = migrationsDirectory()): Migration[] {
   const journalPath = path.join(dir, 'meta', '_journal.json');
-  if (!existsSync(journalPath)) throw new MaintenanceError(`No migration journal at ${journalPath}`);
+  if (!existsSync(journalPath))
+    throw new MaintenanceError(`No migration journal at ${journalPath}`);
   const journal = JSON.parse(readFileSync(journalPath, 'utf8')) as Journal;
   return journal.entries
     .slice()
@@ -136,7 +137,8 @@ export function pendingMigrations(sqlite: Sqlite, migrations: Migration[]): Migr
  * a transaction), then refuses to commit if any foreign key is violated.
  */
 function withForeignKeysGuarded(sqlite: Sqlite, work: () => void): void {
-  if (sqlite.inTransaction) throw new MaintenanceError('Migrations cannot run inside a transaction');
+  if (sqlite.inTransaction)
+    throw new MaintenanceError('Migrations cannot run inside a transaction');
   sqlite.pragma('foreign_keys = OFF');
   try {
     sqlite.exec('BEGIN IMMEDIATE');
@@ -171,7 +173,10 @@ function nowIso(): string {
 }
 
 /** Applies every pending migration in order, all or nothing. Returns the tags applied. */
-export function applyMigrations(sqlite: Sqlite, migrations: Migration[] = loadMigrations()): string[] {
+export function applyMigrations(
+  sqlite: Sqlite,
+  migrations: Migration[] = loadMigrations(),
+): string[] {
   const unknown = unknownAppliedMigrations(sqlite, migrations);
   if (unknown.length > 0) {
     throw new MaintenanceError(
@@ -202,9 +207,7 @@ export function resolveMigrationTarget(migrations: Migration[], target: string):
   if (wanted === '0') return null;
   const found = migrations.find(
     (m) =>
-      m.tag === wanted ||
-      m.tag.replace(/^\d+_/, '') === wanted ||
-      m.tag.split('_')[0] === wanted,
+      m.tag === wanted || m.tag.replace(/^\d+_/, '') === wanted || m.tag.split('_')[0] === wanted,
   );
   if (!found) {
     throw new MaintenanceError(

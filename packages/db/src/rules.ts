@@ -128,9 +128,11 @@ export function findAnyById<T extends SQLiteTable>(
   id: string | number,
 ): T['$inferSelect'] | undefined {
   const pk = primaryKeyOf(table);
-  return db.select().from(table as SQLiteTable).where(eq(pk.column, id)).get() as
-    | T['$inferSelect']
-    | undefined;
+  return db
+    .select()
+    .from(table as SQLiteTable)
+    .where(eq(pk.column, id))
+    .get() as T['$inferSelect'] | undefined;
 }
 
 /** Reads one live row by primary key (soft-deleted rows are not found), or throws NotFoundError. */
@@ -140,8 +142,14 @@ export function getById<T extends SQLiteTable>(
   id: string | number,
 ): T['$inferSelect'] {
   const pk = primaryKeyOf(table);
-  const where = isSoftDeletable(table) ? and(eq(pk.column, id), notDeleted(table)) : eq(pk.column, id);
-  const row = db.select().from(table as SQLiteTable).where(where).get();
+  const where = isSoftDeletable(table)
+    ? and(eq(pk.column, id), notDeleted(table))
+    : eq(pk.column, id);
+  const row = db
+    .select()
+    .from(table as SQLiteTable)
+    .where(where)
+    .get();
   if (!row) throw new NotFoundError(tableName(table), id);
   return row as T['$inferSelect'];
 }

@@ -23,7 +23,8 @@ import { seedDatabase, type SeedResult } from './seed';
 export function holdsData(sqlite: Sqlite): boolean {
   return userTables(sqlite).some(
     (table) =>
-      (sqlite.prepare(`SELECT EXISTS (SELECT 1 FROM "${table}") AS n`).get() as { n: number }).n === 1,
+      (sqlite.prepare(`SELECT EXISTS (SELECT 1 FROM "${table}") AS n`).get() as { n: number }).n ===
+      1,
   );
 }
 
@@ -35,7 +36,9 @@ export interface MigrateResult {
 }
 
 /** `db:migrate`: applies what is pending (after a safety backup if data exists), then seeds. */
-export function migrateDatabase(options: { dbPath?: string; migrationsDir?: string } = {}): MigrateResult {
+export function migrateDatabase(
+  options: { dbPath?: string; migrationsDir?: string } = {},
+): MigrateResult {
   const dbPath = options.dbPath ?? databasePath();
   const migrations = loadMigrations(options.migrationsDir);
   const sqlite = openSqlite(dbPath);
@@ -64,7 +67,8 @@ export function rollbackDatabase(
   options: { dbPath?: string; migrationsDir?: string } = {},
 ): RollbackResult {
   const dbPath = options.dbPath ?? databasePath();
-  if (!existsSync(dbPath)) throw new MaintenanceError(`No database at ${dbPath}: nothing to roll back`);
+  if (!existsSync(dbPath))
+    throw new MaintenanceError(`No database at ${dbPath}: nothing to roll back`);
   const migrations = loadMigrations(options.migrationsDir);
   const resolved = resolveMigrationTarget(migrations, target);
   const sqlite = openSqlite(dbPath);

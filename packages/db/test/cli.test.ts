@@ -12,7 +12,11 @@ const TSX = path.join(PACKAGE_DIR, 'node_modules', '.bin', 'tsx');
 function cli(dbPath: string, ...args: string[]) {
   const result = spawnSync(TSX, ['src/cli.ts', ...args], {
     cwd: PACKAGE_DIR,
-    env: { ...process.env, AURA_DB_PATH: dbPath, AURA_BACKUP_DIR: path.join(path.dirname(dbPath), 'backups') },
+    env: {
+      ...process.env,
+      AURA_DB_PATH: dbPath,
+      AURA_BACKUP_DIR: path.join(path.dirname(dbPath), 'backups'),
+    },
     encoding: 'utf8',
   });
   return { code: result.status, out: result.stdout, err: result.stderr };
@@ -39,7 +43,9 @@ describe('db CLI', () => {
 
     const backup = cli(db, 'backup', '--keep', '3');
     expect(backup.code).toBe(0);
-    expect(readdirSync(path.join(dir, 'backups')).some((f) => /^aura_backup_\d{8}_\d{6}\.db$/.test(f))).toBe(true);
+    expect(
+      readdirSync(path.join(dir, 'backups')).some((f) => /^aura_backup_\d{8}_\d{6}\.db$/.test(f)),
+    ).toBe(true);
 
     const scriptFile = path.join(dir, 'all-migrations.sql');
     expect(cli(db, 'script', scriptFile).code).toBe(0);

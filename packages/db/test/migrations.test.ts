@@ -52,7 +52,9 @@ function rebuildProjectsSql(): string {
   const fresh = openSqlite(':memory:');
   applyMigrations(fresh);
   const objects = fresh
-    .prepare(`SELECT type, sql FROM sqlite_master WHERE tbl_name = 'ProjectStates' AND sql IS NOT NULL`)
+    .prepare(
+      `SELECT type, sql FROM sqlite_master WHERE tbl_name = 'ProjectStates' AND sql IS NOT NULL`,
+    )
     .all() as { type: string; sql: string }[];
   fresh.close();
   const table = objects.find((o) => o.type === 'table')!.sql;
@@ -70,7 +72,11 @@ function rebuildProjectsSql(): string {
 const rebuildStatements = rebuildProjectsSql();
 
 /** Rebuilds ProjectStates with the same columns; its down script rebuilds it back the same way. */
-const rebuildMigration = { name: 'rebuild_projects', up: rebuildStatements, down: rebuildStatements };
+const rebuildMigration = {
+  name: 'rebuild_projects',
+  up: rebuildStatements,
+  down: rebuildStatements,
+};
 
 const addColumnMigration = {
   name: 'project_color',
@@ -82,7 +88,12 @@ function seedProjectWithScenes(sqlite: ReturnType<typeof openSqlite>) {
   const db = createDb(sqlite);
   const project = insertAudited(db, projectStates, { title: 'Keep my scenes' }, 'tester');
   for (let i = 0; i < 3; i++)
-    insertAudited(db, sceneStates, { projectId: project.id, sceneIndex: i, scriptText: `Scene ${i}` }, 'tester');
+    insertAudited(
+      db,
+      sceneStates,
+      { projectId: project.id, sceneIndex: i, scriptText: `Scene ${i}` },
+      'tester',
+    );
   return project;
 }
 
@@ -108,7 +119,9 @@ describe('migrations', () => {
     expect(applyMigrations(sqlite)).toEqual([]);
     expect(schemaObjects(sqlite)).toEqual(before);
     expect(appliedMigrations(sqlite)).toEqual(history);
-    expect(migrationStatus(sqlite, loadMigrations()).every((s) => s.applied && !s.modified)).toBe(true);
+    expect(migrationStatus(sqlite, loadMigrations()).every((s) => s.applied && !s.modified)).toBe(
+      true,
+    );
   });
 
   it('migrate, rollback to the first, migrate yields the identical schema', () => {
@@ -119,12 +132,12 @@ describe('migrations', () => {
     const afterAll = schemaObjects(sqlite);
     expect(afterAll.get('table ProjectStates')).toContain('`Color` text');
 
-    expect(rollbackMigrations(sqlite, resolveMigrationTarget(migrations, LAST), migrations)).toEqual(
-      [...fixtures].reverse(),
-    );
-    expect(rollbackMigrations(sqlite, resolveMigrationTarget(migrations, FIRST), migrations)).toEqual(
-      REAL.slice(1).reverse(),
-    );
+    expect(
+      rollbackMigrations(sqlite, resolveMigrationTarget(migrations, LAST), migrations),
+    ).toEqual([...fixtures].reverse());
+    expect(
+      rollbackMigrations(sqlite, resolveMigrationTarget(migrations, FIRST), migrations),
+    ).toEqual(REAL.slice(1).reverse());
     expect(appliedMigrations(sqlite).map((a) => a.migrationId)).toEqual([FIRST]);
     const afterFirst = schemaObjects(sqlite);
     expect(applyMigrations(sqlite, migrations)).toEqual([...REAL.slice(1), ...fixtures]);
@@ -156,7 +169,9 @@ describe('migrations', () => {
     const { sqlite, db } = migratedDatabase();
     const project = seedProjectWithScenes(sqlite);
     applyMigrations(sqlite, migrations);
-    expect(db.select().from(sceneStates).where(eq(sceneStates.projectId, project.id)).all()).toHaveLength(3);
+    expect(
+      db.select().from(sceneStates).where(eq(sceneStates.projectId, project.id)).all(),
+    ).toHaveLength(3);
     expect(sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     // The rebuilt table still cascades.
     db.delete(projectStates).where(eq(projectStates.id, project.id)).run();
@@ -167,7 +182,11 @@ describe('migrations', () => {
     const migrations = loadMigrations(
       migrationsWith([
         addColumnMigration,
-        { name: 'broken', up: 'CREATE TABLE `Ok` (`Id` text);\n--> statement-breakpoint\nALTER TABLE `Nope` ADD `X` text;', down: 'SELECT 1;' },
+        {
+          name: 'broken',
+          up: 'CREATE TABLE `Ok` (`Id` text);\n--> statement-breakpoint\nALTER TABLE `Nope` ADD `X` text;',
+          down: 'SELECT 1;',
+        },
       ]),
     );
     const { sqlite } = migratedDatabase();
@@ -181,23 +200,41 @@ describe('migrations', () => {
 
   it('a migration that breaks a foreign key is refused and changes nothing', () => {
     const migrations = loadMigrations(
-      migrationsWith([{ name: 'orphan', up: "UPDATE `SceneStates` SET `ProjectId` = 'missing';", down: 'SELECT 1;' }]),
+      migrationsWith([
+        {
+          name: 'orphan',
+          up: "UPDATE `SceneStates` SET `ProjectId` = 'missing';",
+          down: 'SELECT 1;',
+        },
+      ]),
     );
     const { sqlite, db } = migratedDatabase();
     const project = seedProjectWithScenes(sqlite);
     expect(() => applyMigrations(sqlite, migrations)).toThrow(MaintenanceError);
     expect(() => applyMigrations(sqlite, migrations)).toThrow(/Foreign key check failed/);
-    expect(db.select().from(sceneStates).all().every((s) => s.projectId === project.id)).toBe(true);
+    expect(
+      db
+        .select()
+        .from(sceneStates)
+        .all()
+        .every((s) => s.projectId === project.id),
+    ).toBe(true);
     expect(appliedMigrations(sqlite)).toHaveLength(REAL.length);
   });
 
   it('rejects unknown, unapplied and foreign migration targets clearly', () => {
     const migrations = loadMigrations(migrationsWith([addColumnMigration]));
-    expect(() => resolveMigrationTarget(migrations, 'does_not_exist')).toThrow(/Unknown migration "does_not_exist"/);
-    const { sqlite } = migratedDatabase();
-    expect(() => rollbackMigrations(sqlite, resolveMigrationTarget(migrations, fixtureTag(0, 'project_color')), migrations)).toThrow(
-      /not applied/,
+    expect(() => resolveMigrationTarget(migrations, 'does_not_exist')).toThrow(
+      /Unknown migration "does_not_exist"/,
     );
+    const { sqlite } = migratedDatabase();
+    expect(() =>
+      rollbackMigrations(
+        sqlite,
+        resolveMigrationTarget(migrations, fixtureTag(0, 'project_color')),
+        migrations,
+      ),
+    ).toThrow(/not applied/);
     // A database migrated by a newer version is not migrated by older code.
     applyMigrations(sqlite, migrations);
     expect(() => applyMigrations(sqlite, loadMigrations())).toThrow(/newer version/);
@@ -206,7 +243,10 @@ describe('migrations', () => {
   it('status reports a migration whose file changed after it was applied', () => {
     const { sqlite } = migratedDatabase();
     sqlite.prepare(`UPDATE "${HISTORY_TABLE}" SET Hash = 'tampered'`).run();
-    expect(migrationStatus(sqlite, loadMigrations())[0]).toMatchObject({ applied: true, modified: true });
+    expect(migrationStatus(sqlite, loadMigrations())[0]).toMatchObject({
+      applied: true,
+      modified: true,
+    });
   });
 
   it('the migration script builds the same schema when applied by hand', () => {
@@ -216,7 +256,9 @@ describe('migrations', () => {
     const byRunner = openSqlite(':memory:');
     applyMigrations(byRunner);
     expect(compareSchemas(byRunner, byScript)).toEqual([]);
-    expect(appliedMigrations(byScript).map((a) => a.migrationId)).toEqual(loadMigrations().map((m) => m.tag));
+    expect(appliedMigrations(byScript).map((a) => a.migrationId)).toEqual(
+      loadMigrations().map((m) => m.tag),
+    );
   });
 });
 
@@ -231,23 +273,34 @@ describe('db:migrate and db:rollback commands', () => {
 
     const again = migrateDatabase({ dbPath });
     expect(again).toMatchObject({ applied: [], safetyBackup: null });
-    expect(again.seed).toEqual({ systemConfigurationCreated: false, templatesCreated: 0, settingsCreated: 0 });
+    expect(again.seed).toEqual({
+      systemConfigurationCreated: false,
+      templatesCreated: 0,
+      settingsCreated: 0,
+    });
 
     const migrationsDir = migrationsWith([addColumnMigration]);
     const upgraded = migrateDatabase({ dbPath, migrationsDir });
     expect(upgraded.applied).toEqual([fixtureTag(0, 'project_color')]);
     expect(upgraded.safetyBackup).not.toBeNull();
     expect(existsSync(upgraded.safetyBackup!)).toBe(true);
-    expect(path.basename(upgraded.safetyBackup!)).toMatch(/^aura_pre_migrate_\d{8}_\d{6}(_\d+)?\.db$/);
+    expect(path.basename(upgraded.safetyBackup!)).toMatch(
+      /^aura_pre_migrate_\d{8}_\d{6}(_\d+)?\.db$/,
+    );
 
     const rolled = rollbackDatabase(LAST, { dbPath, migrationsDir });
     expect(rolled.reverted).toEqual([fixtureTag(0, 'project_color')]);
     expect(rolled.safetyBackup).not.toBeNull();
-    expect(rollbackDatabase(LAST, { dbPath, migrationsDir })).toMatchObject({ reverted: [], safetyBackup: null });
+    expect(rollbackDatabase(LAST, { dbPath, migrationsDir })).toMatchObject({
+      reverted: [],
+      safetyBackup: null,
+    });
     expect(readdirSync(path.dirname(rolled.safetyBackup!)).length).toBeGreaterThanOrEqual(2);
   });
 
   it('rollback of a missing database is refused', () => {
-    expect(() => rollbackDatabase(FIRST, { dbPath: path.join(tempDir(), 'none.db') })).toThrow(/No database/);
+    expect(() => rollbackDatabase(FIRST, { dbPath: path.join(tempDir(), 'none.db') })).toThrow(
+      /No database/,
+    );
   });
 });

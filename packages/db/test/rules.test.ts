@@ -56,7 +56,13 @@ describe('audit stamping', () => {
       'bob',
     );
     expect(row).toMatchObject({ key: 'ui.theme', createdBy: 'bob', rowVersion: 1 });
-    expect(stampInsert(configurations, { key: 'k', value: '1', category: 'c', valueType: 'number' }, null)).toMatchObject({
+    expect(
+      stampInsert(
+        configurations,
+        { key: 'k', value: '1', category: 'c', valueType: 'number' },
+        null,
+      ),
+    ).toMatchObject({
       createdBy: null,
       modifiedBy: null,
     });
@@ -75,7 +81,12 @@ describe('versioned update', () => {
       { title: 'Final', createdBy: 'mallory', createdAt: '2000-01-01T00:00:00.000Z' } as never,
       'bob',
     );
-    expect(updated).toMatchObject({ title: 'Final', rowVersion: 2, createdBy: 'alice', modifiedBy: 'bob' });
+    expect(updated).toMatchObject({
+      title: 'Final',
+      rowVersion: 2,
+      createdBy: 'alice',
+      modifiedBy: 'bob',
+    });
     expect(updated.createdAt).toBe(created.createdAt);
     expect(updated.updatedAt > created.updatedAt).toBe(true);
   });
@@ -83,37 +94,59 @@ describe('versioned update', () => {
   it('a stale RowVersion fails with CONFLICT and changes nothing', () => {
     const { db } = migratedDatabase();
     const created = insertAudited(db, projectStates, { title: 'Draft' }, 'alice');
-    versionedUpdate(db, projectStates, { id: created.id, rowVersion: 1 }, { title: 'First writer' }, 'alice');
+    versionedUpdate(
+      db,
+      projectStates,
+      { id: created.id, rowVersion: 1 },
+      { title: 'First writer' },
+      'alice',
+    );
     const snapshot = getById(db, projectStates, created.id);
     let error: unknown;
     try {
-      versionedUpdate(db, projectStates, { id: created.id, rowVersion: 1 }, { title: 'Second writer' }, 'bob');
+      versionedUpdate(
+        db,
+        projectStates,
+        { id: created.id, rowVersion: 1 },
+        { title: 'Second writer' },
+        'bob',
+      );
     } catch (e) {
       error = e;
     }
     expect(error).toBeInstanceOf(ConflictError);
-    expect(error).toMatchObject({ table: 'ProjectStates', expectedRowVersion: 1, actualRowVersion: 2 });
+    expect(error).toMatchObject({
+      table: 'ProjectStates',
+      expectedRowVersion: 1,
+      actualRowVersion: 2,
+    });
     expect((error as Error).message).toMatch(/changed by someone else/);
     expect(getById(db, projectStates, created.id)).toEqual(snapshot);
   });
 
   it('a missing or soft-deleted row is NOT_FOUND', () => {
     const { db } = migratedDatabase();
-    expect(() => versionedUpdate(db, projectStates, { id: 'nope', rowVersion: 1 }, { title: 'x' }, 'a')).toThrow(
-      NotFoundError,
-    );
+    expect(() =>
+      versionedUpdate(db, projectStates, { id: 'nope', rowVersion: 1 }, { title: 'x' }, 'a'),
+    ).toThrow(NotFoundError);
     const created = insertAudited(db, projectStates, { title: 'Trash me' }, 'alice');
     softDelete(db, projectStates, { id: created.id, rowVersion: 1 }, 'alice');
-    expect(() => versionedUpdate(db, projectStates, { id: created.id, rowVersion: 2 }, { title: 'x' }, 'a')).toThrow(
-      NotFoundError,
-    );
+    expect(() =>
+      versionedUpdate(db, projectStates, { id: created.id, rowVersion: 2 }, { title: 'x' }, 'a'),
+    ).toThrow(NotFoundError);
   });
 
   it('a constraint violation changes nothing', () => {
     const { db } = migratedDatabase();
     const created = insertAudited(db, projectStates, { title: 'Bounds' }, 'alice');
     expect(() =>
-      versionedUpdate(db, projectStates, { id: created.id, rowVersion: 1 }, { progressPercent: 150 }, 'alice'),
+      versionedUpdate(
+        db,
+        projectStates,
+        { id: created.id, rowVersion: 1 },
+        { progressPercent: 150 },
+        'alice',
+      ),
     ).toThrow(/CHECK constraint failed/);
     expect(getById(db, projectStates, created.id)).toEqual(created);
   });
@@ -136,27 +169,44 @@ describe('soft delete', () => {
     expect(findAnyById(db, projectStates, gone.id)?.isDeleted).toBe(true);
 
     const restored = restoreDeleted(db, projectStates, { id: gone.id, rowVersion: 2 }, 'carol');
-    expect(restored).toMatchObject({ isDeleted: false, deletedAt: null, deletedBy: null, modifiedBy: 'carol', rowVersion: 3 });
+    expect(restored).toMatchObject({
+      isDeleted: false,
+      deletedAt: null,
+      deletedBy: null,
+      modifiedBy: 'carol',
+      rowVersion: 3,
+    });
     expect(getById(db, projectStates, gone.id).title).toBe('Gone');
   });
 
   it('restoring a row that is not in the trash is NOT_FOUND; a stale restore is CONFLICT', () => {
     const { db } = migratedDatabase();
     const row = insertAudited(db, projectStates, { title: 'Live' }, 'alice');
-    expect(() => restoreDeleted(db, projectStates, { id: row.id, rowVersion: 1 }, 'a')).toThrow(NotFoundError);
+    expect(() => restoreDeleted(db, projectStates, { id: row.id, rowVersion: 1 }, 'a')).toThrow(
+      NotFoundError,
+    );
     softDelete(db, projectStates, { id: row.id, rowVersion: 1 }, 'a');
-    expect(() => restoreDeleted(db, projectStates, { id: row.id, rowVersion: 1 }, 'a')).toThrow(ConflictError);
+    expect(() => restoreDeleted(db, projectStates, { id: row.id, rowVersion: 1 }, 'a')).toThrow(
+      ConflictError,
+    );
     expect(findAnyById(db, projectStates, row.id)?.isDeleted).toBe(true);
   });
 
   it('hard delete removes the row and its children (cascade), deleted or not', () => {
     const { db } = migratedDatabase();
     const project = insertAudited(db, projectStates, { title: 'Forget me' }, 'alice');
-    insertAudited(db, sceneStates, { projectId: project.id, sceneIndex: 0, scriptText: 'Hi' }, 'alice');
+    insertAudited(
+      db,
+      sceneStates,
+      { projectId: project.id, sceneIndex: 0, scriptText: 'Hi' },
+      'alice',
+    );
     softDelete(db, projectStates, { id: project.id, rowVersion: 1 }, 'alice');
     expect(hardDelete(db, projectStates, project.id).id).toBe(project.id);
     expect(findAnyById(db, projectStates, project.id)).toBeUndefined();
-    expect(db.select().from(sceneStates).where(eq(sceneStates.projectId, project.id)).all()).toEqual([]);
+    expect(
+      db.select().from(sceneStates).where(eq(sceneStates.projectId, project.id)).all(),
+    ).toEqual([]);
     expect(() => hardDelete(db, projectStates, project.id)).toThrow(NotFoundError);
   });
 });
@@ -167,17 +217,41 @@ describe('write transaction', () => {
     const project = insertAudited(db, projectStates, { title: 'Tx' }, 'alice');
     expect(() =>
       writeTransaction(db, (tx) => {
-        insertAudited(tx, sceneStates, { projectId: project.id, sceneIndex: 0, scriptText: 'one' }, 'alice');
-        insertAudited(tx, sceneStates, { projectId: 'missing-project', sceneIndex: 1, scriptText: 'two' }, 'alice');
+        insertAudited(
+          tx,
+          sceneStates,
+          { projectId: project.id, sceneIndex: 0, scriptText: 'one' },
+          'alice',
+        );
+        insertAudited(
+          tx,
+          sceneStates,
+          { projectId: 'missing-project', sceneIndex: 1, scriptText: 'two' },
+          'alice',
+        );
       }),
     ).toThrow(/FOREIGN KEY/);
     expect(db.select().from(sceneStates).all()).toEqual([]);
     writeTransaction(db, (tx) => {
-      insertAudited(tx, sceneStates, { projectId: project.id, sceneIndex: 0, scriptText: 'one' }, 'alice');
-      insertAudited(tx, sceneStates, { projectId: project.id, sceneIndex: 1, scriptText: 'two' }, 'alice');
+      insertAudited(
+        tx,
+        sceneStates,
+        { projectId: project.id, sceneIndex: 0, scriptText: 'one' },
+        'alice',
+      );
+      insertAudited(
+        tx,
+        sceneStates,
+        { projectId: project.id, sceneIndex: 1, scriptText: 'two' },
+        'alice',
+      );
     });
     expect(
-      db.select().from(sceneStates).where(and(eq(sceneStates.projectId, project.id))).all(),
+      db
+        .select()
+        .from(sceneStates)
+        .where(and(eq(sceneStates.projectId, project.id)))
+        .all(),
     ).toHaveLength(2);
   });
 });

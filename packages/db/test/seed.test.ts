@@ -1,6 +1,13 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { MAINTENANCE_SETTINGS, SYSTEM_TEMPLATES, configurations, seedDatabase, systemConfiguration, templates } from '../src';
+import {
+  MAINTENANCE_SETTINGS,
+  SYSTEM_TEMPLATES,
+  configurations,
+  seedDatabase,
+  systemConfiguration,
+  templates,
+} from '../src';
 import { migratedDatabase } from './helpers';
 
 describe('seed data', () => {
@@ -11,17 +18,34 @@ describe('seed data', () => {
       templatesCreated: SYSTEM_TEMPLATES.length,
       settingsCreated: MAINTENANCE_SETTINGS.length,
     });
-    const retention = db.select().from(configurations).where(eq(configurations.category, 'Retention')).all();
-    expect(retention.find((r) => r.key === 'Retention.SoftDeletePurgeDays')).toMatchObject({ value: '30', valueType: 'number', isActive: true });
+    const retention = db
+      .select()
+      .from(configurations)
+      .where(eq(configurations.category, 'Retention'))
+      .all();
+    expect(retention.find((r) => r.key === 'Retention.SoftDeletePurgeDays')).toMatchObject({
+      value: '30',
+      valueType: 'number',
+      isActive: true,
+    });
     const config = db.select().from(systemConfiguration).all();
     expect(config).toHaveLength(1);
-    expect(config[0]).toMatchObject({ id: 1, isSetupComplete: false, outputDirectory: '/srv/aura/output', ffmpegPath: null });
+    expect(config[0]).toMatchObject({
+      id: 1,
+      isSetupComplete: false,
+      outputDirectory: '/srv/aura/output',
+      ffmpegPath: null,
+    });
 
     const rows = db.select().from(templates).all();
     expect(rows.length).toBeGreaterThanOrEqual(8);
     expect(new Set(rows.map((t) => t.category)).size).toBe(rows.length);
     for (const t of rows) {
-      expect(t).toMatchObject({ isSystemTemplate: true, isCommunityTemplate: false, usageCount: 0 });
+      expect(t).toMatchObject({
+        isSystemTemplate: true,
+        isCommunityTemplate: false,
+        usageCount: 0,
+      });
       const data = JSON.parse(t.templateData);
       expect(Object.keys(data).sort()).toEqual(['brief', 'plan', 'render', 'voice']);
       expect(data.brief.targetDurationSeconds).toBeGreaterThan(0);
@@ -37,7 +61,11 @@ describe('seed data', () => {
     const id = SYSTEM_TEMPLATES[0]!.id!;
     db.update(templates).set({ usageCount: 7 }).where(eq(templates.id, id)).run();
     db.update(systemConfiguration).set({ outputDirectory: '/b' }).run();
-    expect(seedDatabase(db, { outputDirectory: '/a' })).toEqual({ systemConfigurationCreated: false, templatesCreated: 0, settingsCreated: 0 });
+    expect(seedDatabase(db, { outputDirectory: '/a' })).toEqual({
+      systemConfigurationCreated: false,
+      templatesCreated: 0,
+      settingsCreated: 0,
+    });
     expect(db.select().from(templates).where(eq(templates.id, id)).get()?.usageCount).toBe(7);
     expect(db.select().from(systemConfiguration).get()?.outputDirectory).toBe('/b');
     expect(db.select().from(templates).all()).toHaveLength(SYSTEM_TEMPLATES.length);
@@ -47,7 +75,9 @@ describe('seed data', () => {
     const { sqlite, db } = migratedDatabase();
     seedDatabase(db, { outputDirectory: '/a' });
     expect(() =>
-      sqlite.prepare(`INSERT INTO SystemConfiguration (Id, OutputDirectory) VALUES (2, '/x')`).run(),
+      sqlite
+        .prepare(`INSERT INTO SystemConfiguration (Id, OutputDirectory) VALUES (2, '/x')`)
+        .run(),
     ).toThrow(/CHECK constraint failed/);
   });
 });

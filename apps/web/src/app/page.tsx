@@ -34,8 +34,8 @@ export default async function DashboardPage() {
             <h1>Aura Data</h1>
             <p className="muted">Persistence service of Aura Video Studio</p>
             <p className="whoami">
-              Signed in as <strong>{principal.displayName}</strong> ({principal.email}, {principal.role}){' '}
-              <SignOutButton />
+              Signed in as <strong>{principal.displayName}</strong> ({principal.email},{' '}
+              {principal.role}) <SignOutButton />
             </p>
           </div>
           <div className="page__badges">

@@ -16,7 +16,12 @@ export function SignOutButton() {
     }),
   );
   return (
-    <button type="button" className="link-button" onClick={() => logout.mutate()} disabled={logout.isPending}>
+    <button
+      type="button"
+      className="link-button"
+      onClick={() => logout.mutate()}
+      disabled={logout.isPending}
+    >
       Sign out
     </button>
   );

@@ -29,7 +29,9 @@ export function WorkerBadge() {
     ? [
         `Worker ${latest.workerId}, started ${latest.startedAt}`,
         `Last tick ${latest.lastTickAt}`,
-        ...latest.jobs.map((j) => `${j.name}: ${j.runs} runs, ${j.failures} failures, next ${j.nextRunAt}`),
+        ...latest.jobs.map(
+          (j) => `${j.name}: ${j.runs} runs, ${j.failures} failures, next ${j.nextRunAt}`,
+        ),
       ].join('\n')
     : 'Start it with `pnpm start` (or `npm run up`).';
 

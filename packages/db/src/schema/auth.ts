@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, primaryKey, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import { SQL_NOW, auditColumns, bool, oneOf, rowVersionColumn, uuidPk } from './columns';
 import { USER_ROLES } from './enums';
 import { templates } from './templates';

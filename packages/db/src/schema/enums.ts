@@ -7,7 +7,13 @@ export const VERSION_TYPES = ['Manual', 'Autosave', 'RestorePoint'] as const;
 export const CONTENT_TYPES = ['Brief', 'Plan', 'Voice', 'Render', 'Timeline', 'Asset'] as const;
 export const CONFIG_VALUE_TYPES = ['string', 'json', 'boolean', 'number'] as const;
 /** The seed lists Queued, InProgress, Completed, Failed; cancelling a queued or running export is Cancelled. */
-export const EXPORT_STATUSES = ['Queued', 'InProgress', 'Completed', 'Failed', 'Cancelled'] as const;
+export const EXPORT_STATUSES = [
+  'Queued',
+  'InProgress',
+  'Completed',
+  'Failed',
+  'Cancelled',
+] as const;
 export const ACTION_STATUSES = ['Applied', 'Undone', 'Failed', 'Expired'] as const;
 
 /** Admin: everything; editor: reads and writes content; viewer: reads only. */

@@ -1,6 +1,14 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, real, sqliteTable, text } from 'drizzle-orm/sqlite-core';
-import { SQL_NOW, auditColumns, bool, jsonOrNull, oneOf, rowVersionColumn, uuidPk } from './columns';
+import {
+  SQL_NOW,
+  auditColumns,
+  bool,
+  jsonOrNull,
+  oneOf,
+  rowVersionColumn,
+  uuidPk,
+} from './columns';
 import { ACTION_STATUSES, EXPORT_STATUSES } from './enums';
 
 /** Export jobs and their outcome (seed table 12). */

@@ -50,10 +50,19 @@ export const projectStates = sqliteTable(
     // The dashboard's list orders (live rows, keyset by key then Id) and its stage filter.
     index('IX_ProjectStates_IsDeleted_UpdatedAt_Id').on(t.isDeleted, t.updatedAt, t.id),
     index('IX_ProjectStates_IsDeleted_CreatedAt_Id').on(t.isDeleted, t.createdAt, t.id),
-    index('IX_ProjectStates_IsDeleted_Title_Id').on(t.isDeleted, sql`${t.title} COLLATE NOCASE`, t.id),
+    index('IX_ProjectStates_IsDeleted_Title_Id').on(
+      t.isDeleted,
+      sql`${t.title} COLLATE NOCASE`,
+      t.id,
+    ),
     index('IX_ProjectStates_CurrentStage_UpdatedAt').on(t.currentStage, t.updatedAt),
     index('IX_ProjectStates_IsDeleted_DeletedAt_Id').on(t.isDeleted, t.deletedAt, t.id),
-    index('IX_ProjectStates_Status_IsDeleted_UpdatedAt_Id').on(t.status, t.isDeleted, t.updatedAt, t.id),
+    index('IX_ProjectStates_Status_IsDeleted_UpdatedAt_Id').on(
+      t.status,
+      t.isDeleted,
+      t.updatedAt,
+      t.id,
+    ),
     oneOf('ProjectStates', 'Status', PROJECT_STATUSES),
     oneOf('ProjectStates', 'CurrentStage', PROJECT_STAGES),
     check('CK_ProjectStates_CurrentWizardStep', sql`"CurrentWizardStep" >= 0`),
@@ -138,7 +147,11 @@ export const renderCheckpoints = sqliteTable(
     index('IX_RenderCheckpoints_ProjectId').on(t.projectId),
     index('IX_RenderCheckpoints_ProjectId_StageName').on(t.projectId, t.stageName),
     index('IX_RenderCheckpoints_CheckpointTime').on(t.checkpointTime),
-    index('IX_RenderCheckpoints_ProjectId_CheckpointTime_Id').on(t.projectId, t.checkpointTime, t.id),
+    index('IX_RenderCheckpoints_ProjectId_CheckpointTime_Id').on(
+      t.projectId,
+      t.checkpointTime,
+      t.id,
+    ),
     jsonOrNull('RenderCheckpoints', 'CheckpointData'),
     check(
       'CK_RenderCheckpoints_Scenes',

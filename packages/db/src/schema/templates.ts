@@ -1,5 +1,13 @@
 import { sql } from 'drizzle-orm';
-import { check, index, integer, real, sqliteTable, text, uniqueIndex } from 'drizzle-orm/sqlite-core';
+import {
+  check,
+  index,
+  integer,
+  real,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 import {
   auditColumns,
   bool,
@@ -72,7 +80,12 @@ export const customTemplates = sqliteTable(
     index('IX_CustomTemplates_IsDeleted').on(t.isDeleted),
     index('IX_CustomTemplates_IsDeleted_DeletedAt').on(t.isDeleted, t.deletedAt),
     index('IX_CustomTemplates_IsDeleted_CreatedAt_Id').on(t.isDeleted, t.createdAt, t.id),
-    index('IX_CustomTemplates_IsDeleted_Category_CreatedAt_Id').on(t.isDeleted, t.category, t.createdAt, t.id),
+    index('IX_CustomTemplates_IsDeleted_Category_CreatedAt_Id').on(
+      t.isDeleted,
+      t.category,
+      t.createdAt,
+      t.id,
+    ),
     index('IX_CustomTemplates_IsDeleted_DeletedAt_Id').on(t.isDeleted, t.deletedAt, t.id),
     // One default per category among live templates, enforced by the database itself.
     uniqueIndex('UX_CustomTemplates_Category_Default')

@@ -22,5 +22,8 @@ export const workerHeartbeats = sqliteTable(
     ...auditColumns(),
     ...rowVersionColumn(),
   },
-  (t) => [index('IX_WorkerHeartbeats_LastTickAt').on(t.lastTickAt), jsonOrNull('WorkerHeartbeats', 'JobsJson')],
+  (t) => [
+    index('IX_WorkerHeartbeats_LastTickAt').on(t.lastTickAt),
+    jsonOrNull('WorkerHeartbeats', 'JobsJson'),
+  ],
 );

@@ -21,13 +21,42 @@ export function defaultOutputDirectory(env: NodeJS.ProcessEnv = process.env): st
  * config API), seeded with these defaults. Values are JSON numbers.
  */
 export const MAINTENANCE_SETTINGS = [
-  { key: 'Retention.TemporaryAssetHours', value: 24, description: 'Temporary assets older than this are deleted (file and row)' },
-  { key: 'Retention.ExpiredActionLogDays', value: 30, description: 'Expired undo-log entries are deleted after this many days' },
-  { key: 'Retention.SoftDeletePurgeDays', value: 30, description: 'Rows in the trash longer than this are purged for good' },
-  { key: 'Retention.ExportHistoryDays', value: 90, description: 'Finished exports older than this leave the history' },
-  { key: 'Retention.BlobGraceMinutes', value: 60, description: 'Unreferenced content blobs are collected after this grace period' },
-  { key: 'Retention.AutosaveKeepLast', value: 20, description: 'Newest autosaves kept per project (plus one a day for 7 days, one a week for 4 weeks)' },
-  { key: 'Retention.RecoveryStaleMinutes', value: 30, description: 'An InProgress project without updates for this long is flagged for recovery' },
+  {
+    key: 'Retention.TemporaryAssetHours',
+    value: 24,
+    description: 'Temporary assets older than this are deleted (file and row)',
+  },
+  {
+    key: 'Retention.ExpiredActionLogDays',
+    value: 30,
+    description: 'Expired undo-log entries are deleted after this many days',
+  },
+  {
+    key: 'Retention.SoftDeletePurgeDays',
+    value: 30,
+    description: 'Rows in the trash longer than this are purged for good',
+  },
+  {
+    key: 'Retention.ExportHistoryDays',
+    value: 90,
+    description: 'Finished exports older than this leave the history',
+  },
+  {
+    key: 'Retention.BlobGraceMinutes',
+    value: 60,
+    description: 'Unreferenced content blobs are collected after this grace period',
+  },
+  {
+    key: 'Retention.AutosaveKeepLast',
+    value: 20,
+    description:
+      'Newest autosaves kept per project (plus one a day for 7 days, one a week for 4 weeks)',
+  },
+  {
+    key: 'Retention.RecoveryStaleMinutes',
+    value: 30,
+    description: 'An InProgress project without updates for this long is flagged for recovery',
+  },
   { key: 'Backup.IntervalHours', value: 6, description: 'Hours between scheduled online backups' },
   { key: 'Backup.Keep', value: 10, description: 'Scheduled backups kept (newest first)' },
 ] as const;

@@ -22,53 +22,100 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
     subCategory: 'Explainer',
     tags: 'youtube,explainer,landscape,long-form',
     templateData: data({
-      brief: { tone: 'informative', audience: 'curious general audience', targetDurationSeconds: 420, language: 'en' },
+      brief: {
+        tone: 'informative',
+        audience: 'curious general audience',
+        targetDurationSeconds: 420,
+        language: 'en',
+      },
       plan: {
         sections: [
-          { name: 'Hook', durationSeconds: 20, guidance: 'Open with a surprising question or fact.' },
+          {
+            name: 'Hook',
+            durationSeconds: 20,
+            guidance: 'Open with a surprising question or fact.',
+          },
           { name: 'Context', durationSeconds: 60, guidance: 'Why this matters to the viewer.' },
           { name: 'Point 1', durationSeconds: 90 },
           { name: 'Point 2', durationSeconds: 90 },
           { name: 'Point 3', durationSeconds: 90 },
           { name: 'Recap', durationSeconds: 45 },
-          { name: 'Call to action', durationSeconds: 25, guidance: 'Ask to subscribe and suggest the next video.' },
+          {
+            name: 'Call to action',
+            durationSeconds: 25,
+            guidance: 'Ask to subscribe and suggest the next video.',
+          },
         ],
         pacing: 'medium',
       },
       voice: { style: 'conversational', speakingRate: 1.0, pitch: 0 },
-      render: { width: 1920, height: 1080, fps: 30, aspectRatio: '16:9', captions: true, music: 'light-ambient' },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '16:9',
+        captions: true,
+        music: 'light-ambient',
+      },
     }),
   },
   {
     id: 'system-short-vertical',
     name: 'Short Vertical Clip',
-    description: 'A 30–45 second vertical clip for Shorts, Reels and TikTok: instant hook, one idea, loopable ending.',
+    description:
+      'A 30–45 second vertical clip for Shorts, Reels and TikTok: instant hook, one idea, loopable ending.',
     category: 'Short-form',
     subCategory: 'Vertical',
     tags: 'shorts,reels,tiktok,vertical,9:16',
     templateData: data({
-      brief: { tone: 'energetic', audience: 'mobile viewers scrolling', targetDurationSeconds: 40, language: 'en' },
+      brief: {
+        tone: 'energetic',
+        audience: 'mobile viewers scrolling',
+        targetDurationSeconds: 40,
+        language: 'en',
+      },
       plan: {
         sections: [
-          { name: 'Hook', durationSeconds: 3, guidance: 'Big bold claim in the first three seconds.' },
+          {
+            name: 'Hook',
+            durationSeconds: 3,
+            guidance: 'Big bold claim in the first three seconds.',
+          },
           { name: 'Payoff', durationSeconds: 30 },
-          { name: 'Loop', durationSeconds: 7, guidance: 'End on a line that leads back to the start.' },
+          {
+            name: 'Loop',
+            durationSeconds: 7,
+            guidance: 'End on a line that leads back to the start.',
+          },
         ],
         pacing: 'fast',
       },
       voice: { style: 'upbeat', speakingRate: 1.15, pitch: 1 },
-      render: { width: 1080, height: 1920, fps: 30, aspectRatio: '9:16', captions: true, captionStyle: 'word-by-word' },
+      render: {
+        width: 1080,
+        height: 1920,
+        fps: 30,
+        aspectRatio: '9:16',
+        captions: true,
+        captionStyle: 'word-by-word',
+      },
     }),
   },
   {
     id: 'system-product-demo',
     name: 'Product Demo',
-    description: 'A 90 second product walkthrough: the problem, the product solving it in three steps, social proof, offer.',
+    description:
+      'A 90 second product walkthrough: the problem, the product solving it in three steps, social proof, offer.',
     category: 'Marketing',
     subCategory: 'Product',
     tags: 'product,demo,saas,marketing',
     templateData: data({
-      brief: { tone: 'confident', audience: 'prospective customers', targetDurationSeconds: 90, language: 'en' },
+      brief: {
+        tone: 'confident',
+        audience: 'prospective customers',
+        targetDurationSeconds: 90,
+        language: 'en',
+      },
       plan: {
         sections: [
           { name: 'Problem', durationSeconds: 15 },
@@ -81,13 +128,21 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         pacing: 'medium',
       },
       voice: { style: 'professional', speakingRate: 1.05, pitch: 0 },
-      render: { width: 1920, height: 1080, fps: 30, aspectRatio: '16:9', captions: true, music: 'corporate-upbeat' },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '16:9',
+        captions: true,
+        music: 'corporate-upbeat',
+      },
     }),
   },
   {
     id: 'system-step-by-step-tutorial',
     name: 'Step-by-Step Tutorial',
-    description: 'A numbered how-to with a materials list, one scene per step and a final result shot.',
+    description:
+      'A numbered how-to with a materials list, one scene per step and a final result shot.',
     category: 'Tutorial',
     subCategory: 'How-to',
     tags: 'tutorial,how-to,steps,education',
@@ -103,13 +158,21 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         pacing: 'slow',
       },
       voice: { style: 'calm', speakingRate: 0.95, pitch: 0 },
-      render: { width: 1920, height: 1080, fps: 30, aspectRatio: '16:9', captions: true, stepNumbers: true },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '16:9',
+        captions: true,
+        stepNumbers: true,
+      },
     }),
   },
   {
     id: 'system-instagram-square',
     name: 'Instagram Square Story',
-    description: 'A 60 second square post: three visual beats with overlay text, made for sound-off viewing.',
+    description:
+      'A 60 second square post: three visual beats with overlay text, made for sound-off viewing.',
     category: 'Social',
     subCategory: 'Instagram',
     tags: 'instagram,square,1:1,social',
@@ -125,18 +188,31 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         overlayText: true,
       },
       voice: { style: 'warm', speakingRate: 1.0, pitch: 0 },
-      render: { width: 1080, height: 1080, fps: 30, aspectRatio: '1:1', captions: true, burnInCaptions: true },
+      render: {
+        width: 1080,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '1:1',
+        captions: true,
+        burnInCaptions: true,
+      },
     }),
   },
   {
     id: 'system-corporate-training',
     name: 'Corporate Training Module',
-    description: 'A 10 minute training module with learning objectives, scenario, policy points and a knowledge check.',
+    description:
+      'A 10 minute training module with learning objectives, scenario, policy points and a knowledge check.',
     category: 'Corporate',
     subCategory: 'Training',
     tags: 'training,onboarding,compliance,corporate',
     templateData: data({
-      brief: { tone: 'clear and neutral', audience: 'employees', targetDurationSeconds: 600, language: 'en' },
+      brief: {
+        tone: 'clear and neutral',
+        audience: 'employees',
+        targetDurationSeconds: 600,
+        language: 'en',
+      },
       plan: {
         sections: [
           { name: 'Objectives', durationSeconds: 45 },
@@ -148,18 +224,31 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         pacing: 'slow',
       },
       voice: { style: 'professional', speakingRate: 0.95, pitch: -1 },
-      render: { width: 1920, height: 1080, fps: 25, aspectRatio: '16:9', captions: true, chapterMarkers: true },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 25,
+        aspectRatio: '16:9',
+        captions: true,
+        chapterMarkers: true,
+      },
     }),
   },
   {
     id: 'system-news-recap',
     name: 'News Recap',
-    description: 'A 3 minute recap of the week: headline montage, three stories, what to watch next.',
+    description:
+      'A 3 minute recap of the week: headline montage, three stories, what to watch next.',
     category: 'News',
     subCategory: 'Weekly recap',
     tags: 'news,recap,weekly,current-events',
     templateData: data({
-      brief: { tone: 'authoritative', audience: 'busy readers', targetDurationSeconds: 180, language: 'en' },
+      brief: {
+        tone: 'authoritative',
+        audience: 'busy readers',
+        targetDurationSeconds: 180,
+        language: 'en',
+      },
       plan: {
         sections: [
           { name: 'Headlines', durationSeconds: 20 },
@@ -171,18 +260,31 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         pacing: 'medium',
       },
       voice: { style: 'newscaster', speakingRate: 1.05, pitch: 0 },
-      render: { width: 1920, height: 1080, fps: 30, aspectRatio: '16:9', captions: true, lowerThirds: true },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '16:9',
+        captions: true,
+        lowerThirds: true,
+      },
     }),
   },
   {
     id: 'system-story-narration',
     name: 'Narrated Story',
-    description: 'A 5 minute narrated story in three acts with illustrated scenes and a slow, cinematic pace.',
+    description:
+      'A 5 minute narrated story in three acts with illustrated scenes and a slow, cinematic pace.',
     category: 'Storytelling',
     subCategory: 'Narrative',
     tags: 'story,narration,cinematic,fiction',
     templateData: data({
-      brief: { tone: 'evocative', audience: 'story lovers', targetDurationSeconds: 300, language: 'en' },
+      brief: {
+        tone: 'evocative',
+        audience: 'story lovers',
+        targetDurationSeconds: 300,
+        language: 'en',
+      },
       plan: {
         sections: [
           { name: 'Setup', durationSeconds: 80 },
@@ -193,18 +295,31 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         imageStyle: 'painterly illustration',
       },
       voice: { style: 'storyteller', speakingRate: 0.9, pitch: -1 },
-      render: { width: 1920, height: 1080, fps: 24, aspectRatio: '16:9', captions: false, music: 'cinematic' },
+      render: {
+        width: 1920,
+        height: 1080,
+        fps: 24,
+        aspectRatio: '16:9',
+        captions: false,
+        music: 'cinematic',
+      },
     }),
   },
   {
     id: 'system-podcast-audiogram',
     name: 'Podcast Audiogram',
-    description: 'A 60 second highlight from a podcast episode with waveform, speaker name and episode link.',
+    description:
+      'A 60 second highlight from a podcast episode with waveform, speaker name and episode link.',
     category: 'Podcast',
     subCategory: 'Audiogram',
     tags: 'podcast,audiogram,waveform,highlight',
     templateData: data({
-      brief: { tone: 'conversational', audience: 'podcast listeners', targetDurationSeconds: 60, language: 'en' },
+      brief: {
+        tone: 'conversational',
+        audience: 'podcast listeners',
+        targetDurationSeconds: 60,
+        language: 'en',
+      },
       plan: {
         sections: [
           { name: 'Quote', durationSeconds: 50 },
@@ -214,7 +329,14 @@ export const SYSTEM_TEMPLATES: SystemTemplate[] = [
         waveform: true,
       },
       voice: { style: 'as-recorded', speakingRate: 1.0, pitch: 0 },
-      render: { width: 1080, height: 1080, fps: 30, aspectRatio: '1:1', captions: true, waveform: 'bars' },
+      render: {
+        width: 1080,
+        height: 1080,
+        fps: 30,
+        aspectRatio: '1:1',
+        captions: true,
+        waveform: 'bars',
+      },
     }),
   },
 ];

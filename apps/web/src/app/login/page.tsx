@@ -14,7 +14,8 @@ export default async function LoginPage() {
         <LoginForm />
         <p className="muted small">
           The first start of the server creates an admin and prints its password once (also in{' '}
-          <code>data/initial-admin-credentials.txt</code>). More users: <code>pnpm aura users:create</code>.
+          <code>data/initial-admin-credentials.txt</code>). More users:{' '}
+          <code>pnpm aura users:create</code>.
         </p>
       </section>
     </main>
