@@ -22,7 +22,9 @@ function templateRow(db: AuraDb, id: string) {
 
 /** A caller whose requests carry a correlation id, batched. */
 function batchedCaller(correlationId: string) {
-  return createCaller(createContext({ db: t.db, principal: t.principal('editor'), correlationId, batch: true }));
+  return createCaller(
+    createContext({ db: t.db, principal: t.principal('editor'), correlationId, batch: true }),
+  );
 }
 
 describe('undo and redo', () => {
@@ -41,21 +43,36 @@ describe('undo and redo', () => {
     });
     expect(Date.parse(log[0]!.expiresAt!) - Date.parse(log[0]!.timestamp)).toBe(30 * 86_400_000);
 
-    const edited = await t.caller.customTemplates.update({ id: created.id, rowVersion: created.rowVersion, name: 'Renamed' });
+    const edited = await t.caller.customTemplates.update({
+      id: created.id,
+      rowVersion: created.rowVersion,
+      name: 'Renamed',
+    });
     expect(edited.name).toBe('Renamed');
 
-    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual(['customTemplates.update']);
+    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual([
+      'customTemplates.update',
+    ]);
     expect(templateRow(t.db, created.id)).toMatchObject({ name: 'First' });
-    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual(['customTemplates.create']);
+    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual([
+      'customTemplates.create',
+    ]);
     expect(templateRow(t.db, created.id)).toBeUndefined();
-    await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Nothing to undo' });
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Nothing to undo',
+    });
 
     await t.caller.actions.redo();
     expect(templateRow(t.db, created.id)).toMatchObject({ name: 'First' });
     await t.caller.actions.redo();
     expect(templateRow(t.db, created.id)).toMatchObject({ name: 'Renamed' });
     await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    const statuses = t.db.select({ s: actionLogs.status }).from(actionLogs).all().map((r) => r.s);
+    const statuses = t.db
+      .select({ s: actionLogs.status })
+      .from(actionLogs)
+      .all()
+      .map((r) => r.s);
     expect(statuses).toEqual(['Applied', 'Applied']);
   });
 
@@ -63,14 +80,22 @@ describe('undo and redo', () => {
     t = openTestDb();
     const created = await t.caller.customTemplates.create(template('Mine'));
     // Someone else edits the same template afterwards.
-    await t.as('admin').customTemplates.update({ id: created.id, rowVersion: created.rowVersion, name: 'Theirs' });
+    await t
+      .as('admin')
+      .customTemplates.update({ id: created.id, rowVersion: created.rowVersion, name: 'Theirs' });
     const before = templateRow(t.db, created.id);
     await expect(t.caller.actions.undo()).rejects.toMatchObject({
       code: 'CONFLICT',
       message: expect.stringContaining(`CustomTemplates ${created.id}`),
     });
     expect(templateRow(t.db, created.id)).toEqual(before);
-    expect(t.db.select().from(actionLogs).where(eq(actionLogs.userId, t.principal('editor').userId)).get()!.status).toBe('Applied');
+    expect(
+      t.db
+        .select()
+        .from(actionLogs)
+        .where(eq(actionLogs.userId, t.principal('editor').userId))
+        .get()!.status,
+    ).toBe('Applied');
   });
 
   it('each user has their own stack; a new action clears that user’s redo stack only', async () => {
@@ -87,7 +112,10 @@ describe('undo and redo', () => {
     // …but the editor's own new action does.
     await t.caller.actions.undo();
     await t.caller.customTemplates.create(template('Editor two'));
-    await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND', message: 'Nothing to redo' });
+    await expect(t.caller.actions.redo()).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+      message: 'Nothing to redo',
+    });
   });
 
   it('actions sharing a correlation id undo and redo as one step', async () => {
@@ -99,10 +127,16 @@ describe('undo and redo', () => {
     expect((await t.caller.actions.undo()).actions).toHaveLength(1);
     expect(templateRow(t.db, alone.id)).toBeUndefined();
     const step = await t.caller.actions.undo();
-    expect(step.actions.map((a) => a.actionType)).toEqual(['customTemplates.create', 'customTemplates.create']);
+    expect(step.actions.map((a) => a.actionType)).toEqual([
+      'customTemplates.create',
+      'customTemplates.create',
+    ]);
     expect([templateRow(t.db, one.id), templateRow(t.db, two.id)]).toEqual([undefined, undefined]);
     expect((await t.caller.actions.redo()).actions).toHaveLength(2);
-    expect([templateRow(t.db, one.id)?.name, templateRow(t.db, two.id)?.name]).toEqual(['One', 'Two']);
+    expect([templateRow(t.db, one.id)?.name, templateRow(t.db, two.id)?.name]).toEqual([
+      'One',
+      'Two',
+    ]);
   });
 
   it('a viewer cannot undo; the log is the user’s own unless admin', async () => {
@@ -110,7 +144,9 @@ describe('undo and redo', () => {
     await t.caller.customTemplates.create(template('Logged'));
     await expect(t.as('viewer').actions.undo()).rejects.toMatchObject({ code: 'FORBIDDEN' });
     const editorId = t.principal('editor').userId;
-    await expect(t.as('viewer').actions.history({ userId: editorId })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.as('viewer').actions.history({ userId: editorId })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     expect((await t.as('admin').actions.history({ userId: editorId })).items).toHaveLength(1);
     expect((await t.as('viewer').actions.history({})).items).toHaveLength(0);
   });
@@ -118,7 +154,9 @@ describe('undo and redo', () => {
   it('expired actions cannot be undone', async () => {
     t = openTestDb();
     await t.caller.customTemplates.create(template('Old'));
-    expect(() => undo(t.db, t.principal('editor').userId, new Date(Date.now() + 31 * 86_400_000))).toThrow(/Nothing to undo/);
+    expect(() =>
+      undo(t.db, t.principal('editor').userId, new Date(Date.now() + 31 * 86_400_000)),
+    ).toThrow(/Nothing to undo/);
     expect(() => redo(t.db, t.principal('editor').userId)).toThrow(/Nothing to redo/);
   });
 });
@@ -127,24 +165,100 @@ describe('history', () => {
   it('filters and pages, and exports as JSON and CSV', async () => {
     t = openTestDb();
     const made = await t.caller.customTemplates.create(template('Comma, "quoted"'));
-    await t.caller.customTemplates.update({ id: made.id, rowVersion: made.rowVersion, description: 'changed' });
+    await t.caller.customTemplates.update({
+      id: made.id,
+      rowVersion: made.rowVersion,
+      description: 'changed',
+    });
     await t.caller.customTemplates.softDelete({ id: made.id, rowVersion: made.rowVersion + 1 });
     await t.caller.actions.undo();
 
     const page1 = await t.caller.actions.history({ limit: 2 });
-    expect(page1.items.map((i) => i.actionType)).toEqual(['customTemplates.softDelete', 'customTemplates.update']);
+    expect(page1.items.map((i) => i.actionType)).toEqual([
+      'customTemplates.softDelete',
+      'customTemplates.update',
+    ]);
     expect(page1.items[0]!.status).toBe('Undone');
     expect(page1.items[0]).not.toHaveProperty('payloadJson');
     const page2 = await t.caller.actions.history({ limit: 2, cursor: page1.nextCursor! });
     expect(page2.items.map((i) => i.actionType)).toEqual(['customTemplates.create']);
     expect((await t.caller.actions.history({ status: 'Undone' })).items).toHaveLength(1);
-    expect((await t.caller.actions.history({ actionType: 'customTemplates.update' })).items).toHaveLength(1);
+    expect(
+      (await t.caller.actions.history({ actionType: 'customTemplates.update' })).items,
+    ).toHaveLength(1);
 
     const json = JSON.parse((await t.caller.actions.export({ format: 'json' })).content);
     expect(json).toHaveLength(3);
     const csv = (await t.caller.actions.export({ format: 'csv' })).content.split('\r\n');
-    expect(csv[0]).toBe('id,timestamp,actionType,description,status,affectedResourceIds,undoneAt,undoneByUserId,correlationId,expiresAt');
+    expect(csv[0]).toBe(
+      'id,timestamp,actionType,description,status,affectedResourceIds,undoneAt,undoneByUserId,correlationId,expiresAt',
+    );
     expect(csv).toHaveLength(4);
     expect(csv[3]).toContain('"Created custom template ""Comma, ""quoted"""""');
+  });
+});
+
+describe('undo of version and template actions', () => {
+  it('undoes a version moved to the trash, a restore of a version, and a project made from a template', async () => {
+    t = openTestDb();
+    const { seedDatabase, projectStates, sceneStates, insertAudited, projectVersions } =
+      await import('@aura/db');
+    seedDatabase(t.db, { outputDirectory: t.dir });
+    const project = insertAudited(
+      t.db,
+      projectStates,
+      { title: 'Undo me', briefJson: '{"v":1}' },
+      'x',
+    );
+    insertAudited(
+      t.db,
+      sceneStates,
+      { projectId: project.id, sceneIndex: 0, scriptText: 'one' },
+      'x',
+    );
+    const v1 = (await t.caller.versions.create({ projectId: project.id })).version;
+
+    const trashed = await t.caller.versions.softDelete({ id: v1.id, rowVersion: v1.rowVersion });
+    expect(trashed.isDeleted).toBe(true);
+    await t.caller.actions.undo();
+    expect(
+      t.db.select().from(projectVersions).where(eq(projectVersions.id, v1.id)).get(),
+    ).toMatchObject({ isDeleted: false, rowVersion: v1.rowVersion });
+
+    t.db
+      .update(projectStates)
+      .set({ briefJson: '{"v":2}' })
+      .where(eq(projectStates.id, project.id))
+      .run();
+    t.db
+      .update(sceneStates)
+      .set({ scriptText: 'two' })
+      .where(eq(sceneStates.projectId, project.id))
+      .run();
+    await t.caller.versions.restore({ versionId: v1.id });
+    expect(
+      t.db.select().from(projectStates).where(eq(projectStates.id, project.id)).get()!.briefJson,
+    ).toBe('{"v":1}');
+    const undone = await t.caller.actions.undo();
+    expect(undone.actions[0]!.actionType).toBe('versions.restoreContent');
+    expect(
+      t.db.select().from(projectStates).where(eq(projectStates.id, project.id)).get()!.briefJson,
+    ).toBe('{"v":2}');
+    expect(
+      t.db.select().from(sceneStates).where(eq(sceneStates.projectId, project.id)).get()!
+        .scriptText,
+    ).toBe('two');
+
+    const made = await t.caller.templates.createProject({
+      templateId: 'system-youtube-explainer',
+      title: 'From template',
+    });
+    expect(
+      t.db.select().from(projectStates).where(eq(projectStates.id, made.id)).get(),
+    ).toBeDefined();
+    await t.caller.actions.undo();
+    expect(
+      t.db.select().from(projectStates).where(eq(projectStates.id, made.id)).get(),
+    ).toBeUndefined();
   });
 });

@@ -10,7 +10,7 @@ import {
   sceneStates,
   type AuraDb,
 } from '@aura/db';
-import { eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, max, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -31,6 +31,15 @@ export const UNDOABLE_TABLES = {
 } as const satisfies Record<string, { table: SQLiteTable; key: string }>;
 
 export type UndoableTable = keyof typeof UNDOABLE_TABLES;
+
+/**
+ * Columns that are bookkeeping, not user content, and change without a new RowVersion: undo and
+ * redo keep their current value instead of writing the image's back (a version number must never
+ * be handed out twice, whatever is undone).
+ */
+export const PRESERVED_COLUMNS: Partial<Record<UndoableTable, readonly string[]>> = {
+  ProjectStates: ['lastVersionNumber'],
+};
 
 export type RowImage = Record<string, unknown>;
 
@@ -102,6 +111,30 @@ export class ActionTracker {
   }
 }
 
+/**
+ * The time of a user's next log event (new action, undo, redo): `now`, or 1 ms after their latest
+ * action or undo when that is not earlier (several in one millisecond, or a clock step back). The
+ * stacks are ordered by these times, so per user they must strictly increase: an undo in the same
+ * millisecond as the action would otherwise not count as "after" it and could not be redone.
+ */
+export function nextActionTime(tx: AuraDb, userId: string, now: Date): Date {
+  const latestAction = tx
+    .select({ at: max(actionLogs.timestamp) })
+    .from(actionLogs)
+    .where(eq(actionLogs.userId, userId))
+    .get()?.at;
+  const latestUndo = tx
+    .select({ at: max(actionLogs.undoneAt) })
+    .from(actionLogs)
+    .where(and(eq(actionLogs.userId, userId), eq(actionLogs.status, 'Undone')))
+    .get()?.at;
+  const latest = Math.max(
+    latestAction ? Date.parse(latestAction) : 0,
+    latestUndo ? Date.parse(latestUndo) : 0,
+  );
+  return latest >= now.getTime() ? new Date(latest + 1) : now;
+}
+
 export interface ActionDescription {
   type: string;
   description: string;
@@ -127,6 +160,7 @@ export function recordAction<R>(
   const { type, description } = typeof action === 'function' ? action(result) : action;
   const scope = actionScope.getStore() ?? {};
   const persistent = scope.isPersistent ?? true;
+  now = nextActionTime(tx, userId, now);
   const at = nowIso(now);
   tx.insert(actionLogs)
     .values({

@@ -1,7 +1,15 @@
-import { actionLogs, nowIso, writeTransaction, type AuraDb } from '@aura/db';
+import { actionLogs, nowIso, sceneStates, writeTransaction, type AuraDb } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, getTableColumns, gt, gte, lte, max, sql, type SQL } from 'drizzle-orm';
-import { UNDOABLE_TABLES, pkColumn, readRow, type RowImage, type UndoableTable } from './recorder';
+import {
+  PRESERVED_COLUMNS,
+  UNDOABLE_TABLES,
+  nextActionTime,
+  pkColumn,
+  readRow,
+  type RowImage,
+  type UndoableTable,
+} from './recorder';
 
 type ActionRow = typeof actionLogs.$inferSelect;
 
@@ -29,46 +37,149 @@ const versionOf = (image: RowImage | null | undefined) =>
  * after. Each row must still be exactly as the action (or its undo) left it: same RowVersion, or
  * still absent; otherwise CONFLICT naming it, and the caller's transaction rolls back. A row gets
  * its image's content and RowVersion back exactly, so consecutive undos compose; UpdatedAt and
- * ModifiedBy record the undo itself (who and when is also in the action's UndoneAt/UndoneByUserId).
+ * ModifiedBy record the undo itself (who and when is also in the action's UndoneAt/UndoneByUserId),
+ * and bookkeeping columns (PRESERVED_COLUMNS) keep their current value.
+ *
+ * A row is never removed while rows the action did not track refer to it (ON DELETE CASCADE would
+ * take them along silently), and a row that cannot be written back (its parent is gone, a unique
+ * index now holds another row) is a CONFLICT too.
  */
 function moveRows(
   tx: AuraDb,
   actor: string,
   steps: { table: UndoableTable; id: string; from: RowImage | null; to: RowImage | null }[],
   verb: 'undo' | 'redo',
+  at: string,
 ): void {
-  const at = nowIso();
+  const conflict = (table: string, id: string, why: string) =>
+    new TRPCError({
+      code: 'CONFLICT',
+      message: `Cannot ${verb}: ${table} ${id} ${why}. Nothing was changed.`,
+    });
   for (const { table, id, from, to } of steps) {
     const current = readRow(tx, table, id);
     const actual = versionOf(current);
     const expected = versionOf(from);
     if (actual !== expected) {
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `Cannot ${verb}: ${table} ${id} was changed since (${
+      throw conflict(
+        table,
+        id,
+        `was changed since (${
           actual === null
             ? 'it no longer exists'
             : `its RowVersion is ${actual}, expected ${expected ?? 'no row'}`
-        }). Nothing was changed.`,
-      });
+        })`,
+      );
     }
     const { table: target } = UNDOABLE_TABLES[table];
-    if (to === null) {
-      tx.delete(target)
-        .where(eq(pkColumn(table), id))
-        .run();
-    } else {
-      const values = { ...to, updatedAt: at, modifiedBy: actor };
-      if (current)
-        tx.update(target)
-          .set(values)
+    try {
+      if (to === null) {
+        if (!current) continue;
+        const dependent = dependentRows(tx, table, id);
+        if (dependent) throw conflict(table, id, `has rows in ${dependent} that were added since`);
+        tx.delete(target)
           .where(eq(pkColumn(table), id))
           .run();
-      else
-        tx.insert(target)
-          .values(values as never)
-          .run();
+      } else {
+        const values: RowImage = { ...to, updatedAt: at, modifiedBy: actor };
+        if (current) {
+          for (const column of PRESERVED_COLUMNS[table] ?? []) values[column] = current[column];
+          tx.update(target)
+            .set(values)
+            .where(eq(pkColumn(table), id))
+            .run();
+        } else
+          tx.insert(target)
+            .values(values as never)
+            .run();
+      }
+    } catch (error) {
+      const code = constraintCode(error);
+      if (!code) throw error;
+      throw conflict(
+        table,
+        id,
+        code === 'SQLITE_CONSTRAINT_FOREIGNKEY'
+          ? 'cannot be written back: a row it belongs to no longer exists'
+          : `cannot be written back: it clashes with a row changed since (${code})`,
+      );
     }
+  }
+}
+
+/** The SQLite constraint error code of `error` (or of its cause), if it is one. */
+function constraintCode(error: unknown): string | null {
+  for (let e = error; e && typeof e === 'object'; e = (e as { cause?: unknown }).cause) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code.startsWith('SQLITE_CONSTRAINT')) return code;
+  }
+  return null;
+}
+
+/** The first table with a row whose foreign key refers to `table` row `id`, or null. */
+function dependentRows(tx: AuraDb, table: UndoableTable, id: string): string | null {
+  const references = tx.all<{ child: string; column: string }>(
+    sql`SELECT m.name AS child, f."from" AS "column" FROM sqlite_master m
+        JOIN pragma_foreign_key_list(m.name) f
+        WHERE m.type = 'table' AND f."table" = ${table}`,
+  );
+  for (const { child, column } of references) {
+    const found = tx.get<{ one: number } | undefined>(
+      sql`SELECT 1 AS one FROM ${sql.identifier(child)} WHERE ${sql.identifier(column)} = ${id} LIMIT 1`,
+    );
+    if (found) return child;
+  }
+  return null;
+}
+
+/** The projects whose scenes the steps touch, with whether their order is intact now. */
+function sceneOrders(
+  tx: AuraDb,
+  steps: { table: UndoableTable; from: RowImage | null; to: RowImage | null }[],
+): Map<string, boolean> {
+  const projects = new Map<string, boolean>();
+  for (const step of steps) {
+    if (step.table !== 'SceneStates') continue;
+    for (const image of [step.from, step.to])
+      if (image)
+        projects.set(String(image.projectId), sceneOrderIntact(tx, String(image.projectId)));
+  }
+  return projects;
+}
+
+/** A project's SceneIndex values are exactly 0..n-1 (the scenes service's invariant). */
+function sceneOrderIntact(tx: AuraDb, projectId: string): boolean {
+  return tx
+    .select({ index: sceneStates.sceneIndex })
+    .from(sceneStates)
+    .where(eq(sceneStates.projectId, projectId))
+    .orderBy(asc(sceneStates.sceneIndex))
+    .all()
+    .every((row, i) => row.index === i);
+}
+
+/**
+ * Applies the steps of `actions` (in order). Row versions guard the rows an action tracked, not
+ * the ones added to or removed from the same project since: when moving the tracked scenes back
+ * breaks an order that was intact (a gap or two scenes at one index), someone changed the
+ * project's scenes since, and the whole undo or redo is a CONFLICT.
+ */
+function apply(
+  tx: AuraDb,
+  actor: string,
+  actions: ActionRow[],
+  verb: 'undo' | 'redo',
+  at: string,
+): void {
+  const steps = actions.flatMap((action) => stepsOf(action, verb));
+  const intactBefore = sceneOrders(tx, steps);
+  moveRows(tx, actor, steps, verb, at);
+  for (const [projectId, intact] of intactBefore) {
+    if (intact && !sceneOrderIntact(tx, projectId))
+      throw new TRPCError({
+        code: 'CONFLICT',
+        message: `Cannot ${verb}: the scenes of ProjectStates ${projectId} were added, removed or moved since. Nothing was changed.`,
+      });
   }
 }
 
@@ -160,12 +271,12 @@ export interface UndoRedoResult {
 /** Undoes the user's latest action (or batch) in one transaction. */
 export function undo(db: AuraDb, userId: string, now: Date = new Date()): UndoRedoResult {
   return writeTransaction(db, (tx) => {
-    const at = nowIso(now);
-    const actions = nextToUndo(tx, userId, at);
+    const actions = nextToUndo(tx, userId, nowIso(now));
     if (actions.length === 0)
       throw new TRPCError({ code: 'NOT_FOUND', message: 'Nothing to undo' });
+    const at = nowIso(nextActionTime(tx, userId, now));
+    apply(tx, userId, actions, 'undo', at);
     for (const action of actions) {
-      moveRows(tx, userId, stepsOf(action, 'undo'), 'undo');
       tx.update(actionLogs)
         .set({
           status: 'Undone',
@@ -187,12 +298,12 @@ export function undo(db: AuraDb, userId: string, now: Date = new Date()): UndoRe
 /** Applies again the action (or batch) the user undid most recently. */
 export function redo(db: AuraDb, userId: string, now: Date = new Date()): UndoRedoResult {
   return writeTransaction(db, (tx) => {
-    const at = nowIso(now);
-    const actions = nextToRedo(tx, userId, at);
+    const actions = nextToRedo(tx, userId, nowIso(now));
     if (actions.length === 0)
       throw new TRPCError({ code: 'NOT_FOUND', message: 'Nothing to redo' });
+    const at = nowIso(nextActionTime(tx, userId, now));
+    apply(tx, userId, actions, 'redo', at);
     for (const action of actions) {
-      moveRows(tx, userId, stepsOf(action, 'redo'), 'redo');
       tx.update(actionLogs)
         .set({
           status: 'Applied',

@@ -3,6 +3,7 @@ import {
   assetStates,
   getById,
   insertAudited,
+  newId,
   notDeleted,
   projectStates,
   versionedUpdate,
@@ -12,26 +13,38 @@ import {
   type AuraDb,
 } from '@aura/db';
 import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { recordAction } from '../actions/recorder';
 import { keysetAfter, toPage, type Page } from '../projects/paging';
 import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
 
+/** The last segment of a path (either separator), for descriptions. */
+function fileName(filePath: string): string {
+  return filePath.split(/[\\/]/).filter(Boolean).at(-1) ?? filePath;
+}
+
 /** Records a file of a live project. */
 export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInput): AssetState {
+  const id = newId();
   return writeTransaction(db, (tx) => {
-    getById(tx, projectStates, input.projectId);
-    return insertAudited(
-      tx,
-      assetStates,
-      {
-        projectId: input.projectId,
-        assetType: input.assetType,
-        filePath: input.filePath,
-        fileSizeBytes: input.fileSizeBytes,
-        mimeType: input.mimeType ?? null,
-        isTemporary: input.isTemporary,
-      },
-      actor,
-    );
+    const project = getById(tx, projectStates, input.projectId);
+    const description = `Registered ${input.isTemporary ? 'temporary ' : ''}${input.assetType.toLowerCase()} "${fileName(input.filePath)}" for project "${project.title}"`;
+    return recordAction(tx, actor, { type: 'assets.register', description }, (tracker) => {
+      tracker.track('AssetStates', [id]);
+      return insertAudited(
+        tx,
+        assetStates,
+        {
+          id,
+          projectId: input.projectId,
+          assetType: input.assetType,
+          filePath: input.filePath,
+          fileSizeBytes: input.fileSizeBytes,
+          mimeType: input.mimeType ?? null,
+          isTemporary: input.isTemporary,
+        },
+        actor,
+      );
+    });
   });
 }
 
@@ -80,13 +93,30 @@ export function markAssetPermanent(
   input: AssetVersionedInput,
 ): AssetState {
   return writeTransaction(db, (tx) => {
-    getLiveAsset(tx, input.id);
-    return versionedUpdate(
+    const asset = getLiveAsset(tx, input.id);
+    const title =
+      tx
+        .select({ title: projectStates.title })
+        .from(projectStates)
+        .where(eq(projectStates.id, asset.projectId))
+        .get()?.title ?? asset.projectId;
+    return recordAction(
       tx,
-      assetStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      { isTemporary: false },
       actor,
+      {
+        type: 'assets.markPermanent',
+        description: `Kept ${asset.assetType.toLowerCase()} "${fileName(asset.filePath)}" of project "${title}" permanently`,
+      },
+      (tracker) => {
+        tracker.track('AssetStates', [input.id]);
+        return versionedUpdate(
+          tx,
+          assetStates,
+          { id: input.id, rowVersion: input.rowVersion },
+          { isTemporary: false },
+          actor,
+        );
+      },
     );
   });
 }

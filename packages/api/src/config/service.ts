@@ -1,4 +1,5 @@
 import {
+  actionLogs,
   configurations,
   findAnyById,
   insertAudited,
@@ -11,8 +12,10 @@ import {
   type Configuration,
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
-import { and, asc, eq, gt, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
+import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
+import { recordAction } from '../actions/recorder';
 import { fieldError } from './field-error';
 import {
   CONFIG_VALUE_MAX_CHARS,
@@ -201,42 +204,67 @@ export function setConfig(
       // key between encrypting and committing (see rotateSecrets).
       const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
 
-      if (!current) {
-        const row = insertAudited(
-          tx,
-          configurations,
-          {
-            key: input.key,
-            value,
-            category: input.category!,
-            valueType,
-            description: input.description ?? null,
-            isSensitive,
-            version: 1,
-            isActive: true,
-          },
-          actor,
-        );
-        return toConfigView(row);
-      }
-      const row = versionedUpdate(
-        tx,
-        configurations,
-        { id: input.key, rowVersion: input.rowVersion! },
-        {
-          value,
-          valueType,
-          isSensitive,
-          isActive: true,
-          ...(input.category !== undefined && { category: input.category }),
-          ...(input.description !== undefined && { description: input.description }),
-        },
-        actor,
-        { extra: { version: sql`${configurations.version} + 1` } },
-      );
-      return toConfigView(row);
+      // The undo log keeps row images: the stored Value, so a sensitive one only as ciphertext.
+      // The description never holds a value.
+      const action = current
+        ? {
+            type: 'config.set',
+            description: `Changed ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"${current.isActive ? '' : ' (reactivated)'}`,
+          }
+        : {
+            type: 'config.set',
+            description: `Created ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"`,
+          };
+      return recordAction(tx, actor, action, (tracker) => {
+        tracker.track('Configurations', [input.key]);
+        return writeConfig(tx, actor, input, current, { value, valueType, isSensitive });
+      });
     }),
   );
+}
+
+/** The insert or versioned update of setConfig (inside its transaction and logged action). */
+function writeConfig(
+  tx: AuraDb,
+  actor: Actor,
+  input: ConfigSetInput,
+  current: Configuration | undefined,
+  { value, valueType, isSensitive }: Pick<Configuration, 'value' | 'valueType' | 'isSensitive'>,
+): ConfigView {
+  if (!current) {
+    const row = insertAudited(
+      tx,
+      configurations,
+      {
+        key: input.key,
+        value,
+        category: input.category!,
+        valueType,
+        description: input.description ?? null,
+        isSensitive,
+        version: 1,
+        isActive: true,
+      },
+      actor,
+    );
+    return toConfigView(row);
+  }
+  const row = versionedUpdate(
+    tx,
+    configurations,
+    { id: input.key, rowVersion: input.rowVersion! },
+    {
+      value,
+      valueType,
+      isSensitive,
+      isActive: true,
+      ...(input.category !== undefined && { category: input.category }),
+      ...(input.description !== undefined && { description: input.description }),
+    },
+    actor,
+    { extra: { version: sql`${configurations.version} + 1` } },
+  );
+  return toConfigView(row);
 }
 
 /** Deactivates a key (kept, hidden from default reads and lists); bumps `Version`. */
@@ -254,15 +282,23 @@ export function deactivateConfig(
         message: `Configuration '${input.key}' is already inactive`,
       });
     }
-    const row = versionedUpdate(
+    return recordAction(
       tx,
-      configurations,
-      { id: input.key, rowVersion: input.rowVersion },
-      { isActive: false },
       actor,
-      { extra: { version: sql`${configurations.version} + 1` } },
+      { type: 'config.deactivate', description: `Deactivated setting "${input.key}"` },
+      (tracker) => {
+        tracker.track('Configurations', [input.key]);
+        const row = versionedUpdate(
+          tx,
+          configurations,
+          { id: input.key, rowVersion: input.rowVersion },
+          { isActive: false },
+          actor,
+          { extra: { version: sql`${configurations.version} + 1` } },
+        );
+        return toConfigView(row);
+      },
     );
-    return toConfigView(row);
   });
 }
 
@@ -311,7 +347,50 @@ export interface RotateSecretsResult {
   operatorAction: string | null;
 }
 
-/** The key ids referenced by sensitive rows. */
+/**
+ * The undo log's copies of sensitive values: its row images of Configurations hold the stored
+ * Value (ciphertext), which undo writes back as is. A rotation must re-encrypt them with the
+ * rows and keep their keys referenced, or an undo would restore a value no key can decrypt.
+ */
+interface LoggedImages {
+  changes: {
+    table: string;
+    id: string;
+    after?: Record<string, unknown> | null;
+    before?: Record<string, unknown> | null;
+  }[];
+}
+
+function loggedConfigActions(db: AuraDb) {
+  const mentions = (column: SQLiteColumn) => sql`instr(${column}, '"table":"Configurations"') > 0`;
+  return db
+    .select({
+      id: actionLogs.id,
+      payloadJson: actionLogs.payloadJson,
+      inversePayloadJson: actionLogs.inversePayloadJson,
+    })
+    .from(actionLogs)
+    .where(or(mentions(actionLogs.payloadJson), mentions(actionLogs.inversePayloadJson)))
+    .all();
+}
+
+/** The sensitive images (key and stored Value) of one payload document, for in-place edits. */
+function loggedSecrets(doc: LoggedImages): { key: string; image: Record<string, unknown> }[] {
+  return doc.changes
+    .filter((change) => change.table === 'Configurations')
+    .flatMap((change) => [change.after, change.before])
+    .filter(
+      (image): image is Record<string, unknown> =>
+        !!image && image.isSensitive === true && typeof image.value === 'string',
+    )
+    .map((image) => ({ key: String(image.key), image }));
+}
+
+function parseLogged(text: string | null): LoggedImages {
+  return text ? (JSON.parse(text) as LoggedImages) : { changes: [] };
+}
+
+/** The key ids referenced by sensitive rows and by the undo log's images of them. */
 function referencedKeyIds(db: AuraDb): Set<string> {
   const rows = db
     .select({ value: configurations.value })
@@ -323,7 +402,41 @@ function referencedKeyIds(db: AuraDb): Set<string> {
     const kid = encryptedKeyId(row.value);
     if (kid) ids.add(kid);
   }
+  for (const logged of loggedConfigActions(db)) {
+    for (const text of [logged.payloadJson, logged.inversePayloadJson]) {
+      for (const { image } of loggedSecrets(parseLogged(text))) {
+        const kid = encryptedKeyId(image.value as string);
+        if (kid) ids.add(kid);
+      }
+    }
+  }
   return ids;
+}
+
+/**
+ * Re-encrypts the undo log's images of sensitive values under `keyId` (in the caller's
+ * transaction). An image under a key the keyring no longer has is left as it is.
+ */
+function reencryptLogged(tx: AuraDb, keyring: Keyring, keyId: string): void {
+  for (const logged of loggedConfigActions(tx)) {
+    const docs = [parseLogged(logged.payloadJson), parseLogged(logged.inversePayloadJson)];
+    let changed = false;
+    for (const doc of docs) {
+      for (const { key, image } of loggedSecrets(doc)) {
+        const kid = encryptedKeyId(image.value as string);
+        if (!kid || kid === keyId || !keyring.keys.has(kid)) continue;
+        const plaintext = decryptSecret(keyring, key, image.value as string);
+        image.value = encryptSecret(keyring, key, plaintext, keyId);
+        changed = true;
+      }
+    }
+    if (changed) {
+      tx.update(actionLogs)
+        .set({ payloadJson: JSON.stringify(docs[0]), inversePayloadJson: JSON.stringify(docs[1]) })
+        .where(eq(actionLogs.id, logged.id))
+        .run();
+    }
+  }
 }
 
 /** Re-encrypts every sensitive row not yet under `keyId`, in ONE write transaction. */
@@ -346,6 +459,7 @@ function reencryptAll(db: AuraDb, keyring: Keyring, keyId: string): number {
         .run();
       count++;
     }
+    reencryptLogged(tx, keyring, keyId);
     return count;
   });
 }

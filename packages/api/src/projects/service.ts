@@ -5,6 +5,7 @@ import {
   getById,
   hardDelete,
   insertAudited,
+  newId,
   notDeleted,
   nowIso,
   onlyDeleted,
@@ -23,6 +24,7 @@ import {
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { recordAction } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
 import { keysetAfter, toPage, type Page } from './paging';
 import {
@@ -162,12 +164,26 @@ function specColumns(input: SpecInput): SpecColumns {
 
 /** A new InProgress project at wizard step 0, stage Script. */
 export function createProject(db: AuraDb, actor: Actor, input: ProjectCreateInput): ProjectState {
+  const id = newId();
   return writeTransaction(db, (tx) =>
-    insertAudited(
+    recordAction(
       tx,
-      projectStates,
-      { title: input.title, description: input.description ?? null, ...specColumns(input) },
       actor,
+      { type: 'projects.create', description: `Created project "${input.title}"` },
+      (tracker) => {
+        tracker.track('ProjectStates', [id]);
+        return insertAudited(
+          tx,
+          projectStates,
+          {
+            id,
+            title: input.title,
+            description: input.description ?? null,
+            ...specColumns(input),
+          },
+          actor,
+        );
+      },
     ),
   );
 }
@@ -202,19 +218,87 @@ export function getProject(db: AuraDb, id: string): ProjectWithChildren {
   return project;
 }
 
+/** The live project as it is before a change (for the undo log's description). */
+function projectBefore(tx: AuraDb, id: string): ProjectState | undefined {
+  return findAnyById(tx, projectStates, id);
+}
+
+const SPEC_LABELS: Record<keyof typeof PROJECT_SPECS, string> = {
+  brief: 'brief',
+  planSpec: 'plan',
+  voiceSpec: 'voice',
+  renderSpec: 'render settings',
+};
+
+/** "a", "a and b", "a, b and c". */
+function listing(items: string[]): string {
+  return items.length <= 1
+    ? (items[0] ?? '')
+    : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
+}
+
+/** What an update did, for the undo log: a rename says so, other edits name the fields. */
+function describeUpdate(before: ProjectState | undefined, input: ProjectUpdateInput): string {
+  const title = before?.title ?? input.id;
+  const fields = [
+    ...(input.description !== undefined ? ['description'] : []),
+    ...(Object.keys(PROJECT_SPECS) as (keyof typeof PROJECT_SPECS)[])
+      .filter((field) => input[field] !== undefined)
+      .map((field) => SPEC_LABELS[field]),
+  ];
+  const renamed = input.title !== undefined && input.title !== title;
+  if (renamed && fields.length === 0) return `Renamed project "${title}" to "${input.title}"`;
+  if (renamed)
+    return `Renamed project "${title}" to "${input.title}" and edited its ${listing(fields)}`;
+  if (fields.length === 0) return `Edited project "${title}"`;
+  return `Edited the ${listing(fields)} of project "${title}"`;
+}
+
+/**
+ * Runs a change of one project row as one logged action: the row is tracked before `change`
+ * runs, and `describe` sees the row as it was before.
+ */
+function projectAction(
+  db: AuraDb,
+  actor: Actor,
+  id: string,
+  type: string,
+  describe: (before: ProjectState | undefined, after: ProjectState) => string,
+  change: (tx: AuraDb) => ProjectState,
+): ProjectState {
+  return writeTransaction(db, (tx) => {
+    const before = projectBefore(tx, id);
+    return recordAction(
+      tx,
+      actor,
+      (after: ProjectState) => ({ type, description: describe(before, after) }),
+      (tracker) => {
+        tracker.track('ProjectStates', [id]);
+        return change(tx);
+      },
+    );
+  });
+}
+
 /** Title, description and specs; only the fields present change. Stale RowVersion: CONFLICT. */
 export function updateProject(db: AuraDb, actor: Actor, input: ProjectUpdateInput): ProjectState {
   const patch: Partial<NewProjectState> = { ...specColumns(input) };
   if (input.title !== undefined) patch.title = input.title;
   if (input.description !== undefined) patch.description = input.description;
-  return writeTransaction(db, (tx) =>
-    versionedUpdate(
-      tx,
-      projectStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      patch,
-      actor,
-    ),
+  return projectAction(
+    db,
+    actor,
+    input.id,
+    'projects.update',
+    (before) => describeUpdate(before, input),
+    (tx) =>
+      versionedUpdate(
+        tx,
+        projectStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        patch,
+        actor,
+      ),
   );
 }
 
@@ -223,14 +307,21 @@ export function setProjectWizardStep(
   actor: Actor,
   input: ProjectWizardStepInput,
 ): ProjectState {
-  return writeTransaction(db, (tx) =>
-    versionedUpdate(
-      tx,
-      projectStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      { currentWizardStep: input.step },
-      actor,
-    ),
+  return projectAction(
+    db,
+    actor,
+    input.id,
+    'projects.setWizardStep',
+    (before, after) =>
+      `Moved project "${after.title}" from wizard step ${before?.currentWizardStep ?? '?'} to step ${after.currentWizardStep}`,
+    (tx) =>
+      versionedUpdate(
+        tx,
+        projectStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        { currentWizardStep: input.step },
+        actor,
+      ),
   );
 }
 
@@ -264,16 +355,24 @@ function requireActive(tx: AuraDb, id: string, action: string, to?: ProjectStatu
 
 /** Stage and progress, only while the project is InProgress. */
 export function setProjectStage(db: AuraDb, actor: Actor, input: ProjectStageInput): ProjectState {
-  return writeTransaction(db, (tx) => {
-    requireActive(tx, input.id, 'change its stage');
-    return versionedUpdate(
-      tx,
-      projectStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      { currentStage: input.stage, progressPercent: input.progressPercent },
-      actor,
-    );
-  });
+  return projectAction(
+    db,
+    actor,
+    input.id,
+    'projects.setStage',
+    (_before, after) =>
+      `Set project "${after.title}" to stage ${after.currentStage} (${after.progressPercent}%)`,
+    (tx) => {
+      requireActive(tx, input.id, 'change its stage');
+      return versionedUpdate(
+        tx,
+        projectStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        { currentStage: input.stage, progressPercent: input.progressPercent },
+        actor,
+      );
+    },
+  );
 }
 
 function transition(
@@ -283,48 +382,88 @@ function transition(
   to: ProjectStatus,
   action: string,
   patch: Partial<NewProjectState>,
+  log: { type: string; describe: (project: ProjectState) => string },
 ): ProjectState {
-  return writeTransaction(db, (tx) => {
-    requireActive(tx, key.id, action, to);
-    return versionedUpdate(
-      tx,
-      projectStates,
-      { id: key.id, rowVersion: key.rowVersion },
-      { ...patch, status: to },
-      actor,
-    );
-  });
+  return projectAction(
+    db,
+    actor,
+    key.id,
+    log.type,
+    (_before, after) => log.describe(after),
+    (tx) => {
+      requireActive(tx, key.id, action, to);
+      return versionedUpdate(
+        tx,
+        projectStates,
+        { id: key.id, rowVersion: key.rowVersion },
+        { ...patch, status: to },
+        actor,
+      );
+    },
+  );
 }
 
 /** InProgress → Completed: CompletedAt now, progress 100. */
 export function completeProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return transition(db, actor, input, 'Completed', 'be completed', {
-    completedAt: nowIso(),
-    progressPercent: 100,
-  });
+  return transition(
+    db,
+    actor,
+    input,
+    'Completed',
+    'be completed',
+    { completedAt: nowIso(), progressPercent: 100 },
+    { type: 'projects.complete', describe: (p) => `Completed project "${p.title}"` },
+  );
 }
 
 /** InProgress → Failed, keeping the error message. */
 export function failProject(db: AuraDb, actor: Actor, input: ProjectFailInput) {
-  return transition(db, actor, input, 'Failed', 'fail', { errorMessage: input.errorMessage });
+  return transition(
+    db,
+    actor,
+    input,
+    'Failed',
+    'fail',
+    { errorMessage: input.errorMessage },
+    { type: 'projects.fail', describe: (p) => `Marked project "${p.title}" as failed` },
+  );
 }
 
 /** InProgress → Cancelled. */
 export function cancelProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return transition(db, actor, input, 'Cancelled', 'be cancelled', {});
+  return transition(
+    db,
+    actor,
+    input,
+    'Cancelled',
+    'be cancelled',
+    {},
+    { type: 'projects.cancel', describe: (p) => `Cancelled project "${p.title}"` },
+  );
 }
 
 /** Moves a live project to the trash (its children stay, hidden with it). */
 export function softDeleteProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return writeTransaction(db, (tx) =>
-    softDelete(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
+  return projectAction(
+    db,
+    actor,
+    input.id,
+    'projects.softDelete',
+    (_before, after) => `Moved project "${after.title}" to the trash`,
+    (tx) => softDelete(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
   );
 }
 
 /** Brings a project back from the trash; one that is not in the trash is NOT_FOUND. */
 export function restoreProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return writeTransaction(db, (tx) =>
-    restoreDeleted(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
+  return projectAction(
+    db,
+    actor,
+    input.id,
+    'projects.restore',
+    (_before, after) => `Restored project "${after.title}" from the trash`,
+    (tx) =>
+      restoreDeleted(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
   );
 }
 
@@ -362,9 +501,10 @@ export function listProjectTrash(db: AuraDb, query: ProjectTrashQuery): Page<Pro
 
 /**
  * Removes a project for good, in the trash or not; its scenes, assets, checkpoints and versions go
- * with it (ON DELETE CASCADE). Admin only at the API.
+ * with it (ON DELETE CASCADE) and its versions' blob references are released. Admin only at the
+ * API. Not in the undo log: it is forever (an earlier action on the project then cannot be undone:
+ * its rows no longer exist, so undo answers CONFLICT).
  */
-/** Removes the project forever with its children; its versions' blob references are released. */
 export function hardDeleteProject(db: AuraDb, id: string): ProjectState {
   return writeTransaction(db, (tx) => {
     if (!findAnyById(tx, projectStates, id)) throw new NotFoundError('ProjectStates', id);
@@ -384,62 +524,84 @@ const COPY_SUFFIX = ' (copy)';
 export function duplicateProject(db: AuraDb, actor: Actor, id: string): ProjectWithChildren {
   const copyId = writeTransaction(db, (tx) => {
     const source = getById(tx, projectStates, id);
-    const copy = insertAudited(
+    const title = `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`;
+    return recordAction(
       tx,
-      projectStates,
-      {
-        title: `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`,
-        description: source.description,
-        currentWizardStep: source.currentWizardStep,
-        status: 'InProgress',
-        currentStage: source.currentStage,
-        progressPercent: source.progressPercent,
-        briefJson: source.briefJson,
-        planSpecJson: source.planSpecJson,
-        voiceSpecJson: source.voiceSpecJson,
-        renderSpecJson: source.renderSpecJson,
-      },
       actor,
+      {
+        type: 'projects.duplicate',
+        description: `Duplicated project "${source.title}" as "${title}"`,
+      },
+      (tracker) => {
+        // Ids chosen up front so the undo log can track the rows before they exist (the project
+        // first: undo removes in reverse order, children before their parent).
+        const copyId = newId();
+        tracker.track('ProjectStates', [copyId]);
+        const copy = insertAudited(
+          tx,
+          projectStates,
+          {
+            id: copyId,
+            title,
+            description: source.description,
+            currentWizardStep: source.currentWizardStep,
+            status: 'InProgress',
+            currentStage: source.currentStage,
+            progressPercent: source.progressPercent,
+            briefJson: source.briefJson,
+            planSpecJson: source.planSpecJson,
+            voiceSpecJson: source.voiceSpecJson,
+            renderSpecJson: source.renderSpecJson,
+          },
+          actor,
+        );
+        const scenes = tx
+          .select()
+          .from(sceneStates)
+          .where(eq(sceneStates.projectId, id))
+          .orderBy(asc(sceneStates.sceneIndex))
+          .all();
+        for (const scene of scenes) {
+          const sceneId = newId();
+          tracker.track('SceneStates', [sceneId]);
+          insertAudited(
+            tx,
+            sceneStates,
+            {
+              id: sceneId,
+              projectId: copy.id,
+              sceneIndex: scene.sceneIndex,
+              scriptText: scene.scriptText,
+              audioFilePath: scene.audioFilePath,
+              imageFilePath: scene.imageFilePath,
+              durationSeconds: scene.durationSeconds,
+              isCompleted: scene.isCompleted,
+            },
+            actor,
+          );
+        }
+        const assets = tx.select().from(assetStates).where(eq(assetStates.projectId, id)).all();
+        for (const asset of assets) {
+          const assetId = newId();
+          tracker.track('AssetStates', [assetId]);
+          insertAudited(
+            tx,
+            assetStates,
+            {
+              id: assetId,
+              projectId: copy.id,
+              assetType: asset.assetType,
+              filePath: asset.filePath,
+              fileSizeBytes: asset.fileSizeBytes,
+              mimeType: asset.mimeType,
+              isTemporary: asset.isTemporary,
+            },
+            actor,
+          );
+        }
+        return copy.id;
+      },
     );
-    const scenes = tx
-      .select()
-      .from(sceneStates)
-      .where(eq(sceneStates.projectId, id))
-      .orderBy(asc(sceneStates.sceneIndex))
-      .all();
-    for (const scene of scenes) {
-      insertAudited(
-        tx,
-        sceneStates,
-        {
-          projectId: copy.id,
-          sceneIndex: scene.sceneIndex,
-          scriptText: scene.scriptText,
-          audioFilePath: scene.audioFilePath,
-          imageFilePath: scene.imageFilePath,
-          durationSeconds: scene.durationSeconds,
-          isCompleted: scene.isCompleted,
-        },
-        actor,
-      );
-    }
-    const assets = tx.select().from(assetStates).where(eq(assetStates.projectId, id)).all();
-    for (const asset of assets) {
-      insertAudited(
-        tx,
-        assetStates,
-        {
-          projectId: copy.id,
-          assetType: asset.assetType,
-          filePath: asset.filePath,
-          fileSizeBytes: asset.fileSizeBytes,
-          mimeType: asset.mimeType,
-          isTemporary: asset.isTemporary,
-        },
-        actor,
-      );
-    }
-    return copy.id;
   });
   return getProject(db, copyId);
 }

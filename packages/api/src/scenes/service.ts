@@ -4,6 +4,7 @@ import {
   getById,
   hardDelete,
   insertAudited,
+  newId,
   notDeleted,
   projectStates,
   sceneStates,
@@ -16,6 +17,7 @@ import {
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
+import { recordAction, type ActionTracker } from '../actions/recorder';
 import type {
   SceneAddInput,
   SceneReorderInput,
@@ -49,28 +51,68 @@ function sceneCount(tx: AuraDb, projectId: string): number {
     .get()!.n;
 }
 
-/** Moves every scene of the project at or after `from` by `delta` (+1 or -1). */
+/** The title of a scene's project, for the undo log's descriptions. */
+function projectTitle(tx: AuraDb, projectId: string): string {
+  return (
+    tx
+      .select({ title: projectStates.title })
+      .from(projectStates)
+      .where(eq(projectStates.id, projectId))
+      .get()?.title ?? projectId
+  );
+}
+
+/**
+ * Moves every scene of the project at or after `from` by `delta` (+1 or -1); the moved rows are
+ * tracked first (their index and RowVersion change, so undo must put them back too).
+ */
 function shiftScenes(
   tx: AuraDb,
   actor: Actor,
   projectId: string,
   from: number,
   delta: 1 | -1,
+  tracker: ActionTracker,
 ): void {
+  const range = and(eq(sceneStates.projectId, projectId), gte(sceneStates.sceneIndex, from));
+  tracker.trackWhere('SceneStates', range);
   tx.update(sceneStates)
     .set({
       ...stampUpdate(sceneStates, {}, actor),
       sceneIndex: sql`${sceneStates.sceneIndex} + ${delta}`,
       rowVersion: sql`${sceneStates.rowVersion} + 1`,
     })
-    .where(and(eq(sceneStates.projectId, projectId), gte(sceneStates.sceneIndex, from)))
+    .where(range)
     .run();
+}
+
+/**
+ * Runs a change of one scene (read live first) as one logged action; `describe` gets the scene
+ * as it was before and its project's title.
+ */
+function sceneAction(
+  db: AuraDb,
+  actor: Actor,
+  id: string,
+  type: string,
+  describe: (scene: SceneState, title: string) => string,
+  change: (tx: AuraDb, scene: SceneState, tracker: ActionTracker) => SceneState,
+): SceneState {
+  return writeTransaction(db, (tx) => {
+    const scene = getLiveScene(tx, id);
+    const title = projectTitle(tx, scene.projectId);
+    return recordAction(tx, actor, { type, description: describe(scene, title) }, (tracker) => {
+      tracker.track('SceneStates', [id]);
+      return change(tx, scene, tracker);
+    });
+  });
 }
 
 /** Appends a scene, or inserts it at `index` (0..n) and shifts the following ones. */
 export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneState {
+  const id = newId();
   return writeTransaction(db, (tx) => {
-    getById(tx, projectStates, input.projectId);
+    const project = getById(tx, projectStates, input.projectId);
     const n = sceneCount(tx, input.projectId);
     const index = input.index ?? n;
     if (index > n) {
@@ -79,20 +121,28 @@ export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneS
         message: `index must be between 0 and ${n} (the project has ${n} scene${n === 1 ? '' : 's'})`,
       });
     }
-    if (index < n) shiftScenes(tx, actor, input.projectId, index, 1);
-    return insertAudited(
-      tx,
-      sceneStates,
-      {
-        projectId: input.projectId,
-        sceneIndex: index,
-        scriptText: input.scriptText,
-        durationSeconds: input.durationSeconds ?? 0,
-        audioFilePath: input.audioFilePath ?? null,
-        imageFilePath: input.imageFilePath ?? null,
-      },
-      actor,
-    );
+    const description =
+      index === n
+        ? `Added scene ${index + 1} to "${project.title}"`
+        : `Inserted a scene at position ${index + 1} of "${project.title}"`;
+    return recordAction(tx, actor, { type: 'scenes.add', description }, (tracker) => {
+      tracker.track('SceneStates', [id]);
+      if (index < n) shiftScenes(tx, actor, input.projectId, index, 1, tracker);
+      return insertAudited(
+        tx,
+        sceneStates,
+        {
+          id,
+          projectId: input.projectId,
+          sceneIndex: index,
+          scriptText: input.scriptText,
+          durationSeconds: input.durationSeconds ?? 0,
+          audioFilePath: input.audioFilePath ?? null,
+          imageFilePath: input.imageFilePath ?? null,
+        },
+        actor,
+      );
+    });
   });
 }
 
@@ -103,43 +153,59 @@ export function updateScene(db: AuraDb, actor: Actor, input: SceneUpdateInput): 
   if (input.durationSeconds !== undefined) patch.durationSeconds = input.durationSeconds;
   if (input.audioFilePath !== undefined) patch.audioFilePath = input.audioFilePath;
   if (input.imageFilePath !== undefined) patch.imageFilePath = input.imageFilePath;
-  return writeTransaction(db, (tx) => {
-    getLiveScene(tx, input.id);
-    return versionedUpdate(
-      tx,
-      sceneStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      patch,
-      actor,
-    );
-  });
+  return sceneAction(
+    db,
+    actor,
+    input.id,
+    'scenes.update',
+    (scene, title) => `Edited scene ${scene.sceneIndex + 1} of "${title}"`,
+    (tx) =>
+      versionedUpdate(
+        tx,
+        sceneStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        patch,
+        actor,
+      ),
+  );
 }
 
 /** Marks a scene completed. */
 export function completeScene(db: AuraDb, actor: Actor, input: SceneVersionedInput): SceneState {
-  return writeTransaction(db, (tx) => {
-    getLiveScene(tx, input.id);
-    return versionedUpdate(
-      tx,
-      sceneStates,
-      { id: input.id, rowVersion: input.rowVersion },
-      { isCompleted: true },
-      actor,
-    );
-  });
+  return sceneAction(
+    db,
+    actor,
+    input.id,
+    'scenes.complete',
+    (scene, title) => `Marked scene ${scene.sceneIndex + 1} of "${title}" as completed`,
+    (tx) =>
+      versionedUpdate(
+        tx,
+        sceneStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        { isCompleted: true },
+        actor,
+      ),
+  );
 }
 
 /** Deletes a scene and closes the gap: the following scenes move up by one. */
 export function deleteScene(db: AuraDb, actor: Actor, input: SceneVersionedInput): SceneState {
-  return writeTransaction(db, (tx) => {
-    const scene = getLiveScene(tx, input.id);
-    if (scene.rowVersion !== input.rowVersion) {
-      throw new ConflictError('SceneStates', input.id, input.rowVersion, scene.rowVersion);
-    }
-    const removed = hardDelete(tx, sceneStates, input.id);
-    shiftScenes(tx, actor, scene.projectId, scene.sceneIndex + 1, -1);
-    return removed;
-  });
+  return sceneAction(
+    db,
+    actor,
+    input.id,
+    'scenes.delete',
+    (scene, title) => `Deleted scene ${scene.sceneIndex + 1} of "${title}"`,
+    (tx, scene, tracker) => {
+      if (scene.rowVersion !== input.rowVersion) {
+        throw new ConflictError('SceneStates', input.id, input.rowVersion, scene.rowVersion);
+      }
+      const removed = hardDelete(tx, sceneStates, input.id);
+      shiftScenes(tx, actor, scene.projectId, scene.sceneIndex + 1, -1, tracker);
+      return removed;
+    },
+  );
 }
 
 /** The scenes of a project by SceneIndex (served by IX_SceneStates_ProjectId_SceneIndex). */
@@ -157,9 +223,25 @@ export function listProjectScenes(db: AuraDb, projectId: string): SceneState[] {
  * scene of the project exactly once, else BAD_REQUEST and nothing changes. Returns the scenes in
  * their new order (with their new RowVersions).
  */
+/**
+ * "Moved scene 3 to position 1" when the new order moves one scene (the others keep their
+ * relative order), else "Reordered the scenes of …".
+ */
+function describeReorder(before: string[], after: string[], title: string): string {
+  for (let from = 0; from < before.length; from++) {
+    const id = before[from]!;
+    const to = after.indexOf(id);
+    if (to === from) continue;
+    const rest = (list: string[]) => list.filter((other) => other !== id).join(',');
+    if (rest(before) === rest(after))
+      return `Moved scene ${from + 1} of "${title}" to position ${to + 1}`;
+  }
+  return `Reordered the scenes of "${title}"`;
+}
+
 export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput): SceneState[] {
   return writeTransaction(db, (tx) => {
-    getById(tx, projectStates, input.projectId);
+    const project = getById(tx, projectStates, input.projectId);
     const current = listProjectScenes(tx, input.projectId);
     const known = new Set(current.map((scene) => scene.id));
     const seen = new Set<string>();
@@ -179,15 +261,23 @@ export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput
       });
     }
     const indexOf = new Map(current.map((scene) => [scene.id, scene.sceneIndex]));
+    const description = describeReorder(
+      current.map((scene) => scene.id),
+      input.sceneIds,
+      project.title,
+    );
     const stamp = stampUpdate(sceneStates, {}, actor);
-    input.sceneIds.forEach((id, index) => {
-      if (indexOf.get(id) === index) return;
-      tx.update(sceneStates)
-        .set({ ...stamp, sceneIndex: index, rowVersion: sql`${sceneStates.rowVersion} + 1` })
-        .where(eq(sceneStates.id, id))
-        .run();
+    return recordAction(tx, actor, { type: 'scenes.reorder', description }, (tracker) => {
+      input.sceneIds.forEach((id, index) => {
+        if (indexOf.get(id) === index) return;
+        tracker.track('SceneStates', [id]);
+        tx.update(sceneStates)
+          .set({ ...stamp, sceneIndex: index, rowVersion: sql`${sceneStates.rowVersion} + 1` })
+          .where(eq(sceneStates.id, id))
+          .run();
+      });
+      return listProjectScenes(tx, input.projectId);
     });
-    return listProjectScenes(tx, input.projectId);
   });
 }
 

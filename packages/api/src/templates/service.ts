@@ -1,6 +1,8 @@
+import { recordAction } from '../actions/recorder';
 import {
   getById,
   insertAudited,
+  newId,
   nowIso,
   projectStates,
   stampInsert,
@@ -184,29 +186,40 @@ export function createProjectFromTemplate(
   actor: Actor,
   input: TemplateCreateProjectInput,
 ): ProjectState {
-  return writeTransaction(db, (tx) => {
-    const template = getById(tx, templates, input.templateId);
-    const data = parseTemplateData(template);
-    const project = insertAudited(
+  const id = newId();
+  return writeTransaction(db, (tx) =>
+    recordAction(
       tx,
-      projectStates,
-      {
-        title: input.title,
-        description: input.description ?? null,
-        briefJson: specJson(data.brief),
-        planSpecJson: specJson(data.plan),
-        voiceSpecJson: specJson(data.voice),
-        renderSpecJson: specJson(data.render),
-      },
       actor,
-    );
-    // A counter, not an edit of the template: RowVersion and UpdatedAt stay as they are.
-    tx.update(templates)
-      .set({ usageCount: sql`${templates.usageCount} + 1` })
-      .where(eq(templates.id, template.id))
-      .run();
-    return project;
-  });
+      { type: 'projects.create', description: `Created project "${input.title}" from a template` },
+      (tracker) => {
+        // The project is undoable like any other new project; the usage count stays counted.
+        tracker.track('ProjectStates', [id]);
+        const template = getById(tx, templates, input.templateId);
+        const data = parseTemplateData(template);
+        const project = insertAudited(
+          tx,
+          projectStates,
+          {
+            id,
+            title: input.title,
+            description: input.description ?? null,
+            briefJson: specJson(data.brief),
+            planSpecJson: specJson(data.plan),
+            voiceSpecJson: specJson(data.voice),
+            renderSpecJson: specJson(data.render),
+          },
+          actor,
+        );
+        // A counter, not an edit of the template: RowVersion and UpdatedAt stay as they are.
+        tx.update(templates)
+          .set({ usageCount: sql`${templates.usageCount} + 1` })
+          .where(eq(templates.id, template.id))
+          .run();
+        return project;
+      },
+    ),
+  );
 }
 
 export interface TemplateRatingResult {

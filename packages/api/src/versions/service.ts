@@ -346,7 +346,20 @@ export function softDeleteVersion(
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return view(writeTransaction(db, (tx) => softDelete(tx, projectVersions, input, actor)));
+  return writeTransaction(db, (tx) =>
+    recordAction(
+      tx,
+      actor,
+      (v: VersionRow) => ({
+        type: 'versions.softDelete',
+        description: `Moved version ${v.versionNumber} to the trash`,
+      }),
+      (tracker) => {
+        tracker.track('ProjectVersions', [input.id]);
+        return view(softDelete(tx, projectVersions, input, actor));
+      },
+    ),
+  );
 }
 
 export function undeleteVersion(
@@ -354,7 +367,20 @@ export function undeleteVersion(
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return view(writeTransaction(db, (tx) => restoreDeleted(tx, projectVersions, input, actor)));
+  return writeTransaction(db, (tx) =>
+    recordAction(
+      tx,
+      actor,
+      (v: VersionRow) => ({
+        type: 'versions.restore',
+        description: `Restored version ${v.versionNumber} from the trash`,
+      }),
+      (tracker) => {
+        tracker.track('ProjectVersions', [input.id]);
+        return view(restoreDeleted(tx, projectVersions, input, actor));
+      },
+    ),
+  );
 }
 
 /** Hard delete (admin): the row goes and every reference it held is released. */
@@ -394,6 +420,7 @@ export function restoreVersion(
       );
     }
     const content = versionContent(tx, version);
+    // The restore point is history, not an edit: it stays when the restore itself is undone.
     const restorePoint = createVersionInTransaction(
       tx,
       actor,
@@ -404,7 +431,24 @@ export function restoreVersion(
       },
       { now },
     ).version;
-    const restored = writeContent(tx, actor, project.id, project.rowVersion, content);
+    const restored = recordAction(
+      tx,
+      actor,
+      {
+        type: 'versions.restoreContent',
+        description: `Restored project "${project.title}" to version ${version.versionNumber}`,
+      },
+      (tracker) => {
+        tracker.track('ProjectStates', [project.id]);
+        tracker.trackWhere('SceneStates', eq(sceneStates.projectId, project.id));
+        tracker.track(
+          'SceneStates',
+          content.scenes.map((s) => s.id),
+        );
+        const latest = getById(tx, projectStates, project.id);
+        return writeContent(tx, actor, project.id, latest.rowVersion, content);
+      },
+    );
     return { project: restored, restorePoint, restoredFrom: view(version) };
   });
 }
