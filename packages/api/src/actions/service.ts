@@ -268,20 +268,25 @@ export interface UndoRedoResult {
   actions: { id: string; actionType: string; description: string }[];
 }
 
-/** Undoes the user's latest action (or batch) in one transaction. */
-export function undo(db: AuraDb, userId: string, now: Date = new Date()): UndoRedoResult {
+/**
+ * One undo or redo step in one transaction: the user's next actions (one, or a batch) are applied
+ * backwards or forwards and their log rows updated; NOT_FOUND when there is nothing to do.
+ */
+function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): UndoRedoResult {
   return writeTransaction(db, (tx) => {
-    const actions = nextToUndo(tx, userId, nowIso(now));
+    const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, nowIso(now));
     if (actions.length === 0)
-      throw new TRPCError({ code: 'NOT_FOUND', message: 'Nothing to undo' });
+      throw new TRPCError({ code: 'NOT_FOUND', message: `Nothing to ${verb}` });
     const at = nowIso(nextActionTime(tx, userId, now));
-    apply(tx, userId, actions, 'undo', at);
+    apply(tx, userId, actions, verb, at);
+    const state =
+      verb === 'undo'
+        ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
+        : { status: 'Applied' as const, undoneAt: null, undoneByUserId: null };
     for (const action of actions) {
       tx.update(actionLogs)
         .set({
-          status: 'Undone',
-          undoneAt: at,
-          undoneByUserId: userId,
+          ...state,
           updatedAt: at,
           modifiedBy: userId,
           rowVersion: sql`${actionLogs.rowVersion} + 1`,
@@ -295,31 +300,14 @@ export function undo(db: AuraDb, userId: string, now: Date = new Date()): UndoRe
   });
 }
 
+/** Undoes the user's latest action (or batch) in one transaction. */
+export function undo(db: AuraDb, userId: string, now: Date = new Date()): UndoRedoResult {
+  return step(db, userId, 'undo', now);
+}
+
 /** Applies again the action (or batch) the user undid most recently. */
 export function redo(db: AuraDb, userId: string, now: Date = new Date()): UndoRedoResult {
-  return writeTransaction(db, (tx) => {
-    const actions = nextToRedo(tx, userId, nowIso(now));
-    if (actions.length === 0)
-      throw new TRPCError({ code: 'NOT_FOUND', message: 'Nothing to redo' });
-    const at = nowIso(nextActionTime(tx, userId, now));
-    apply(tx, userId, actions, 'redo', at);
-    for (const action of actions) {
-      tx.update(actionLogs)
-        .set({
-          status: 'Applied',
-          undoneAt: null,
-          undoneByUserId: null,
-          updatedAt: at,
-          modifiedBy: userId,
-          rowVersion: sql`${actionLogs.rowVersion} + 1`,
-        })
-        .where(eq(actionLogs.id, action.id))
-        .run();
-    }
-    return {
-      actions: actions.map(({ id, actionType, description }) => ({ id, actionType, description })),
-    };
-  });
+  return step(db, userId, 'redo', now);
 }
 
 export interface HistoryQuery {
