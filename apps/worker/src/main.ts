@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
 import { getHealth, markWorkerStopped, recordWorkerHeartbeat } from '@aura/api';
 import { databasePath, openDatabase } from '@aura/db';
+import { createExportJobs } from './exports';
 import { errorFields, log } from './log';
+import { createMaintenanceJobs } from './maintenance';
 import { Scheduler, type Job } from './scheduler';
 
 /**
@@ -39,8 +41,11 @@ async function main(): Promise<void> {
     return;
   }
 
-  // Jobs of their own (exports, cleanup, backups) join this list as they are built.
+  const workerId = `${hostname()}:${process.pid}`;
+  const exportJobs = createExportJobs({ db, log, workerId, once });
   const jobs: Job[] = [
+    exportJobs.job,
+    ...createMaintenanceJobs({ db, log, dbPath }),
     {
       name: 'health',
       intervalMs: tickMs,
@@ -54,7 +59,6 @@ async function main(): Promise<void> {
       },
     },
   ];
-  const workerId = `${hostname()}:${process.pid}`;
   const startedAt = new Date().toISOString();
   const scheduler = new Scheduler(jobs, tickMs, log, Date.now, (tickCount, states) =>
     recordWorkerHeartbeat(db, {
@@ -71,6 +75,7 @@ async function main(): Promise<void> {
 
   if (once) {
     await scheduler.tick(true);
+    await exportJobs.stop();
     markWorkerStopped(db, workerId);
     db.$client.close();
     log.info('worker finished (--once)');
@@ -83,6 +88,8 @@ async function main(): Promise<void> {
     stopping = true;
     log.info('worker stopping', { signal });
     await scheduler.stop();
+    // The export in progress finishes, or its lease is handed back for another worker.
+    await exportJobs.stop();
     markWorkerStopped(db, workerId);
     db.$client.close();
     log.info('worker stopped');

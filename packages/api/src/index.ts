@@ -380,6 +380,40 @@ export * from './versions/service';
 export { canonicalJson, sha256 as contentHash } from './versions/content';
 export { diffContent, jsonDiff, type ContentDiff, type JsonChange } from './versions/diff';
 export { DEFAULT_RETENTION, autosavesToPrune, type RetentionPolicy } from './versions/retention';
-export { currentContent, versionContent, type SceneContent, type VersionContent } from './versions/snapshot';
-export { exportHistory as exportActionHistory, history as actionHistory, redo, undo } from './actions/service';
-export { ActionTracker, actionScope, recordAction, UNDOABLE_TABLES, type UndoableTable } from './actions/recorder';
+export {
+  currentContent,
+  versionContent,
+  type SceneContent,
+  type VersionContent,
+} from './versions/snapshot';
+export {
+  exportHistory as exportActionHistory,
+  history as actionHistory,
+  redo,
+  undo,
+} from './actions/service';
+export {
+  ActionTracker,
+  actionScope,
+  recordAction,
+  UNDOABLE_TABLES,
+  type UndoableTable,
+} from './actions/recorder';
+export * from './exports/jobs';
+export * from './maintenance/cleanup';
+export * from './maintenance/backups';
+export {
+  cleanupRoots,
+  referencedPaths,
+  removeFileWithin,
+  type FileCounts,
+  type RemoveOutcome,
+} from './maintenance/files';
+export {
+  MAINTENANCE_DEFAULTS,
+  readMaintenanceSettings,
+  type MaintenanceSettingKey,
+  type MaintenanceSettings,
+  type MaintenanceSettingsRead,
+} from './maintenance/settings';
+export { backupListInput, type BackupListQuery } from './maintenance/schema';

@@ -15,6 +15,7 @@ import { exportsRouter } from './exports/router';
 import { createCallerFactory, router } from './trpc';
 import { versionsRouter } from './versions/router';
 import { actionsRouter } from './actions/router';
+import { backupsRouter } from './maintenance/router';
 
 export const appRouter = router({
   templates: templatesRouter,
@@ -34,6 +35,7 @@ export const appRouter = router({
   setup: setupRouter,
   system: systemRouter,
   config: configRouter,
+  backups: backupsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,6 +1,7 @@
 import { PROJECT_STATUSES } from '@aura/db';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import { HealthBadge } from '@/components/HealthBadge';
+import { MaintenancePanel } from '@/components/MaintenancePanel';
 import { ProjectDashboard } from '@/components/ProjectDashboard';
 import { SignOutButton } from '@/components/SignOutButton';
 import { WorkerBadge } from '@/components/WorkerBadge';
@@ -19,6 +20,7 @@ export default async function DashboardPage() {
     health.database.reachable && !health.migrations.error && health.migrations.pending.length === 0;
   if (ready) {
     await queryClient.prefetchQuery(trpc.worker.status.queryOptions());
+    await queryClient.prefetchQuery(trpc.backups.list.queryOptions({ limit: 5 }));
     await queryClient.prefetchInfiniteQuery(
       trpc.projects.list.infiniteQueryOptions(dashboardListInput({}), {
         getNextPageParam: nextProjectCursor,
@@ -44,7 +46,10 @@ export default async function DashboardPage() {
           </div>
         </header>
         {ready ? (
-          <ProjectDashboard statuses={PROJECT_STATUSES} />
+          <>
+            <ProjectDashboard statuses={PROJECT_STATUSES} />
+            <MaintenancePanel />
+          </>
         ) : (
           <section className="card notice" role="alert">
             <h2>The database is not ready</h2>

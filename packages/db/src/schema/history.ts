@@ -43,6 +43,8 @@ export const exportHistory = sqliteTable(
     index('IX_ExportHistory_Status_CreatedAt').on(t.status, t.createdAt),
     index('IX_ExportHistory_CreatedAt_Id').on(t.createdAt, t.id),
     index('IX_ExportHistory_Status_LeaseExpiresAt').on(t.status, t.leaseExpiresAt),
+    index('IX_ExportHistory_InputFile').on(t.inputFile),
+    index('IX_ExportHistory_OutputFile').on(t.outputFile),
     index('IX_ExportHistory_Status_CreatedAt_Id').on(t.status, t.createdAt, t.id),
     oneOf('ExportHistory', 'Status', EXPORT_STATUSES),
     check('CK_ExportHistory_Progress', sql`"Progress" BETWEEN 0 AND 100`),
@@ -112,6 +114,7 @@ export const backupRuns = sqliteTable(
   },
   (t) => [
     index('IX_BackupRuns_StartedAt').on(t.startedAt),
+    index('IX_BackupRuns_StartedAt_Id').on(t.startedAt, t.id),
     oneOf('BackupRuns', 'Trigger', ['Scheduled', 'Manual']),
     oneOf('BackupRuns', 'Status', ['Succeeded', 'Failed']),
   ],

@@ -94,6 +94,8 @@ export const sceneStates = sqliteTable(
   (t) => [
     index('IX_SceneStates_ProjectId').on(t.projectId),
     index('IX_SceneStates_ProjectId_SceneIndex').on(t.projectId, t.sceneIndex),
+    index('IX_SceneStates_AudioFilePath').on(t.audioFilePath),
+    index('IX_SceneStates_ImageFilePath').on(t.imageFilePath),
     check('CK_SceneStates_SceneIndex', sql`"SceneIndex" >= 0`),
     check('CK_SceneStates_DurationSeconds', sql`"DurationSeconds" >= 0`),
   ],
@@ -120,6 +122,7 @@ export const assetStates = sqliteTable(
     index('IX_AssetStates_ProjectId_AssetType').on(t.projectId, t.assetType),
     index('IX_AssetStates_IsTemporary').on(t.isTemporary),
     index('IX_AssetStates_ProjectId_AssetType_Id').on(t.projectId, t.assetType, t.id),
+    index('IX_AssetStates_FilePath').on(t.filePath),
     oneOf('AssetStates', 'AssetType', ASSET_TYPES),
     check('CK_AssetStates_FileSizeBytes', sql`"FileSizeBytes" >= 0`),
   ],
@@ -152,6 +155,9 @@ export const renderCheckpoints = sqliteTable(
       t.checkpointTime,
       t.id,
     ),
+    // Cleanup: invalid checkpoints, and "is this file still referenced" before deleting one.
+    index('IX_RenderCheckpoints_IsValid').on(t.isValid),
+    index('IX_RenderCheckpoints_OutputFilePath').on(t.outputFilePath),
     jsonOrNull('RenderCheckpoints', 'CheckpointData'),
     check(
       'CK_RenderCheckpoints_Scenes',
