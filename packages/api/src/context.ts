@@ -51,7 +51,10 @@ export function readCookie(header: string | null, name: string): string | null {
  * The principal of an HTTP request: an API token (`Authorization: Bearer aura_pat_…`) or the
  * dashboard's session cookie. An unknown, expired or revoked credential is anonymous.
  */
-export function principalFromHeaders(db: AuraDb, headers: Headers): { principal: Principal | null; sessionToken: string | null } {
+export function principalFromHeaders(
+  db: AuraDb,
+  headers: Headers,
+): { principal: Principal | null; sessionToken: string | null } {
   const authorization = headers.get('authorization');
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
   if (bearer) return { principal: resolveApiToken(db, bearer), sessionToken: null };

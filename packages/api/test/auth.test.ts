@@ -37,7 +37,9 @@ describe('login sessions', () => {
     const result = await caller.auth.login({ email: 'EDITOR@test.local ', password: PASSWORD });
     expect(result.user).toMatchObject({ email: 'editor@test.local', role: 'editor' });
     const cookie = resHeaders.get('set-cookie')!;
-    expect(cookie).toMatch(/^aura_session=aura_ses_[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604\d{3}$/);
+    expect(cookie).toMatch(
+      /^aura_session=aura_ses_[\w-]+; Path=\/; HttpOnly; SameSite=Lax; Max-Age=604\d{3}$/,
+    );
     const token = decodeURIComponent(cookie.split(';')[0]!.split('=')[1]!);
 
     // Stored only as a hash.
@@ -46,7 +48,10 @@ describe('login sessions', () => {
     expect(stored[0]!.tokenHash).not.toContain(token);
     expect(JSON.stringify(stored)).not.toContain(token);
 
-    const ctx = createRequestContext({ db: t.db, headers: headers({ cookie: `other=1; aura_session=${encodeURIComponent(token)}` }) });
+    const ctx = createRequestContext({
+      db: t.db,
+      headers: headers({ cookie: `other=1; aura_session=${encodeURIComponent(token)}` }),
+    });
     expect(ctx.principal).toMatchObject({ email: 'editor@test.local', via: 'session' });
     expect(await createCaller(ctx).auth.me()).toMatchObject({ role: 'editor' });
 
@@ -81,9 +86,13 @@ describe('login sessions', () => {
 
     const fresh = login(t.db, { email: viewer.email, password: PASSWORD });
     const row = t.db.select().from(users).where(eq(users.id, viewer.userId)).get()!;
-    await t.as('admin').users.update({ id: viewer.userId, rowVersion: row.rowVersion, isActive: false });
+    await t
+      .as('admin')
+      .users.update({ id: viewer.userId, rowVersion: row.rowVersion, isActive: false });
     expect(resolveSession(t.db, fresh.token)).toBeNull();
-    await expect(t.anonymous.auth.login({ email: viewer.email, password: PASSWORD })).rejects.toMatchObject({
+    await expect(
+      t.anonymous.auth.login({ email: viewer.email, password: PASSWORD }),
+    ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
   });
@@ -95,7 +104,11 @@ describe('personal API tokens', () => {
     const editor = t.as('editor');
     const created = await editor.auth.tokens.create({ name: 'render farm', expiresInDays: 30 });
     expect(created.token).toMatch(/^aura_pat_[\w-]{43}$/);
-    expect(created.record).toMatchObject({ name: 'render farm', revokedAt: null, lastUsedAt: null });
+    expect(created.record).toMatchObject({
+      name: 'render farm',
+      revokedAt: null,
+      lastUsedAt: null,
+    });
     expect(created.token.startsWith(created.record.tokenPrefix)).toBe(true);
     expect(Date.parse(created.record.expiresAt) - Date.now()).toBeGreaterThan(29 * DAY);
 
@@ -106,7 +119,10 @@ describe('personal API tokens', () => {
     expect(JSON.stringify(listed)).not.toContain(created.token);
     expect(listed[0]).not.toHaveProperty('tokenHash');
 
-    const ctx = createRequestContext({ db: t.db, headers: headers({ authorization: `Bearer ${created.token}` }) });
+    const ctx = createRequestContext({
+      db: t.db,
+      headers: headers({ authorization: `Bearer ${created.token}` }),
+    });
     expect(ctx.principal).toMatchObject({ role: 'editor', via: 'token' });
     expect((await editor.auth.tokens.list())[0]!.lastUsedAt).not.toBeNull();
 
@@ -118,18 +134,27 @@ describe('personal API tokens', () => {
   it('an expired or forged token is anonymous; calls without credentials are UNAUTHORIZED', async () => {
     t = openTestDb();
     const viewer = t.principal('viewer');
-    const { token } = createApiToken(t.db, viewer.userId, { userId: viewer.userId, name: 'old', expiresInDays: 1 }, new Date(Date.now() - 2 * DAY));
+    const { token } = createApiToken(
+      t.db,
+      viewer.userId,
+      { userId: viewer.userId, name: 'old', expiresInDays: 1 },
+      new Date(Date.now() - 2 * DAY),
+    );
     expect(resolveApiToken(t.db, token)).toBeNull();
     for (const authorization of [`Bearer ${token}`, 'Bearer aura_pat_forged', 'Basic abc']) {
-      const caller = createCaller(createRequestContext({ db: t.db, headers: headers({ authorization }) }));
+      const caller = createCaller(
+        createRequestContext({ db: t.db, headers: headers({ authorization }) }),
+      );
       await expect(caller.projects.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
     }
   });
 
-  it("only the owner or an admin may revoke a token; others get NOT_FOUND", async () => {
+  it('only the owner or an admin may revoke a token; others get NOT_FOUND', async () => {
     t = openTestDb();
     const { record } = await t.as('editor').auth.tokens.create({ name: 'mine' });
-    await expect(t.as('viewer').auth.tokens.revoke({ id: record.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    await expect(t.as('viewer').auth.tokens.revoke({ id: record.id })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
     expect((await t.as('editor').auth.tokens.list())[0]!.revokedAt).toBeNull();
     await t.as('admin').auth.tokens.revoke({ id: record.id });
     expect((await t.as('admin').auth.tokens.list({ all: true }))[0]!.revokedAt).not.toBeNull();
@@ -137,9 +162,15 @@ describe('personal API tokens', () => {
 
   it('rejects a bad token request and changes nothing', async () => {
     t = openTestDb();
-    const error = await t.as('editor').auth.tokens.create({ name: ' ', expiresInDays: 1000 }).catch((e: unknown) => e);
+    const error = await t
+      .as('editor')
+      .auth.tokens.create({ name: ' ', expiresInDays: 1000 })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ code: 'BAD_REQUEST' });
-    expect(Object.keys((error as { cause: ZodError }).cause.flatten().fieldErrors).sort()).toEqual(['expiresInDays', 'name']);
+    expect(Object.keys((error as { cause: ZodError }).cause.flatten().fieldErrors).sort()).toEqual([
+      'expiresInDays',
+      'name',
+    ]);
     expect(t.db.select().from(apiTokens).all()).toEqual([]);
   });
 });
@@ -155,7 +186,9 @@ describe('users (admin)', () => {
     expect(row.createdBy).toBe(t.principal('admin').userId);
     expect(verifyPassword(created.password, row.passwordHash)).toBe(true);
     expect(row.passwordHash).not.toContain(created.password);
-    await expect(t.as('admin').users.create({ email: 'NEW@test.local', role: 'viewer' })).rejects.toMatchObject({
+    await expect(
+      t.as('admin').users.create({ email: 'NEW@test.local', role: 'viewer' }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
   });
@@ -164,16 +197,23 @@ describe('users (admin)', () => {
     t = openTestDb();
     const admin = t.principal('admin');
     const row = t.db.select().from(users).where(eq(users.id, admin.userId)).get()!;
-    await expect(t.as('admin').users.update({ id: admin.userId, rowVersion: row.rowVersion, role: 'editor' })).rejects.toMatchObject({
+    await expect(
+      t.as('admin').users.update({ id: admin.userId, rowVersion: row.rowVersion, role: 'editor' }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
       message: expect.stringContaining('last active admin'),
     });
     const viewer = t.principal('viewer');
     await t.as('admin').users.update({ id: viewer.userId, rowVersion: 1, displayName: 'Vera' });
-    await expect(t.as('admin').users.update({ id: viewer.userId, rowVersion: 1, role: 'admin' })).rejects.toMatchObject({
+    await expect(
+      t.as('admin').users.update({ id: viewer.userId, rowVersion: 1, role: 'admin' }),
+    ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
-    expect(t.db.select().from(users).where(eq(users.id, viewer.userId)).get()).toMatchObject({ role: 'viewer', displayName: 'Vera' });
+    expect(t.db.select().from(users).where(eq(users.id, viewer.userId)).get()).toMatchObject({
+      role: 'viewer',
+      displayName: 'Vera',
+    });
   });
 });
 
@@ -184,7 +224,9 @@ describe('first start', () => {
     expect(first).not.toBeNull();
     expect(statSync(first!.file).mode & 0o777).toBe(0o600);
     expect(readFileSync(first!.file, 'utf8')).toContain(first!.password);
-    expect(login(t.db, { email: first!.email, password: first!.password }).principal.role).toBe('admin');
+    expect(login(t.db, { email: first!.email, password: first!.password }).principal.role).toBe(
+      'admin',
+    );
     expect(ensureInitialAdmin(t.db, { dataDir: t.dir })).toBeNull();
     expect(t.db.select().from(users).all()).toHaveLength(1);
   });
@@ -206,7 +248,16 @@ describe('pnpm aura CLI', () => {
     const password = /Password \(shown once\): (\S+)/.exec(made.stdout)![1]!;
     expect(login(t.db, { email: 'cli@test.local', password }).principal.role).toBe('editor');
 
-    const tok = aura(t.file, 'tokens:create', '--email', 'cli@test.local', '--name', 'sibling app', '--days', '7');
+    const tok = aura(
+      t.file,
+      'tokens:create',
+      '--email',
+      'cli@test.local',
+      '--name',
+      'sibling app',
+      '--days',
+      '7',
+    );
     expect(tok.status).toBe(0);
     const token = /Token \(shown once, store it now\): (\S+)/.exec(tok.stdout)![1]!;
     expect(resolveApiToken(t.db, token)?.email).toBe('cli@test.local');
@@ -215,8 +266,12 @@ describe('pnpm aura CLI', () => {
     expect(aura(t.file, 'tokens:revoke', id).status).toBe(0);
     expect(resolveApiToken(t.db, token)).toBeNull();
 
-    expect(aura(t.file, 'users:create', '--email', 'x@test.local', '--role', 'boss').status).toBe(2);
-    expect(aura(t.file, 'tokens:create', '--email', 'ghost@test.local', '--name', 'n').stderr).toContain('No user with the email');
+    expect(aura(t.file, 'users:create', '--email', 'x@test.local', '--role', 'boss').status).toBe(
+      2,
+    );
+    expect(
+      aura(t.file, 'tokens:create', '--email', 'ghost@test.local', '--name', 'n').stderr,
+    ).toContain('No user with the email');
     expect(aura(t.file, 'nope').status).toBe(2);
   }, 60_000);
 });

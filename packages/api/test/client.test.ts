@@ -23,7 +23,11 @@ describe('createAuraClient', () => {
   it('calls procedures over HTTP with superjson and sends the bearer token', async () => {
     insertProject(t.db, { title: 'Over the wire' });
     const viewer = t.principal('viewer');
-    const { token } = createApiToken(t.db, viewer.userId, { userId: viewer.userId, name: 'test', expiresInDays: 1 });
+    const { token } = createApiToken(t.db, viewer.userId, {
+      userId: viewer.userId,
+      name: 'test',
+      expiresInDays: 1,
+    });
     const seen: (string | null)[] = [];
     const client = createAuraClient({
       url: 'http://aura.test/api/trpc',

@@ -120,7 +120,13 @@ describe('errors', () => {
         createContext: () =>
           createContext({
             db: bare.db,
-            principal: { userId: 'u', email: 'u@test.local', displayName: 'u', role: 'viewer', via: 'token' },
+            principal: {
+              userId: 'u',
+              email: 'u@test.local',
+              displayName: 'u',
+              role: 'viewer',
+              via: 'token',
+            },
           }),
       });
       expect(response.status).toBe(500);

@@ -40,13 +40,25 @@ export function openTestDb({ migrate = true }: { migrate?: boolean } = {}): Test
   const principal = (role: UserRole): Principal => {
     let p = principals.get(role);
     if (!p) {
-      const { user } = createUser(db, null, { email: `${role}@test.local`, displayName: role, role, password: 'correct horse battery' });
-      p = { userId: user.id, email: user.email, displayName: user.displayName, role, via: 'session' };
+      const { user } = createUser(db, null, {
+        email: `${role}@test.local`,
+        displayName: role,
+        role,
+        password: 'correct horse battery',
+      });
+      p = {
+        userId: user.id,
+        email: user.email,
+        displayName: user.displayName,
+        role,
+        via: 'session',
+      };
       principals.set(role, p);
     }
     return p;
   };
-  const as = (role: UserRole) => createCaller(createContext({ db, principal: migrate ? principal(role) : null }));
+  const as = (role: UserRole) =>
+    createCaller(createContext({ db, principal: migrate ? principal(role) : null }));
   return {
     db,
     file,

@@ -245,7 +245,13 @@ describe('query plans', () => {
 
   it('never scans the whole table nor sorts, for every sort and filter', () => {
     seedMany(30);
-    for (const input of [{}, { sort: 'created' }, { sort: 'title' }, { stage: 'TTS' }, { search: 'x' }] as ListInput[]) {
+    for (const input of [
+      {},
+      { sort: 'created' },
+      { sort: 'title' },
+      { stage: 'TTS' },
+      { search: 'x' },
+    ] as ListInput[]) {
       const details = plan(input).join('\n');
       expect(details, JSON.stringify(input)).toMatch(/USING (COVERING )?INDEX IX_ProjectStates_/);
       expect(details, JSON.stringify(input)).not.toMatch(/^SCAN ProjectStates$|TEMP B-TREE/m);

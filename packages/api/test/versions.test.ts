@@ -39,13 +39,23 @@ function project(db: AuraDb, scenes = 3, specs: Record<string, unknown> = { tone
     'tester',
   );
   for (let i = 0; i < scenes; i++) {
-    insertAudited(db, sceneStates, { projectId: p.id, sceneIndex: i, scriptText: `Scene ${i} text`, durationSeconds: 5 + i }, 'tester');
+    insertAudited(
+      db,
+      sceneStates,
+      { projectId: p.id, sceneIndex: i, scriptText: `Scene ${i} text`, durationSeconds: 5 + i },
+      'tester',
+    );
   }
   return p;
 }
 
 function scenesOf(db: AuraDb, projectId: string) {
-  return db.select().from(sceneStates).where(eq(sceneStates.projectId, projectId)).orderBy(asc(sceneStates.sceneIndex)).all();
+  return db
+    .select()
+    .from(sceneStates)
+    .where(eq(sceneStates.projectId, projectId))
+    .orderBy(asc(sceneStates.sceneIndex))
+    .all();
 }
 
 function projectRow(db: AuraDb, id: string) {
@@ -53,7 +63,10 @@ function projectRow(db: AuraDb, id: string) {
 }
 
 function blobCount(db: AuraDb) {
-  return db.select({ n: sql<number>`count(*)` }).from(contentBlobs).get()!.n;
+  return db
+    .select({ n: sql<number>`count(*)` })
+    .from(contentBlobs)
+    .get()!.n;
 }
 
 /** Reference counts must be exact after every commit. */
@@ -65,17 +78,40 @@ describe('versions.create', () => {
   it('captures specs and timeline into content blobs; the row keeps only hashes', async () => {
     t = openTestDb();
     const p = project(t.db);
-    const { version, created } = await t.caller.versions.create({ projectId: p.id, versionType: 'Manual', name: 'First cut' });
+    const { version, created } = await t.caller.versions.create({
+      projectId: p.id,
+      versionType: 'Manual',
+      name: 'First cut',
+    });
     expect(created).toBe(true);
-    expect(version).toMatchObject({ versionNumber: 1, versionType: 'Manual', name: 'First cut', createdByUserId: t.principal('editor').userId });
+    expect(version).toMatchObject({
+      versionNumber: 1,
+      versionType: 'Manual',
+      name: 'First cut',
+      createdByUserId: t.principal('editor').userId,
+    });
     expect(version.briefHash).toMatch(/^[0-9a-f]{64}$/);
     expect(version.renderHash).toBeNull();
-    const raw = t.db.select().from(projectVersions).where(eq(projectVersions.id, version.id)).get()!;
-    expect([raw.briefJson, raw.planSpecJson, raw.voiceSpecJson, raw.renderSpecJson, raw.timelineJson]).toEqual([null, null, null, null, null]);
+    const raw = t.db
+      .select()
+      .from(projectVersions)
+      .where(eq(projectVersions.id, version.id))
+      .get()!;
+    expect([
+      raw.briefJson,
+      raw.planSpecJson,
+      raw.voiceSpecJson,
+      raw.renderSpecJson,
+      raw.timelineJson,
+    ]).toEqual([null, null, null, null, null]);
 
     const full = await t.caller.versions.get({ id: version.id });
     expect(full.content.brief).toEqual({ topic: 'Volcanoes', tone: 'calm' });
-    expect(full.content.scenes.map((s) => s.scriptText)).toEqual(['Scene 0 text', 'Scene 1 text', 'Scene 2 text']);
+    expect(full.content.scenes.map((s) => s.scriptText)).toEqual([
+      'Scene 0 text',
+      'Scene 1 text',
+      'Scene 2 text',
+    ]);
     expectExactCounts(t.db);
   });
 
@@ -85,11 +121,19 @@ describe('versions.create', () => {
     await t.caller.versions.create({ projectId: a.id });
     const before = blobCount(t.db);
     // Same brief with keys in another order.
-    t.db.update(projectStates).set({ briefJson: '{"tone":"calm","topic":"Volcanoes"}' }).where(eq(projectStates.id, a.id)).run();
+    t.db
+      .update(projectStates)
+      .set({ briefJson: '{"tone":"calm","topic":"Volcanoes"}' })
+      .where(eq(projectStates.id, a.id))
+      .run();
     await t.caller.versions.create({ projectId: a.id });
     // Only a small timeline delta is new: the documents and scenes are shared.
     expect(blobCount(t.db)).toBe(before + 1);
-    const brief = t.db.select().from(contentBlobs).where(eq(contentBlobs.contentType, 'Brief')).all();
+    const brief = t.db
+      .select()
+      .from(contentBlobs)
+      .where(eq(contentBlobs.contentType, 'Brief'))
+      .all();
     expect(brief).toHaveLength(1);
     expect(brief[0]!.referenceCount).toBe(2);
     expectExactCounts(t.db);
@@ -102,11 +146,20 @@ describe('versions.create', () => {
     const auto = await t.caller.versions.create({ projectId: p.id, versionType: 'Autosave' });
     expect(auto.created).toBe(false);
     expect(auto.version.id).toBe(manual.version.id);
-    t.db.update(sceneStates).set({ scriptText: 'changed' }).where(eq(sceneStates.projectId, p.id)).run();
+    t.db
+      .update(sceneStates)
+      .set({ scriptText: 'changed' })
+      .where(eq(sceneStates.projectId, p.id))
+      .run();
     const changed = await t.caller.versions.create({ projectId: p.id, versionType: 'Autosave' });
-    expect(changed).toMatchObject({ created: true, version: { versionNumber: 2, versionType: 'Autosave' } });
+    expect(changed).toMatchObject({
+      created: true,
+      version: { versionNumber: 2, versionType: 'Autosave' },
+    });
     // The manual save is still there: an autosave never replaces it.
-    expect((await t.caller.versions.list({ projectId: p.id })).items.map((v) => v.versionType)).toEqual(['Autosave', 'Manual']);
+    expect(
+      (await t.caller.versions.list({ projectId: p.id })).items.map((v) => v.versionType),
+    ).toEqual(['Autosave', 'Manual']);
   });
 
   it('numbers never repeat, even after a purge', async () => {
@@ -123,9 +176,15 @@ describe('versions.create', () => {
   it('viewers cannot create; a missing or deleted project is NOT_FOUND; bad input changes nothing', async () => {
     t = openTestDb();
     const p = project(t.db);
-    await expect(t.as('viewer').versions.create({ projectId: p.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    await expect(t.caller.versions.create({ projectId: 'nope' })).rejects.toMatchObject({ code: 'NOT_FOUND' });
-    await expect(t.caller.versions.create({ projectId: p.id, versionType: 'Nightly' as never })).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    await expect(t.as('viewer').versions.create({ projectId: p.id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
+    await expect(t.caller.versions.create({ projectId: 'nope' })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(
+      t.caller.versions.create({ projectId: p.id, versionType: 'Nightly' as never }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
     expect(t.db.select().from(projectVersions).all()).toEqual([]);
     expect(blobCount(t.db)).toBe(0);
   });
@@ -173,15 +232,31 @@ db.$client.close();
 describe('storage grows with what changed', () => {
   it('500 autosaves of a 200-scene project with ~1 MB of specs, one scene changed each time, store at most 1.2x', () => {
     t = openTestDb();
-    const filler = (n: number) => Array.from({ length: n }, (_, i) => ({ id: i, text: `paragraph ${i} `.repeat(20) }));
+    const filler = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({ id: i, text: `paragraph ${i} `.repeat(20) }));
     const p = project(t.db, 0, { research: filler(1500), notes: filler(1500) });
     const briefBytes = projectRow(t.db, p.id).briefJson!.length;
     expect(briefBytes).toBeGreaterThan(900_000);
     for (let i = 0; i < 200; i++) {
-      insertAudited(t.db, sceneStates, { projectId: p.id, sceneIndex: i, scriptText: `Scene ${i}: ${'narration '.repeat(30)}`, durationSeconds: 6 }, 'tester');
+      insertAudited(
+        t.db,
+        sceneStates,
+        {
+          projectId: p.id,
+          sceneIndex: i,
+          scriptText: `Scene ${i}: ${'narration '.repeat(30)}`,
+          durationSeconds: 6,
+        },
+        'tester',
+      );
     }
     const keepAll = { keepLast: 10_000, dailyDays: 0, weeklyWeeks: 0 };
-    createVersion(t.db, 'tester', { projectId: p.id, versionType: 'Autosave' }, { retention: keepAll });
+    createVersion(
+      t.db,
+      'tester',
+      { projectId: p.id, versionType: 'Autosave' },
+      { retention: keepAll },
+    );
     const firstBytes = storageStats(t.db).storedBytes;
 
     const scenes = scenesOf(t.db, p.id);
@@ -189,11 +264,24 @@ describe('storage grows with what changed', () => {
     for (let i = 1; i <= 500; i++) {
       const scene = scenes[(i * 37) % scenes.length]!;
       const script = `Scene edit ${i}: ${'revised narration '.repeat(15)}`;
-      t.db.update(sceneStates).set({ scriptText: script }).where(eq(sceneStates.id, scene.id)).run();
-      const { created } = createVersion(t.db, 'tester', { projectId: p.id, versionType: 'Autosave' }, { retention: keepAll });
+      t.db
+        .update(sceneStates)
+        .set({ scriptText: script })
+        .where(eq(sceneStates.id, scene.id))
+        .run();
+      const { created } = createVersion(
+        t.db,
+        'tester',
+        { projectId: p.id, versionType: 'Autosave' },
+        { retention: keepAll },
+      );
       expect(created).toBe(true);
-      const changed = currentContent(t.db, projectRow(t.db, p.id)).scenes.find((s) => s.id === scene.id)!;
-      changedSceneBytes += Buffer.byteLength(JSON.stringify(Object.fromEntries(Object.entries(changed).sort())));
+      const changed = currentContent(t.db, projectRow(t.db, p.id)).scenes.find(
+        (s) => s.id === scene.id,
+      )!;
+      changedSceneBytes += Buffer.byteLength(
+        JSON.stringify(Object.fromEntries(Object.entries(changed).sort())),
+      );
     }
     const stats = storageStats(t.db);
     expect(stats.versions).toBe(501);
@@ -207,7 +295,11 @@ describe('storage grows with what changed', () => {
     expectExactCounts(t.db);
 
     // Every version still reads back exactly: spot-check the last one against the project.
-    const last = t.db.select().from(projectVersions).orderBy(sql`${projectVersions.versionNumber} desc`).get()!;
+    const last = t.db
+      .select()
+      .from(projectVersions)
+      .orderBy(sql`${projectVersions.versionNumber} desc`)
+      .get()!;
     return t.caller.versions.get({ id: last.id }).then((v) => {
       expect(v.content).toEqual(currentContent(t.db, projectRow(t.db, p.id)));
     });
@@ -221,32 +313,66 @@ describe('autosave retention', () => {
     const now = new Date('2026-06-30T12:00:00.000Z');
     const policy = { keepLast: 3, dailyDays: 7, weeklyWeeks: 4 };
     const make = (type: 'Autosave' | 'Manual', at: Date) => {
-      t.db.update(sceneStates).set({ scriptText: `at ${at.toISOString()} ${type}` }).where(eq(sceneStates.projectId, p.id)).run();
-      const { version } = createVersion(t.db, 'tester', { projectId: p.id, versionType: type }, { now: at, retention: { keepLast: 10_000, dailyDays: 0, weeklyWeeks: 0 } });
-      t.db.update(projectVersions).set({ createdAt: at.toISOString() }).where(eq(projectVersions.id, version.id)).run();
+      t.db
+        .update(sceneStates)
+        .set({ scriptText: `at ${at.toISOString()} ${type}` })
+        .where(eq(sceneStates.projectId, p.id))
+        .run();
+      const { version } = createVersion(
+        t.db,
+        'tester',
+        { projectId: p.id, versionType: type },
+        { now: at, retention: { keepLast: 10_000, dailyDays: 0, weeklyWeeks: 0 } },
+      );
+      t.db
+        .update(projectVersions)
+        .set({ createdAt: at.toISOString() })
+        .where(eq(projectVersions.id, version.id))
+        .run();
       return version;
     };
     // Two autosaves a day for 40 days, plus an old manual save and an old important autosave.
     const manual = make('Manual', new Date(now.getTime() - 60 * DAY));
     const important = make('Autosave', new Date(now.getTime() - 59 * DAY));
-    t.db.update(projectVersions).set({ isMarkedImportant: true }).where(eq(projectVersions.id, important.id)).run();
+    t.db
+      .update(projectVersions)
+      .set({ isMarkedImportant: true })
+      .where(eq(projectVersions.id, important.id))
+      .run();
     for (let d = 40; d >= 0; d--) {
       make('Autosave', new Date(now.getTime() - d * DAY - 2 * 3_600_000));
       make('Autosave', new Date(now.getTime() - d * DAY - 1 * 3_600_000));
     }
     const trigger = make('Autosave', new Date(now.getTime() - 60_000));
-    t.db.update(sceneStates).set({ scriptText: 'the newest edit' }).where(eq(sceneStates.projectId, p.id)).run();
-    const pruned = createVersion(t.db, 'tester', { projectId: p.id, versionType: 'Autosave' }, { now, retention: policy }).pruned;
+    t.db
+      .update(sceneStates)
+      .set({ scriptText: 'the newest edit' })
+      .where(eq(sceneStates.projectId, p.id))
+      .run();
+    const pruned = createVersion(
+      t.db,
+      'tester',
+      { projectId: p.id, versionType: 'Autosave' },
+      { now, retention: policy },
+    ).pruned;
     expect(pruned.length).toBeGreaterThan(0);
 
-    const left = t.db.select().from(projectVersions).where(eq(projectVersions.projectId, p.id)).all();
+    const left = t.db
+      .select()
+      .from(projectVersions)
+      .where(eq(projectVersions.projectId, p.id))
+      .all();
     const ids = new Set(left.map((v) => v.id));
     expect(ids.has(manual.id)).toBe(true);
     expect(ids.has(important.id)).toBe(true);
     expect(ids.has(trigger.id)).toBe(true);
     const autosaves = left.filter((v) => v.versionType === 'Autosave' && !v.isMarkedImportant);
     // 3 newest + one per day for the 7 days (some overlap) + one per week for 4 weeks.
-    const days = new Set(autosaves.filter((v) => now.getTime() - Date.parse(v.createdAt) < 7 * DAY).map((v) => v.createdAt.slice(0, 10)));
+    const days = new Set(
+      autosaves
+        .filter((v) => now.getTime() - Date.parse(v.createdAt) < 7 * DAY)
+        .map((v) => v.createdAt.slice(0, 10)),
+    );
     expect(days.size).toBeGreaterThanOrEqual(7);
     expect(autosaves.length).toBeLessThanOrEqual(3 + 7 + 4);
     expect(autosaves.some((v) => now.getTime() - Date.parse(v.createdAt) > 28 * DAY)).toBe(false);
@@ -264,15 +390,31 @@ describe('versions.restore', () => {
 
     // Change everything: specs, a scene's text, order, delete one, add one.
     const scenes = scenesOf(t.db, p.id);
-    t.db.update(projectStates).set({ briefJson: '{"topic":"Glaciers"}', renderSpecJson: '{"fps":60}' }).where(eq(projectStates.id, p.id)).run();
-    t.db.update(sceneStates).set({ scriptText: 'rewritten', sceneIndex: 0 }).where(eq(sceneStates.id, scenes[2]!.id)).run();
+    t.db
+      .update(projectStates)
+      .set({ briefJson: '{"topic":"Glaciers"}', renderSpecJson: '{"fps":60}' })
+      .where(eq(projectStates.id, p.id))
+      .run();
+    t.db
+      .update(sceneStates)
+      .set({ scriptText: 'rewritten', sceneIndex: 0 })
+      .where(eq(sceneStates.id, scenes[2]!.id))
+      .run();
     t.db.update(sceneStates).set({ sceneIndex: 2 }).where(eq(sceneStates.id, scenes[0]!.id)).run();
     t.db.delete(sceneStates).where(eq(sceneStates.id, scenes[1]!.id)).run();
-    insertAudited(t.db, sceneStates, { projectId: p.id, sceneIndex: 3, scriptText: 'new scene' }, 'tester');
+    insertAudited(
+      t.db,
+      sceneStates,
+      { projectId: p.id, sceneIndex: 3, scriptText: 'new scene' },
+      'tester',
+    );
     const edited = currentContent(t.db, projectRow(t.db, p.id));
     const rowVersion = projectRow(t.db, p.id).rowVersion;
 
-    const result = await t.caller.versions.restore({ versionId: v1.id, projectRowVersion: rowVersion });
+    const result = await t.caller.versions.restore({
+      versionId: v1.id,
+      projectRowVersion: rowVersion,
+    });
     expect(result.restorePoint).toMatchObject({ versionType: 'RestorePoint', versionNumber: 2 });
     expect(result.project.rowVersion).toBe(rowVersion + 1);
     expect(currentContent(t.db, projectRow(t.db, p.id))).toEqual(original);
@@ -287,9 +429,15 @@ describe('versions.restore', () => {
     t = openTestDb();
     const p = project(t.db, 2);
     const v1 = (await t.caller.versions.create({ projectId: p.id })).version;
-    t.db.update(projectStates).set({ briefJson: '{"x":1}' }).where(eq(projectStates.id, p.id)).run();
+    t.db
+      .update(projectStates)
+      .set({ briefJson: '{"x":1}' })
+      .where(eq(projectStates.id, p.id))
+      .run();
     const before = currentContent(t.db, projectRow(t.db, p.id));
-    await expect(t.caller.versions.restore({ versionId: v1.id, projectRowVersion: 99 })).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      t.caller.versions.restore({ versionId: v1.id, projectRowVersion: 99 }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
     expect(currentContent(t.db, projectRow(t.db, p.id))).toEqual(before);
     expect(t.db.select().from(projectVersions).all()).toHaveLength(1);
   });
@@ -301,13 +449,26 @@ describe('versions.diff', () => {
     const p = project(t.db, 4);
     const v1 = (await t.caller.versions.create({ projectId: p.id })).version;
     const s = scenesOf(t.db, p.id);
-    t.db.update(projectStates).set({ briefJson: '{"topic":"Volcanoes","tone":"excited","length":3}' }).where(eq(projectStates.id, p.id)).run();
+    t.db
+      .update(projectStates)
+      .set({ briefJson: '{"topic":"Volcanoes","tone":"excited","length":3}' })
+      .where(eq(projectStates.id, p.id))
+      .run();
     // Move scene 3 to the front, change scene 1, remove scene 2, add one.
     t.db.update(sceneStates).set({ sceneIndex: 0 }).where(eq(sceneStates.id, s[3]!.id)).run();
     t.db.update(sceneStates).set({ sceneIndex: 1 }).where(eq(sceneStates.id, s[0]!.id)).run();
-    t.db.update(sceneStates).set({ sceneIndex: 2, durationSeconds: 9 }).where(eq(sceneStates.id, s[1]!.id)).run();
+    t.db
+      .update(sceneStates)
+      .set({ sceneIndex: 2, durationSeconds: 9 })
+      .where(eq(sceneStates.id, s[1]!.id))
+      .run();
     t.db.delete(sceneStates).where(eq(sceneStates.id, s[2]!.id)).run();
-    const added = insertAudited(t.db, sceneStates, { projectId: p.id, sceneIndex: 3, scriptText: 'outro' }, 'tester');
+    const added = insertAudited(
+      t.db,
+      sceneStates,
+      { projectId: p.id, sceneIndex: 3, scriptText: 'outro' },
+      'tester',
+    );
 
     const diff = await t.caller.versions.diff({ fromVersionId: v1.id });
     expect(diff.identical).toBe(false);
@@ -318,12 +479,16 @@ describe('versions.diff', () => {
     expect(diff.documents.plan).toEqual([]);
     expect(diff.scenes.added.map((a) => [a.id, a.index])).toEqual([[added.id, 3]]);
     expect(diff.scenes.removed.map((r) => r.id)).toEqual([s[2]!.id]);
-    expect(diff.scenes.changed).toEqual([{ id: s[1]!.id, changes: [{ path: '/durationSeconds', kind: 'changed', old: 6, new: 9 }] }]);
+    expect(diff.scenes.changed).toEqual([
+      { id: s[1]!.id, changes: [{ path: '/durationSeconds', kind: 'changed', old: 6, new: 9 }] },
+    ]);
     expect(diff.scenes.moved).toEqual([{ id: s[3]!.id, from: 3, to: 0 }]);
 
     const v2 = (await t.caller.versions.create({ projectId: p.id })).version;
     expect((await t.caller.versions.diff({ fromVersionId: v2.id })).identical).toBe(true);
-    expect((await t.caller.versions.diff({ fromVersionId: v1.id, toVersionId: v2.id })).scenes.moved).toHaveLength(1);
+    expect(
+      (await t.caller.versions.diff({ fromVersionId: v1.id, toVersionId: v2.id })).scenes.moved,
+    ).toHaveLength(1);
   });
 });
 
@@ -332,34 +497,69 @@ describe('version lifecycle', () => {
     t = openTestDb();
     const p = project(t.db, 1);
     for (let i = 0; i < 5; i++) {
-      t.db.update(sceneStates).set({ scriptText: `v${i}` }).where(eq(sceneStates.projectId, p.id)).run();
-      await t.caller.versions.create({ projectId: p.id, versionType: i % 2 ? 'Autosave' : 'Manual' });
+      t.db
+        .update(sceneStates)
+        .set({ scriptText: `v${i}` })
+        .where(eq(sceneStates.projectId, p.id))
+        .run();
+      await t.caller.versions.create({
+        projectId: p.id,
+        versionType: i % 2 ? 'Autosave' : 'Manual',
+      });
     }
     const page1 = await t.as('viewer').versions.list({ projectId: p.id, limit: 2 });
     expect(page1.items.map((v) => v.versionNumber)).toEqual([5, 4]);
-    const page2 = await t.as('viewer').versions.list({ projectId: p.id, limit: 2, cursor: page1.nextCursor! });
+    const page2 = await t
+      .as('viewer')
+      .versions.list({ projectId: p.id, limit: 2, cursor: page1.nextCursor! });
     expect(page2.items.map((v) => v.versionNumber)).toEqual([3, 2]);
-    expect((await t.caller.versions.list({ projectId: p.id, versionType: 'Manual' })).items.map((v) => v.versionNumber)).toEqual([5, 3, 1]);
+    expect(
+      (await t.caller.versions.list({ projectId: p.id, versionType: 'Manual' })).items.map(
+        (v) => v.versionNumber,
+      ),
+    ).toEqual([5, 3, 1]);
 
     const v5 = page1.items[0]!;
-    const renamed = await t.caller.versions.describe({ id: v5.id, rowVersion: v5.rowVersion, name: 'Final', description: 'Approved' });
+    const renamed = await t.caller.versions.describe({
+      id: v5.id,
+      rowVersion: v5.rowVersion,
+      name: 'Final',
+      description: 'Approved',
+    });
     expect(renamed).toMatchObject({ name: 'Final', description: 'Approved', rowVersion: 2 });
-    await expect(t.caller.versions.describe({ id: v5.id, rowVersion: 1, name: 'Stale' })).rejects.toMatchObject({ code: 'CONFLICT' });
-    await expect(t.as('viewer').versions.setImportant({ id: v5.id, rowVersion: 2, important: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
-    const important = await t.caller.versions.setImportant({ id: v5.id, rowVersion: 2, important: true });
+    await expect(
+      t.caller.versions.describe({ id: v5.id, rowVersion: 1, name: 'Stale' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await expect(
+      t.as('viewer').versions.setImportant({ id: v5.id, rowVersion: 2, important: true }),
+    ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    const important = await t.caller.versions.setImportant({
+      id: v5.id,
+      rowVersion: 2,
+      important: true,
+    });
     expect(important.isMarkedImportant).toBe(true);
 
-    const deleted = await t.caller.versions.softDelete({ id: v5.id, rowVersion: important.rowVersion });
-    expect((await t.caller.versions.list({ projectId: p.id })).items.map((v) => v.versionNumber)).toEqual([4, 3, 2, 1]);
+    const deleted = await t.caller.versions.softDelete({
+      id: v5.id,
+      rowVersion: important.rowVersion,
+    });
+    expect(
+      (await t.caller.versions.list({ projectId: p.id })).items.map((v) => v.versionNumber),
+    ).toEqual([4, 3, 2, 1]);
     expect((await t.caller.versions.trash({ projectId: p.id })).map((v) => v.id)).toEqual([v5.id]);
     await expect(t.caller.versions.get({ id: v5.id })).rejects.toMatchObject({ code: 'NOT_FOUND' });
     await t.caller.versions.undelete({ id: v5.id, rowVersion: deleted.rowVersion });
     expect((await t.caller.versions.get({ id: v5.id })).name).toBe('Final');
 
-    await expect(t.caller.versions.purge({ id: v5.id })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.caller.versions.purge({ id: v5.id })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
     const purged = await t.as('admin').versions.purge({ id: v5.id });
     expect(purged.released).toBeGreaterThan(0);
-    expect(t.db.select().from(projectVersions).where(eq(projectVersions.id, v5.id)).get()).toBeUndefined();
+    expect(
+      t.db.select().from(projectVersions).where(eq(projectVersions.id, v5.id)).get(),
+    ).toBeUndefined();
     expectExactCounts(t.db);
   });
 });
@@ -370,11 +570,17 @@ describe('storage statistics, blob collection and the reference check', () => {
     const p = project(t.db, 3);
     const v1 = (await t.caller.versions.create({ projectId: p.id })).version;
     await t.caller.versions.create({ projectId: p.id });
-    t.db.update(sceneStates).set({ scriptText: 'only in v3' }).where(eq(sceneStates.projectId, p.id)).run();
+    t.db
+      .update(sceneStates)
+      .set({ scriptText: 'only in v3' })
+      .where(eq(sceneStates.projectId, p.id))
+      .run();
     const v3 = (await t.caller.versions.create({ projectId: p.id })).version;
     const stats = await t.caller.versions.stats({ projectId: p.id });
     expect(stats.versions).toBe(3);
-    expect(stats.logicalBytes).toBe(3 * v1.storageSizeBytes - (v1.storageSizeBytes - v3.storageSizeBytes));
+    expect(stats.logicalBytes).toBe(
+      3 * v1.storageSizeBytes - (v1.storageSizeBytes - v3.storageSizeBytes),
+    );
     expect(stats.dedupRatio).toBeGreaterThan(1.2);
     const perV3 = stats.perVersion.find((v) => v.id === v3.id)!;
     expect(perV3.exclusiveBytes).toBeGreaterThan(0);
@@ -389,13 +595,21 @@ describe('storage statistics, blob collection and the reference check', () => {
     const orphaned = blobCount(t.db);
     expect(orphaned).toBeGreaterThan(0);
 
-    expect(await t.as('admin').versions.collectBlobs({ dryRun: false, graceMinutes: 60 })).toMatchObject({ removed: 0, collectable: 0 });
+    expect(
+      await t.as('admin').versions.collectBlobs({ dryRun: false, graceMinutes: 60 }),
+    ).toMatchObject({ removed: 0, collectable: 0 });
     const later = new Date(Date.now() + 2 * 3_600_000);
-    expect(collectBlobs(t.db, { dryRun: true, now: later })).toMatchObject({ dryRun: true, collectable: orphaned, removed: 0 });
+    expect(collectBlobs(t.db, { dryRun: true, now: later })).toMatchObject({
+      dryRun: true,
+      collectable: orphaned,
+      removed: 0,
+    });
     expect(blobCount(t.db)).toBe(orphaned);
     expect(collectBlobs(t.db, { now: later, batchSize: 2 })).toMatchObject({ removed: orphaned });
     expect(blobCount(t.db)).toBe(0);
-    await expect(t.caller.versions.collectBlobs({ dryRun: true })).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    await expect(t.caller.versions.collectBlobs({ dryRun: true })).rejects.toMatchObject({
+      code: 'FORBIDDEN',
+    });
   });
 
   it('never collects a blob a version still needs, and refuses when counts are plainly broken', async () => {
@@ -414,13 +628,29 @@ describe('storage statistics, blob collection and the reference check', () => {
     const p = project(t.db, 2);
     await t.caller.versions.create({ projectId: p.id });
     await t.caller.versions.create({ projectId: p.id });
-    const victim = t.db.select().from(contentBlobs).where(eq(contentBlobs.contentType, 'Plan')).get()!;
-    t.db.update(contentBlobs).set({ referenceCount: 7 }).where(eq(contentBlobs.contentHash, victim.contentHash)).run();
+    const victim = t.db
+      .select()
+      .from(contentBlobs)
+      .where(eq(contentBlobs.contentType, 'Plan'))
+      .get()!;
+    t.db
+      .update(contentBlobs)
+      .set({ referenceCount: 7 })
+      .where(eq(contentBlobs.contentHash, victim.contentHash))
+      .run();
 
     const report = await t.as('admin').versions.checkReferences();
-    expect(report.mismatches).toEqual([{ contentHash: victim.contentHash, recorded: 7, expected: 2 }]);
+    expect(report.mismatches).toEqual([
+      { contentHash: victim.contentHash, recorded: 7, expected: 2 },
+    ]);
     expect(report.fixed).toBe(false);
-    expect(t.db.select().from(contentBlobs).where(eq(contentBlobs.contentHash, victim.contentHash)).get()!.referenceCount).toBe(7);
+    expect(
+      t.db
+        .select()
+        .from(contentBlobs)
+        .where(eq(contentBlobs.contentHash, victim.contentHash))
+        .get()!.referenceCount,
+    ).toBe(7);
     expect((await t.as('admin').versions.checkReferences({ fix: true })).fixed).toBe(true);
     expectExactCounts(t.db);
   });

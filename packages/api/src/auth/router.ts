@@ -18,7 +18,9 @@ const email = z.string().trim().pipe(z.email('Enter a valid email address').max(
 const password = z.string().min(10, 'Use at least 10 characters').max(200);
 
 function sessionCookie(token: string, expiresAt: string | null): string {
-  const maxAge = expiresAt ? Math.max(0, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000)) : 0;
+  const maxAge = expiresAt
+    ? Math.max(0, Math.floor((Date.parse(expiresAt) - Date.now()) / 1000))
+    : 0;
   const secure = process.env.AURA_COOKIE_SECURE === '1' ? '; Secure' : '';
   return `${SESSION_COOKIE}=${encodeURIComponent(token)}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${maxAge}${secure}`;
 }
@@ -51,14 +53,19 @@ export const authRouter = router({
           expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90),
         }),
       )
-      .mutation(({ ctx, input }) => createApiToken(ctx.db, ctx.actor, { ...input, userId: ctx.principal.userId })),
+      .mutation(({ ctx, input }) =>
+        createApiToken(ctx.db, ctx.actor, { ...input, userId: ctx.principal.userId }),
+      ),
     /** The caller's tokens (an admin may list anyone's or everyone's). */
     list: authedProcedure
       .input(z.object({ userId: z.string().optional(), all: z.boolean().optional() }).optional())
       .query(({ ctx, input }) => {
         const isAdmin = ctx.principal.role === 'admin';
         if (isAdmin && input?.all) return listApiTokens(ctx.db);
-        return listApiTokens(ctx.db, isAdmin && input?.userId ? input.userId : ctx.principal.userId);
+        return listApiTokens(
+          ctx.db,
+          isAdmin && input?.userId ? input.userId : ctx.principal.userId,
+        );
       }),
     revoke: authedProcedure
       .input(z.object({ id: z.string().min(1) }))

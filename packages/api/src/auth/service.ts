@@ -91,7 +91,10 @@ export function createUser(
   const email = normalizeEmail(input.email);
   const password = input.password ?? generatePassword();
   if (db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
-    throw new TRPCError({ code: 'CONFLICT', message: `A user with the email ${email} already exists` });
+    throw new TRPCError({
+      code: 'CONFLICT',
+      message: `A user with the email ${email} already exists`,
+    });
   }
   const row = insertAudited(
     db,
@@ -112,14 +115,24 @@ export function listUsers(db: AuraDb): UserView[] {
 }
 
 export function findUserByEmail(db: AuraDb, email: string): UserView | undefined {
-  return db.select(userView).from(users).where(eq(users.email, normalizeEmail(email))).get();
+  return db
+    .select(userView)
+    .from(users)
+    .where(eq(users.email, normalizeEmail(email)))
+    .get();
 }
 
 /** Admin changes to a user (role, active, name). The last active admin cannot be demoted. */
 export function updateUser(
   db: AuraDb,
   actor: string,
-  input: { id: string; rowVersion: number; role?: UserRole; isActive?: boolean; displayName?: string },
+  input: {
+    id: string;
+    rowVersion: number;
+    role?: UserRole;
+    isActive?: boolean;
+    displayName?: string;
+  },
 ): UserView {
   return writeTransaction(db, (tx) => {
     const current = getById(tx, users, input.id);
@@ -134,7 +147,10 @@ export function updateUser(
         .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
         .get()!.n;
       if (admins <= 1)
-        throw new TRPCError({ code: 'CONFLICT', message: 'The last active admin cannot be demoted or deactivated' });
+        throw new TRPCError({
+          code: 'CONFLICT',
+          message: 'The last active admin cannot be demoted or deactivated',
+        });
     }
     const updated = versionedUpdate(
       tx,
@@ -157,20 +173,37 @@ export function login(
   input: { email: string; password: string; userAgent?: string | null },
   now: Date = new Date(),
 ): { token: string; expiresAt: string; principal: Principal } {
-  const user = db.select().from(users).where(eq(users.email, normalizeEmail(input.email))).get();
+  const user = db
+    .select()
+    .from(users)
+    .where(eq(users.email, normalizeEmail(input.email)))
+    .get();
   // Same message (and a hash either way) whether the email or the password was wrong.
   const passwordOk = verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
   if (!user || !passwordOk) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
-  if (!user.isActive) throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
+  if (!user.isActive)
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
   const { token, hash } = newToken(SESSION_TOKEN_PREFIX);
   const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
   writeTransaction(db, (tx) => {
     tx.insert(sessions)
-      .values({ userId: user.id, tokenHash: hash, expiresAt, userAgent: input.userAgent?.slice(0, 300) ?? null, createdAt: nowIso(now), lastSeenAt: nowIso(now) })
+      .values({
+        userId: user.id,
+        tokenHash: hash,
+        expiresAt,
+        userAgent: input.userAgent?.slice(0, 300) ?? null,
+        createdAt: nowIso(now),
+        lastSeenAt: nowIso(now),
+      })
       .run();
-    tx.update(users).set({ lastLoginAt: nowIso(now) }).where(eq(users.id, user.id)).run();
+    tx.update(users)
+      .set({ lastLoginAt: nowIso(now) })
+      .where(eq(users.id, user.id))
+      .run();
     // Expired sessions of this user go now; nothing else needs them.
-    tx.delete(sessions).where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, nowIso(now)))).run();
+    tx.delete(sessions)
+      .where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, nowIso(now))))
+      .run();
   });
   return { token, expiresAt, principal: principalOf(user, 'session') };
 }
@@ -178,15 +211,27 @@ export function login(
 const DUMMY_HASH = hashPassword('not-a-real-password');
 
 export function logout(db: AuraDb, token: string): void {
-  db.delete(sessions).where(eq(sessions.tokenHash, hashToken(token))).run();
+  db.delete(sessions)
+    .where(eq(sessions.tokenHash, hashToken(token)))
+    .run();
 }
 
 function principalOf(user: typeof users.$inferSelect, via: Principal['via']): Principal {
-  return { userId: user.id, email: user.email, displayName: user.displayName, role: user.role, via };
+  return {
+    userId: user.id,
+    email: user.email,
+    displayName: user.displayName,
+    role: user.role,
+    via,
+  };
 }
 
 /** The principal of a session cookie, or null when it is unknown, expired or its user inactive. */
-export function resolveSession(db: AuraDb, token: string, now: Date = new Date()): Principal | null {
+export function resolveSession(
+  db: AuraDb,
+  token: string,
+  now: Date = new Date(),
+): Principal | null {
   if (!token.startsWith(SESSION_TOKEN_PREFIX)) return null;
   const row = db
     .select({ session: sessions, user: users })
@@ -196,7 +241,10 @@ export function resolveSession(db: AuraDb, token: string, now: Date = new Date()
     .get();
   if (!row || !row.user.isActive) return null;
   if (now.getTime() - Date.parse(row.session.lastSeenAt) > TOUCH_INTERVAL_MS) {
-    db.update(sessions).set({ lastSeenAt: nowIso(now) }).where(eq(sessions.id, row.session.id)).run();
+    db.update(sessions)
+      .set({ lastSeenAt: nowIso(now) })
+      .where(eq(sessions.id, row.session.id))
+      .run();
   }
   return principalOf(row.user, 'session');
 }
@@ -235,8 +283,13 @@ export function createApiToken(
   now: Date = new Date(),
 ): { token: string; record: ApiTokenView } {
   const user = findAnyById(db, users, input.userId);
-  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} was not found` });
-  if (!user.isActive) throw new TRPCError({ code: 'BAD_REQUEST', message: 'Tokens cannot be created for a deactivated user' });
+  if (!user)
+    throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} was not found` });
+  if (!user.isActive)
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: 'Tokens cannot be created for a deactivated user',
+    });
   const { token, hash, display } = newToken(API_TOKEN_PREFIX);
   const row = insertAudited(
     db,
@@ -269,18 +322,30 @@ function pick(row: Omit<typeof apiTokens.$inferSelect, 'tokenHash'>): ApiTokenVi
 
 export function listApiTokens(db: AuraDb, userId?: string): ApiTokenView[] {
   const query = db.select(tokenView).from(apiTokens);
-  return (userId ? query.where(eq(apiTokens.userId, userId)) : query).orderBy(desc(apiTokens.createdAt)).all();
+  return (userId ? query.where(eq(apiTokens.userId, userId)) : query)
+    .orderBy(desc(apiTokens.createdAt))
+    .all();
 }
 
 /** Revokes a token: its owner may, and an admin may revoke anyone's. */
-export function revokeApiToken(db: AuraDb, principal: Pick<Principal, 'userId' | 'role'>, tokenId: string): ApiTokenView {
+export function revokeApiToken(
+  db: AuraDb,
+  principal: Pick<Principal, 'userId' | 'role'>,
+  tokenId: string,
+): ApiTokenView {
   const row = findAnyById(db, apiTokens, tokenId);
   if (!row || (row.userId !== principal.userId && principal.role !== 'admin')) {
     throw new TRPCError({ code: 'NOT_FOUND', message: `API token ${tokenId} was not found` });
   }
   if (!row.revokedAt) {
     db.update(apiTokens)
-      .set({ revokedAt: nowIso(), revokedBy: principal.userId, updatedAt: nowIso(), modifiedBy: principal.userId, rowVersion: sql`${apiTokens.rowVersion} + 1` })
+      .set({
+        revokedAt: nowIso(),
+        revokedBy: principal.userId,
+        updatedAt: nowIso(),
+        modifiedBy: principal.userId,
+        rowVersion: sql`${apiTokens.rowVersion} + 1`,
+      })
       .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
       .run();
   }
@@ -288,7 +353,11 @@ export function revokeApiToken(db: AuraDb, principal: Pick<Principal, 'userId' |
 }
 
 /** The principal of a bearer token, or null when unknown, revoked, expired or its user inactive. */
-export function resolveApiToken(db: AuraDb, token: string, now: Date = new Date()): Principal | null {
+export function resolveApiToken(
+  db: AuraDb,
+  token: string,
+  now: Date = new Date(),
+): Principal | null {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
   const row = db
     .select({ token: apiTokens, user: users })
@@ -296,10 +365,14 @@ export function resolveApiToken(db: AuraDb, token: string, now: Date = new Date(
     .innerJoin(users, eq(users.id, apiTokens.userId))
     .where(eq(apiTokens.tokenHash, hashToken(token)))
     .get();
-  if (!row || row.token.revokedAt || row.token.expiresAt <= nowIso(now) || !row.user.isActive) return null;
+  if (!row || row.token.revokedAt || row.token.expiresAt <= nowIso(now) || !row.user.isActive)
+    return null;
   const last = row.token.lastUsedAt ? Date.parse(row.token.lastUsedAt) : 0;
   if (now.getTime() - last > TOUCH_INTERVAL_MS) {
-    db.update(apiTokens).set({ lastUsedAt: nowIso(now) }).where(eq(apiTokens.id, row.token.id)).run();
+    db.update(apiTokens)
+      .set({ lastUsedAt: nowIso(now) })
+      .where(eq(apiTokens.id, row.token.id))
+      .run();
   }
   return principalOf(row.user, 'token');
 }
@@ -319,7 +392,9 @@ export function ensureInitialAdmin(
 ): { email: string; password: string; file: string } | null {
   return writeTransaction(db, (tx) => {
     if (tx.select({ id: users.id }).from(users).limit(1).get()) return null;
-    const email = normalizeEmail(options.email ?? process.env.AURA_ADMIN_EMAIL ?? INITIAL_ADMIN_EMAIL);
+    const email = normalizeEmail(
+      options.email ?? process.env.AURA_ADMIN_EMAIL ?? INITIAL_ADMIN_EMAIL,
+    );
     const { password } = createUser(tx, 'system', {
       email,
       displayName: 'Administrator',

@@ -1,5 +1,5 @@
 import { asc, eq } from 'drizzle-orm';
-import type { projectVersions} from '@aura/db';
+import type { projectVersions } from '@aura/db';
 import { sceneStates, type AuraDb, type ProjectState } from '@aura/db';
 import {
   prepareBlob,

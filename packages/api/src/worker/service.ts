@@ -23,7 +23,11 @@ export interface WorkerHeartbeat {
 }
 
 /** Records a worker's tick (one row per worker process, upserted). */
-export function recordWorkerHeartbeat(db: AuraDb, beat: WorkerHeartbeat, now: Date = new Date()): void {
+export function recordWorkerHeartbeat(
+  db: AuraDb,
+  beat: WorkerHeartbeat,
+  now: Date = new Date(),
+): void {
   const at = nowIso(now);
   const values = {
     hostname: beat.hostname,
@@ -49,7 +53,11 @@ export function recordWorkerHeartbeat(db: AuraDb, beat: WorkerHeartbeat, now: Da
 /** Marks a worker as stopped on graceful shutdown. */
 export function markWorkerStopped(db: AuraDb, workerId: string, now: Date = new Date()): void {
   db.update(workerHeartbeats)
-    .set({ stoppedAt: nowIso(now), updatedAt: nowIso(now), rowVersion: sql`${workerHeartbeats.rowVersion} + 1` })
+    .set({
+      stoppedAt: nowIso(now),
+      updatedAt: nowIso(now),
+      rowVersion: sql`${workerHeartbeats.rowVersion} + 1`,
+    })
     .where(eq(workerHeartbeats.workerId, workerId))
     .run();
 }
