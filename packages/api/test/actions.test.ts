@@ -262,3 +262,28 @@ describe('undo of version and template actions', () => {
     ).toBeUndefined();
   });
 });
+
+describe('row images', () => {
+  it('an update logs only the columns it changed, so a rename of a project with large specs stays small', async () => {
+    t = openTestDb();
+    const { projectStates, insertAudited } = await import('@aura/db');
+    const specs = JSON.stringify({ research: 'x'.repeat(500_000) });
+    const p = insertAudited(t.db, projectStates, { title: 'Big', briefJson: specs }, 'x');
+    await t.caller.projects.update({ id: p.id, rowVersion: p.rowVersion, title: 'Bigger' });
+    const [log] = t.db.select().from(actionLogs).all();
+    expect(log!.payloadJson!.length + log!.inversePayloadJson!.length).toBeLessThan(2_000);
+    expect(JSON.parse(log!.inversePayloadJson!).changes[0].before).toMatchObject({
+      id: p.id,
+      title: 'Big',
+      rowVersion: 1,
+    });
+    await t.caller.actions.undo();
+    expect(t.db.select().from(projectStates).where(eq(projectStates.id, p.id)).get()).toMatchObject(
+      {
+        title: 'Big',
+        briefJson: specs,
+        rowVersion: 1,
+      },
+    );
+  });
+});

@@ -104,10 +104,31 @@ export class ActionTracker {
     );
   }
 
+  /**
+   * The rows that changed. An update keeps only the columns it changed (plus the key and
+   * RowVersion): a rename of a project with a megabyte of specs logs a few bytes, not two copies
+   * of the specs. Inserts and deletes keep the whole row.
+   */
   changes(): RowChange[] {
     return [...this.tracked.values()]
       .map((t) => ({ ...t, after: readRow(this.tx, t.table, t.id) }))
-      .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after));
+      .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after))
+      .map((c) => {
+        if (!c.before || !c.after) return c;
+        const keep = new Set([UNDOABLE_TABLES[c.table].key, 'rowVersion']);
+        const before: RowImage = {};
+        const after: RowImage = {};
+        for (const column of Object.keys(c.after)) {
+          if (
+            keep.has(column) ||
+            JSON.stringify(c.before[column]) !== JSON.stringify(c.after[column])
+          ) {
+            before[column] = c.before[column];
+            after[column] = c.after[column];
+          }
+        }
+        return { ...c, before, after };
+      });
   }
 }
 

@@ -32,6 +32,7 @@ import {
   encryptSecret,
   envSecretKeys,
   generateSecretKey,
+  isEncryptedValue,
   keyIdOf,
   loadKeyring,
   parseSecretKey,
@@ -376,14 +377,25 @@ function loggedConfigActions(db: AuraDb) {
 
 /** The sensitive images (key and stored Value) of one payload document, for in-place edits. */
 function loggedSecrets(doc: LoggedImages): { key: string; image: Record<string, unknown> }[] {
-  return doc.changes
-    .filter((change) => change.table === 'Configurations')
-    .flatMap((change) => [change.after, change.before])
-    .filter(
-      (image): image is Record<string, unknown> =>
-        !!image && image.isSensitive === true && typeof image.value === 'string',
-    )
-    .map((image) => ({ key: String(image.key), image }));
+  return (
+    doc.changes
+      .filter((change) => change.table === 'Configurations')
+      .flatMap((change) => [change.after, change.before])
+      // Images keep only changed columns, so recognise a secret by its stored envelope.
+      .filter(
+        (image): image is Record<string, unknown> =>
+          !!image && typeof image.value === 'string' && storesSecret(image.value),
+      )
+      .map((image) => ({ key: String(image.key), image }))
+  );
+}
+
+function storesSecret(value: string): boolean {
+  try {
+    return isEncryptedValue(JSON.parse(value));
+  } catch {
+    return false;
+  }
 }
 
 function parseLogged(text: string | null): LoggedImages {
