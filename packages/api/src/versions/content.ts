@@ -59,13 +59,24 @@ export function storeBlobs(
   actor: string | null,
   now = nowIso(),
 ): string[] {
+  const unique = [...new Map(blobs.map((b) => [b.hash, b])).values()];
+  // One look-up for all: most blobs of a new version (documents, unchanged scenes) exist already.
+  const existing = new Set<string>();
+  inBatches(
+    unique.map((b) => b.hash),
+    (batch) => {
+      for (const row of tx
+        .select({ hash: contentBlobs.contentHash })
+        .from(contentBlobs)
+        .where(inArray(contentBlobs.contentHash, batch))
+        .all())
+        existing.add(row.hash);
+    },
+  );
   const created: string[] = [];
-  const seen = new Set<string>();
-  for (const blob of blobs) {
-    if (seen.has(blob.hash)) continue;
-    seen.add(blob.hash);
-    const result = tx
-      .insert(contentBlobs)
+  for (const blob of unique) {
+    if (existing.has(blob.hash)) continue;
+    tx.insert(contentBlobs)
       .values({
         contentHash: blob.hash,
         content: blob.text,
@@ -78,9 +89,8 @@ export function storeBlobs(
         createdBy: actor,
         modifiedBy: actor,
       })
-      .onConflictDoNothing()
       .run();
-    if (result.changes === 1) created.push(blob.hash);
+    created.push(blob.hash);
   }
   return created;
 }

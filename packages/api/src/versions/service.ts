@@ -26,11 +26,11 @@ import { recordAction } from '../actions/recorder';
 import { autosavesToPrune, DEFAULT_RETENTION, type RetentionPolicy } from './retention';
 import {
   DOCUMENTS,
-  currentContent,
   documentHashes,
-  prepareSnapshot,
+  prepareProjectSnapshot,
   versionClosure,
   versionContent,
+  type PreparedSnapshot,
   type VersionContent,
 } from './snapshot';
 import { decodeTimeline, encodeTimeline, sameEntries } from './timeline';
@@ -101,7 +101,7 @@ export function createVersionInTransaction(
   const now = options.now ?? new Date();
   const at = nowIso(now);
   const project = getById(tx, projectStates, input.projectId);
-  const snapshot = prepareSnapshot(currentContent(tx, project));
+  const snapshot = prepareProjectSnapshot(tx, project);
 
   const previous = latestVersion(tx, project.id, false);
   const previousTimeline = previous?.timelineHash
@@ -178,7 +178,7 @@ export function createVersionInTransaction(
 function unchangedSince(
   tx: AuraDb,
   latest: ProjectVersion,
-  snapshot: ReturnType<typeof prepareSnapshot>,
+  snapshot: PreparedSnapshot,
   previous: ProjectVersion | undefined,
   previousTimeline: ReturnType<typeof decodeTimeline> | null,
 ): boolean {

@@ -3,6 +3,7 @@ import type { projectVersions } from '@aura/db';
 import { sceneStates, type AuraDb, type ProjectState } from '@aura/db';
 import {
   prepareBlob,
+  sha256,
   readBlobs,
   type BlobCache,
   type JsonValue,
@@ -83,6 +84,45 @@ export function currentContent(db: AuraDb, project: ProjectState): VersionConten
     voice: parseSpec(project.voiceSpecJson),
     render: parseSpec(project.renderSpecJson),
     scenes: projectScenes(db, project.id).map(sceneContent),
+  };
+}
+
+/**
+ * Canonical blobs of spec documents by the SHA-256 of their stored text: specs are large (up to
+ * megabytes) and rarely change between versions, and canonicalising is the costly step of
+ * capturing a version. A small LRU; blobs are immutable, so a hit is always right.
+ */
+const documentCache = new Map<string, PreparedBlob>();
+const DOCUMENT_CACHE_SIZE = 16;
+
+function prepareDocument(contentType: string, text: string): PreparedBlob {
+  const key = `${contentType}:${sha256(text)}`;
+  const cached = documentCache.get(key);
+  if (cached) {
+    documentCache.delete(key);
+    documentCache.set(key, cached);
+    return cached;
+  }
+  const blob = prepareBlob(contentType, JSON.parse(text));
+  documentCache.set(key, blob);
+  if (documentCache.size > DOCUMENT_CACHE_SIZE)
+    documentCache.delete(documentCache.keys().next().value!);
+  return blob;
+}
+
+/** The project's current state prepared for storage, straight from its stored spec texts. */
+export function prepareProjectSnapshot(db: AuraDb, project: ProjectState): PreparedSnapshot {
+  const documents = {} as Record<DocumentKey, PreparedBlob | null>;
+  for (const doc of DOCUMENTS) {
+    const text = project[doc.projectColumn];
+    documents[doc.key] = text === null ? null : prepareDocument(doc.contentType, text);
+  }
+  const scenes = projectScenes(db, project.id).map(sceneContent);
+  const sceneBlobs = scenes.map((scene) => prepareBlob('Scene', scene));
+  return {
+    documents,
+    sceneBlobs,
+    entries: scenes.map((scene, i) => [scene.id, sceneBlobs[i]!.hash]),
   };
 }
 

@@ -46,8 +46,25 @@ export interface DecodedTimeline {
   chainBytes: number;
 }
 
+/**
+ * Decoded timelines by hash (blobs are immutable, so an entry is always right): the next version
+ * of a project starts from the previous one's timeline without re-reading its delta chain.
+ */
+const decodedCache = new Map<string, DecodedTimeline>();
+const DECODED_CACHE_SIZE = 64;
+
 /** Reads a timeline back, following its delta chain to the nearest full timeline. */
 export function decodeTimeline(db: AuraDb, hash: string, cache?: BlobCache): DecodedTimeline {
+  const known = decodedCache.get(hash);
+  if (known) return known;
+  const decoded = decodeTimelineChain(db, hash, cache);
+  decodedCache.set(hash, decoded);
+  if (decodedCache.size > DECODED_CACHE_SIZE)
+    decodedCache.delete(decodedCache.keys().next().value!);
+  return decoded;
+}
+
+function decodeTimelineChain(db: AuraDb, hash: string, cache?: BlobCache): DecodedTimeline {
   const blobs: { hash: string; blob: TimelineBlob }[] = [];
   let chainBytes = 0;
   let next: string | null = hash;
