@@ -99,7 +99,7 @@ export {
   decodeCursor,
   encodeCursor,
   type Page,
-} from './projects/paging';
+} from './paging';
 export {
   addScene,
   completeScene,

@@ -1,6 +1,6 @@
 import { assetStateInsertSchema, assetStateSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../projects/paging';
+import { cursorField, pageLimit } from '../paging';
 
 const projectIdField = assetStateSchema.shape.projectId.min(1, 'Project id is required');
 

@@ -14,7 +14,7 @@ import {
 } from '@aura/db';
 import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { recordAction } from '../actions/recorder';
-import { keysetAfter, toPage, type Page } from '../projects/paging';
+import { keysetAfter, toPage, type Page } from '../paging';
 import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
 
 /** The last segment of a path (either separator), for descriptions. */

@@ -8,7 +8,7 @@ import {
   type ProjectStatus,
 } from '@aura/db';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
-import { keysetAfter, toPage, type Page } from '../projects/paging';
+import { keysetAfter, toPage, type Page } from '../paging';
 import { RECOVERY_DEFAULT_STALE_MINUTES, type RecoveryListQuery } from './schema';
 
 /**

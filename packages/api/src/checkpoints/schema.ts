@@ -1,6 +1,6 @@
 import { renderCheckpointInsertSchema, renderCheckpointSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../projects/paging';
+import { cursorField, pageLimit } from '../paging';
 
 const projectIdField = renderCheckpointSchema.shape.projectId.min(1, 'Project id is required');
 const stageNameField = renderCheckpointSchema.shape.stageName

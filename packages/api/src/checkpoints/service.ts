@@ -13,7 +13,7 @@ import {
   type RenderCheckpoint,
 } from '@aura/db';
 import { and, desc, eq, getTableColumns, type SQL } from 'drizzle-orm';
-import { keysetAfter, toPage, type Page } from '../projects/paging';
+import { keysetAfter, toPage, type Page } from '../paging';
 import type {
   CheckpointCreateInput,
   CheckpointLatestQuery,

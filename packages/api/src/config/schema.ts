@@ -1,5 +1,6 @@
 import { configurationSchema } from '@aura/db';
 import { z } from 'zod';
+import { decodedCursorField } from '../paging';
 
 export const CONFIG_LIST_DEFAULT_LIMIT = 50;
 export const CONFIG_LIST_MAX_LIMIT = 100;
@@ -54,22 +55,7 @@ export const configListInput = z
     category: configCategoryField,
     includeInactive: z.boolean().default(false),
     limit: z.number().int().min(1).max(CONFIG_LIST_MAX_LIMIT).default(CONFIG_LIST_DEFAULT_LIMIT),
-    cursor: z
-      .string()
-      .max(2048)
-      .nullish()
-      .transform((value, ctx): ConfigCursor | null => {
-        if (value === null || value === undefined || value === '') return null;
-        const decoded = decodeConfigCursor(value);
-        if (!decoded) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'Invalid cursor; start again from the first page',
-          });
-          return z.NEVER;
-        }
-        return decoded;
-      }),
+    cursor: decodedCursorField<ConfigCursor>(decodeConfigCursor),
   })
   .superRefine((value, ctx) => {
     if (value.cursor && value.cursor.category !== value.category) {

@@ -1,5 +1,6 @@
 import { exportHistorySchema } from '@aura/db';
 import { z } from 'zod';
+import { decodedCursorField } from '../paging';
 import { EXPORT_PRESET_NAMES } from './presets';
 
 export const EXPORT_LIST_DEFAULT_LIMIT = 20;
@@ -60,22 +61,7 @@ const instant = z.iso
 export const exportListInput = z
   .object({
     limit: z.number().int().min(1).max(EXPORT_LIST_MAX_LIMIT).default(EXPORT_LIST_DEFAULT_LIMIT),
-    cursor: z
-      .string()
-      .max(2048)
-      .nullish()
-      .transform((value, ctx): ExportCursor | null => {
-        if (value === null || value === undefined || value === '') return null;
-        const decoded = decodeExportCursor(value);
-        if (!decoded) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'Invalid cursor; start again from the first page',
-          });
-          return z.NEVER;
-        }
-        return decoded;
-      }),
+    cursor: decodedCursorField<ExportCursor>(decodeExportCursor),
     status: exportHistorySchema.shape.status.optional(),
     createdFrom: instant.optional(),
     createdTo: instant.optional(),

@@ -10,7 +10,7 @@ import {
   type AuraDb,
 } from '@aura/db';
 import { and, desc, type SQL } from 'drizzle-orm';
-import { keysetAfter, toPage, type Page } from '../projects/paging';
+import { keysetAfter, toPage, type Page } from '../paging';
 import type { BackupListQuery } from './schema';
 import { HOUR_MS, readMaintenanceSettings } from './settings';
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../projects/paging';
+import { cursorField, pageLimit } from '../paging';
 
 /** Backup runs, newest first (StartedAt, then Id), one page at a time. */
 export const backupListInput = z

@@ -1,6 +1,6 @@
 import { projectStateInsertSchema, projectStateSchema, projectStateUpdateSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit } from './paging';
+import { cursorField, pageLimit, decodedCursorField } from '../paging';
 
 /** Sort orders of the project list; each has a stable tie-breaker on Id. */
 export const PROJECT_SORTS = ['updated', 'created', 'title'] as const;
@@ -45,22 +45,7 @@ export function decodeProjectCursor(value: string): ProjectCursor | null {
 export const projectListInput = z
   .object({
     limit: z.number().int().min(1).max(PROJECT_LIST_MAX_LIMIT).default(PROJECT_LIST_DEFAULT_LIMIT),
-    cursor: z
-      .string()
-      .max(2048)
-      .nullish()
-      .transform((value, ctx): ProjectCursor | null => {
-        if (value === null || value === undefined || value === '') return null;
-        const decoded = decodeProjectCursor(value);
-        if (!decoded) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'Invalid cursor; start again from the first page',
-          });
-          return z.NEVER;
-        }
-        return decoded;
-      }),
+    cursor: decodedCursorField<ProjectCursor>(decodeProjectCursor),
     status: projectStateSchema.shape.status.optional(),
     stage: projectStateSchema.shape.currentStage.optional(),
     /** Matched as a substring of Title or Description, case-insensitively; % and _ are literal. */

@@ -26,7 +26,7 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { recordAction } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
-import { keysetAfter, toPage, type Page } from './paging';
+import { keysetAfter, toPage, type Page } from '../paging';
 import {
   PROJECT_SPECS,
   encodeProjectCursor,

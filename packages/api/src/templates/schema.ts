@@ -1,5 +1,6 @@
 import { projectStateInsertSchema, projectStateSchema, templateSchema } from '@aura/db';
 import { z } from 'zod';
+import { decodedCursorField } from '../paging';
 
 export const TEMPLATE_LIST_DEFAULT_LIMIT = 20;
 export const TEMPLATE_LIST_MAX_LIMIT = 100;
@@ -75,22 +76,7 @@ export const templateListInput = z
       .min(1)
       .max(TEMPLATE_LIST_MAX_LIMIT)
       .default(TEMPLATE_LIST_DEFAULT_LIMIT),
-    cursor: z
-      .string()
-      .max(4096)
-      .nullish()
-      .transform((value, ctx): TemplateCursor | null => {
-        if (value === null || value === undefined || value === '') return null;
-        const decoded = decodeTemplateCursor(value);
-        if (!decoded) {
-          ctx.addIssue({
-            code: 'custom',
-            message: 'Invalid cursor; start again from the first page',
-          });
-          return z.NEVER;
-        }
-        return decoded;
-      }),
+    cursor: decodedCursorField<TemplateCursor>(decodeTemplateCursor, 4096),
     category: templateSchema.shape.category.trim().min(1).max(100).optional(),
     subCategory: templateSchema.shape.subCategory.trim().max(100).optional(),
     isSystem: templateSchema.shape.isSystemTemplate.optional(),

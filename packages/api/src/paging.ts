@@ -38,13 +38,18 @@ export function decodeCursor(list: string, arity: number, value: string): string
 
 /** A `cursor` input field of `list`: decoded here, so a forged one is BAD_REQUEST on `cursor`. */
 export function cursorField(list: string, arity: number) {
+  return decodedCursorField((value) => decodeCursor(list, arity, value));
+}
+
+/** A `cursor` input field decoded by `decode` (null: not a cursor of this list → BAD_REQUEST). */
+export function decodedCursorField<T>(decode: (value: string) => T | null, maxLength = 2048) {
   return z
     .string()
-    .max(2048)
+    .max(maxLength)
     .nullish()
-    .transform((value, ctx): string[] | null => {
+    .transform((value, ctx): T | null => {
       if (value === null || value === undefined || value === '') return null;
-      const keys = decodeCursor(list, arity, value);
+      const keys = decode(value);
       if (!keys) {
         ctx.addIssue({
           code: 'custom',
