@@ -211,9 +211,35 @@ export type ProjectWithChildren = NonNullable<
   ReturnType<ReturnType<typeof buildProjectGetQuery>['sync']>
 >;
 
+function prepareProjectGet(db: AuraDb) {
+  return db.query.projectStates
+    .findFirst({
+      where: and(eq(projectStates.id, sql.placeholder('id')), notDeleted(projectStates)),
+      with: {
+        scenes: { orderBy: [asc(sceneStates.sceneIndex)] },
+        assets: { orderBy: [asc(assetStates.assetType), asc(assetStates.id)] },
+        checkpoints: {
+          orderBy: [desc(renderCheckpoints.checkpointTime), desc(renderCheckpoints.id)],
+        },
+      },
+    })
+    .prepare();
+}
+
+/**
+ * The same query prepared once per connection: Drizzle would otherwise rebuild and recompile its
+ * ~2 KB of SQL on every call (most of the cost of this read; see bench/README.md).
+ */
+const preparedProjectGet = new WeakMap<AuraDb, ReturnType<typeof prepareProjectGet>>();
+
 /** A live project with its children; a missing or soft-deleted one is NotFoundError. */
 export function getProject(db: AuraDb, id: string): ProjectWithChildren {
-  const project = buildProjectGetQuery(db, id).sync();
+  let query = preparedProjectGet.get(db);
+  if (!query) {
+    query = prepareProjectGet(db);
+    preparedProjectGet.set(db, query);
+  }
+  const project = query.get({ id }) as ProjectWithChildren | undefined;
   if (!project) throw new NotFoundError('ProjectStates', id);
   return project;
 }
