@@ -21,16 +21,23 @@ const env = {
   DO_NOT_TRACK: '1',
 };
 
+const localBin = path.join(root, 'node_modules', '.bin');
+// turbo runs each package's script through pnpm, so pnpm must be on the PATH of every child:
+// the workspace's own copy (a root devDependency) once installed.
+env.PATH = `${localBin}${path.delimiter}${env.PATH ?? ''}`;
+
+/** pnpm 10: the installed one, else the workspace's copy, else fetched once through npx. */
 function pnpmCommand() {
   const probe = spawnSync('pnpm', ['--version'], {
     encoding: 'utf8',
+    env,
     shell: process.platform === 'win32',
   });
   if (probe.status === 0 && probe.stdout.trim().startsWith('10.')) return ['pnpm'];
   return ['npx', '-y', `pnpm@${pnpmVersion}`];
 }
 
-const pnpm = pnpmCommand();
+let pnpm = pnpmCommand();
 
 function step(title, pnpmArgs) {
   console.log(`\n▶ ${title}: ${[...pnpm, ...pnpmArgs].join(' ')}`);
@@ -53,6 +60,7 @@ function installIsCurrent() {
 
 if (!args.has('--install-only') || !installIsCurrent()) {
   step('Installing dependencies', ['install', '--frozen-lockfile']);
+  pnpm = pnpmCommand();
 }
 if (args.has('--install-only')) process.exit(0);
 
