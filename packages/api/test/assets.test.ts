@@ -1,9 +1,7 @@
 import { ASSET_TYPES } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
 import { assetListInput, buildAssetListQuery, encodeCursor, type RouterInputs } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 type ListInput = RouterInputs['assets']['list'];
 
@@ -17,23 +15,7 @@ function snapshot() {
   return t.db.$client.prepare('SELECT * FROM AssetStates ORDER BY Id').all();
 }
 
-async function rejects(call: () => Promise<unknown>, code: TRPCError['code']) {
-  const before = snapshot();
-  const error = await call().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  expect(snapshot()).toEqual(before);
-  return error as TRPCError;
-}
-
-async function rejectsField(call: () => Promise<unknown>, field: string) {
-  const error = await rejects(call, 'BAD_REQUEST');
-  expect(error.cause).toBeInstanceOf(ZodError);
-  expect(Object.keys((error.cause as ZodError).flatten().fieldErrors)).toContain(field);
-}
+const { rejects, rejectsField } = rejectionHelpers(snapshot);
 
 async function newProject() {
   return t.caller.projects.create({ title: 'Assets' });

@@ -1,6 +1,5 @@
-import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
+import type { ZodError } from 'zod';
 import {
   buildCheckpointListQuery,
   buildLatestValidCheckpointQuery,
@@ -8,7 +7,7 @@ import {
   checkpointListInput,
   encodeCursor,
 } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -20,23 +19,7 @@ function snapshot() {
   return t.db.$client.prepare('SELECT * FROM RenderCheckpoints ORDER BY Id').all();
 }
 
-async function rejects(call: () => Promise<unknown>, code: TRPCError['code']) {
-  const before = snapshot();
-  const error = await call().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  expect(snapshot()).toEqual(before);
-  return error as TRPCError;
-}
-
-async function rejectsField(call: () => Promise<unknown>, field: string) {
-  const error = await rejects(call, 'BAD_REQUEST');
-  expect(error.cause).toBeInstanceOf(ZodError);
-  expect(Object.keys((error.cause as ZodError).flatten().fieldErrors)).toContain(field);
-}
+const { rejects, rejectsField } = rejectionHelpers(snapshot);
 
 /** Pins a checkpoint's time, so orders (with ties) are known. */
 function setTime(id: string, minute: number) {

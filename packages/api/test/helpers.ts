@@ -1,3 +1,6 @@
+import { TRPCError } from '@trpc/server';
+import { expect } from 'vitest';
+import { ZodError } from 'zod';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -94,4 +97,29 @@ export function insertProject(
       .run(at.createdAt ?? null, at.updatedAt ?? null, row.id);
   }
   return row;
+}
+
+/**
+ * `rejects(call, code)`: the call fails with that tRPC code and `snapshot()` (the rows the test
+ * cares about) is exactly as before. `rejectsField(call, field)`: the same for a Zod failure
+ * naming `field`.
+ */
+export function rejectionHelpers(snapshot: () => unknown) {
+  async function rejects(call: () => Promise<unknown>, code: TRPCError['code']) {
+    const before = snapshot();
+    const error = await call().then(
+      () => null,
+      (e: unknown) => e,
+    );
+    expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
+    expect((error as TRPCError).code).toBe(code);
+    expect(snapshot()).toEqual(before);
+    return error as TRPCError;
+  }
+  async function rejectsField(call: () => Promise<unknown>, field: string) {
+    const error = await rejects(call, 'BAD_REQUEST');
+    expect(error.cause).toBeInstanceOf(ZodError);
+    expect(Object.keys((error.cause as ZodError).flatten().fieldErrors)).toContain(field);
+  }
+  return { rejects, rejectsField };
 }

@@ -1,14 +1,12 @@
 import { PROJECT_STATUSES, type ProjectStatus } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
 import {
   buildProjectGetQuery,
   buildProjectTrashQuery,
   encodeCursor,
   projectTrashInput,
 } from '../src';
-import { insertProject, openTestDb, type Caller, type TestDb } from './helpers';
+import { insertProject, openTestDb, rejectionHelpers, type Caller, type TestDb } from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -30,24 +28,7 @@ function count(table: string): number {
 }
 
 /** Runs `call`, expects a TRPCError with `code`, and that nothing in the content tables changed. */
-async function rejects(call: () => Promise<unknown>, code: TRPCError['code']) {
-  const before = snapshot();
-  const error = await call().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  expect(snapshot()).toEqual(before);
-  return error as TRPCError;
-}
-
-/** BAD_REQUEST from the input schema, naming `field`. */
-async function rejectsField(call: () => Promise<unknown>, field: string) {
-  const error = await rejects(call, 'BAD_REQUEST');
-  expect(error.cause).toBeInstanceOf(ZodError);
-  expect(Object.keys((error.cause as ZodError).flatten().fieldErrors)).toContain(field);
-}
+const { rejects, rejectsField } = rejectionHelpers(snapshot);
 
 /** A project with two scenes, two assets and two checkpoints, created through the procedures. */
 async function seedProject(caller: Caller = t.caller) {

@@ -1,8 +1,6 @@
-import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ZodError } from 'zod';
 import { listProjectScenes, sceneIndicesAreDense } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -16,23 +14,7 @@ function snapshot() {
   );
 }
 
-async function rejects(call: () => Promise<unknown>, code: TRPCError['code']) {
-  const before = snapshot();
-  const error = await call().then(
-    () => null,
-    (e: unknown) => e,
-  );
-  expect(error, `expected ${code}`).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  expect(snapshot()).toEqual(before);
-  return error as TRPCError;
-}
-
-async function rejectsField(call: () => Promise<unknown>, field: string) {
-  const error = await rejects(call, 'BAD_REQUEST');
-  expect(error.cause).toBeInstanceOf(ZodError);
-  expect(Object.keys((error.cause as ZodError).flatten().fieldErrors)).toContain(field);
-}
+const { rejects, rejectsField } = rejectionHelpers(snapshot);
 
 /** The project's scripts in SceneIndex order, after checking the indices are exactly 0..n-1. */
 function scripts(projectId: string): string[] {
