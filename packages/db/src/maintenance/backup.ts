@@ -19,12 +19,16 @@ import { backupDirectory, databasePath, resolveFromRoot } from '../paths';
 import {
   errorMessage,
   fsyncDirectory,
+  fileSize,
   fsyncFile,
-  hasSqliteHeader,
   hasTable,
   integrityProblems,
+  isLiveDatabaseFile,
   isRegularFile,
   openReadonlyRaw,
+  NOT_A_DATABASE,
+  sqliteFileProblem,
+  sqliteProblemOf,
   utcStamp,
 } from './sqlite-file';
 
@@ -82,6 +86,8 @@ interface BackupSettings {
   now: Date;
   /** Files rotation must not remove (e.g. the backup being restored). */
   protect?: string[];
+  /** The database backed up: rotation never removes it or its sidecars, whatever their names. */
+  dbPath?: string;
 }
 
 const PREFIX_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -162,6 +168,10 @@ export function prepareBackupDirectory(dir: string): void {
   }
 }
 
+/**
+ * Path facts only (stat opens no descriptor): this may run inside the web server or the worker,
+ * which hold connections to this very file, so whether it is a database is asked of SQLite.
+ */
 function assertSourceDatabase(dbPath: string): void {
   if (!existsSync(dbPath)) {
     throw new MaintenanceError(
@@ -169,16 +179,8 @@ function assertSourceDatabase(dbPath: string): void {
     );
   }
   if (!isRegularFile(dbPath)) throw new MaintenanceError(`${dbPath} is not a database file`);
-  let sqlite: boolean;
-  try {
-    sqlite = hasSqliteHeader(dbPath);
-  } catch (error) {
-    throw new MaintenanceError(`Cannot read the database ${dbPath}: ${describeFsError(error)}`, {
-      cause: error,
-    });
-  }
-  if (!sqlite)
-    throw new MaintenanceError(`${dbPath} is not a SQLite database; nothing was backed up`);
+  if (fileSize(dbPath) === 0)
+    throw new MaintenanceError(`${dbPath} is empty (run db:migrate); nothing was backed up`);
 }
 
 /** Integrity-checks a freshly written backup; throws MaintenanceError when it is not sound. */
@@ -234,8 +236,16 @@ function placeBackup(temp: string, dir: string, prefix: string, stamp: string): 
 }
 
 /** Keeps the newest `keep` backups of `prefix` (and every protected file); returns removed paths. */
-function rotateBackups(dir: string, prefix: string, keep: number, protect: string[]): string[] {
-  const all = listBackups(dir, prefix);
+function rotateBackups(
+  dir: string,
+  prefix: string,
+  keep: number,
+  protect: string[],
+  dbPath: string | undefined,
+): string[] {
+  const all = listBackups(dir, prefix).filter(
+    (backup) => dbPath === undefined || !isLiveDatabaseFile(backup.file, dbPath),
+  );
   const protectedFiles = new Set(protect.map((p) => path.resolve(p)));
   const kept = new Set(
     all.filter((b) => protectedFiles.has(path.resolve(b.file))).map((b) => b.file),
@@ -292,7 +302,13 @@ export function backupFromConnection(source: Sqlite, settings: BackupSettings): 
     rmSync(temp, { force: true });
     throw error;
   }
-  const pruned = rotateBackups(dir, prefix, keep, [file, ...(settings.protect ?? [])]);
+  const pruned = rotateBackups(
+    dir,
+    prefix,
+    keep,
+    [file, ...(settings.protect ?? [])],
+    settings.dbPath,
+  );
   return { file, sizeBytes: statSync(file).size, pruned };
 }
 
@@ -308,16 +324,23 @@ export function backupDatabase(options: BackupOptions = {}): BackupResult {
   const now = validateNow(options.now);
   assertSourceDatabase(dbPath);
   prepareBackupDirectory(dir);
+  const unusable = (problem: string, cause?: unknown) =>
+    new MaintenanceError(
+      problem === NOT_A_DATABASE
+        ? `${dbPath} is not a SQLite database; nothing was backed up`
+        : `Cannot open the database ${dbPath}: ${problem}; nothing was backed up`,
+      { cause },
+    );
   let source: Sqlite;
   try {
     source = openSqlite(dbPath, { readonly: true });
   } catch (error) {
-    throw new MaintenanceError(`Cannot open the database ${dbPath}: ${errorMessage(error)}`, {
-      cause: error,
-    });
+    throw unusable(sqliteProblemOf(error), error);
   }
   try {
-    return backupFromConnection(source, { dir, keep, prefix, now });
+    const problem = sqliteFileProblem(source);
+    if (problem) throw unusable(problem);
+    return backupFromConnection(source, { dir, keep, prefix, now, dbPath });
   } finally {
     source.close();
   }

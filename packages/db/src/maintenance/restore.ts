@@ -1,13 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import {
-  constants,
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  realpathSync,
-  renameSync,
-  rmSync,
-} from 'node:fs';
+import { constants, copyFileSync, existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { openSqlite, type Sqlite } from '../client';
@@ -27,6 +19,8 @@ import {
   validateNow,
 } from './backup';
 import {
+  SQLITE_SIDECARS,
+  assertNotLiveDatabaseFile,
   errorMessage,
   fileSize,
   fsyncDirectory,
@@ -99,14 +93,6 @@ export interface RestorableBackup {
   pendingMigrations: string[];
 }
 
-function samePath(a: string, b: string): boolean {
-  try {
-    return realpathSync(a) === realpathSync(b);
-  } catch {
-    return path.resolve(a) === path.resolve(b);
-  }
-}
-
 /**
  * Checks that `file` can be restored: a sound SQLite file holding an Aura database whose applied
  * migrations this code knows. Opens it read-only; throws MaintenanceError otherwise.
@@ -121,8 +107,8 @@ export function checkRestorable(
   if (!existsSync(file))
     throw new MaintenanceError(`The backup file ${file} does not exist; ${nothing}`);
   if (!isRegularFile(file)) throw new MaintenanceError(`${file} is not a file; ${nothing}`);
-  if (dbPath && existsSync(dbPath) && samePath(file, dbPath))
-    throw new MaintenanceError(`${file} is the current database itself, not a backup; ${nothing}`);
+  // Also before reading its header: fs must never open the live database or its sidecars.
+  if (dbPath) assertNotLiveDatabaseFile(file, dbPath, 'restored as a backup');
   let header: boolean;
   try {
     header = hasSqliteHeader(file);
@@ -245,6 +231,8 @@ export function isDatabaseInUse(dbPathOption?: string): boolean {
 /**
  * A byte copy of a database SQLite cannot read (it cannot be vacuumed), kept beside the backups
  * as `<prefix>_<stamp>.damaged.db` (never rotated: rotation only matches `<prefix>_<stamp>.db`).
+ * Only while no connection of this process has the file open: closing the copy's descriptor
+ * would drop that connection's locks.
  */
 function rawSafetyCopy(dbPath: string, dir: string, now: Date): string {
   const stamp = utcStamp(now);
@@ -317,6 +305,7 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
             prefix: PRE_RESTORE_PREFIX,
             now,
             protect: [file],
+            dbPath,
           }).file;
         } catch (error) {
           if (!isDamagedFileError(error instanceof MaintenanceError ? error.cause : error))
@@ -326,7 +315,12 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
           } catch {
             // a damaged file may refuse the checkpoint; the -wal is copied as well
           }
+          // Release the file for the byte copy, then lock it again (refusing if someone came in).
+          lock.close();
+          lock = null;
           safetyCopy = rawSafetyCopy(dbPath, safetyDir, now);
+          const again = lockExclusively(dbPath);
+          if ('lock' in again) lock = again.lock;
         }
       } else {
         safetyCopy = rawSafetyCopy(dbPath, safetyDir, now);
@@ -346,10 +340,11 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
       lock.pragma('journal_mode = DELETE');
       leftWal = true;
     }
+    // The one place fs touches the live names: under the exclusive lock, after SQLite let go of
+    // the -wal; rename and unlink open no descriptor, so the lock holds until `finally`.
     renameSync(temp, dbPath);
     swapped = true;
-    for (const suffix of ['-wal', '-shm', '-journal'])
-      rmSync(`${dbPath}${suffix}`, { force: true });
+    for (const suffix of SQLITE_SIDECARS) rmSync(`${dbPath}${suffix}`, { force: true });
     fsyncDirectory(dbDir);
   } catch (error) {
     rmSync(temp, { force: true });

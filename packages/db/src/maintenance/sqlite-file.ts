@@ -1,12 +1,31 @@
-import { closeSync, fsyncSync, openSync, readSync, statSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readSync, realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
 import Database from 'better-sqlite3';
 import type { Sqlite } from '../client';
+import { MaintenanceError } from '../errors';
 
-/** Helpers shared by backup, restore and verify: raw SQLite file facts, no Aura knowledge. */
+/**
+ * Helpers shared by backup, restore and verify: raw SQLite file facts, no Aura knowledge.
+ *
+ * The live database, its -wal and its -shm are SQLite's alone. Closing ANY descriptor of a file
+ * drops every POSIX lock the process holds on it, so a process holding a connection that opens and
+ * closes the database with fs silently loses its locks: the next process to close its connection
+ * believes it is the last, checkpoints and deletes the -wal and -shm, and every later commit goes
+ * into an unlinked log (lost at the next restart), while db:restore no longer sees the file in use
+ * (sqlite.org, "How To Corrupt An SQLite Database File", 2.2). Facts about a live database come
+ * from SQLite (a connection, a PRAGMA, VACUUM INTO); fs only reads files no connection has open
+ * (a backup candidate, a temporary copy), and assertNotLiveDatabaseFile guards those paths.
+ */
 
 export const SQLITE_HEADER = 'SQLite format 3\u0000';
 
-/** Reads the first 16 bytes of a file; null when the file is shorter. */
+/** The names SQLite keeps beside a database. */
+export const SQLITE_SIDECARS = ['-wal', '-shm', '-journal'] as const;
+
+/**
+ * Reads the first 16 bytes of a file; null when the file is shorter. Never on the live database
+ * (see the top of this file): only on files no connection of any process is using.
+ */
 export function readHeader(file: string): string | null {
   const fd = openSync(file, 'r');
   try {
@@ -18,7 +37,60 @@ export function readHeader(file: string): string | null {
   }
 }
 
-/** True when the file starts with SQLite's 16-byte magic header. */
+function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    // stat opens no descriptor; device and inode catch hard links, realpath catches symlinks.
+    const sa = statSync(a);
+    const sb = statSync(b);
+    return (sa.dev === sb.dev && sa.ino === sb.ino) || realpathSync(a) === realpathSync(b);
+  } catch {
+    return false;
+  }
+}
+
+/** Which live file `file` is: '' (the database at `dbPath`), '-wal', '-shm', '-journal', or null. */
+function liveFileSuffix(file: string, dbPath: string): string | null {
+  return ['', ...SQLITE_SIDECARS].find((suffix) => sameFile(file, `${dbPath}${suffix}`)) ?? null;
+}
+
+/** Whether `file` is the database at `dbPath` or one of its sidecars (also through a link). */
+export function isLiveDatabaseFile(file: string, dbPath: string): boolean {
+  return liveFileSuffix(file, dbPath) !== null;
+}
+
+/** Refuses fs work on the live database or its sidecars (see the top of this file). */
+export function assertNotLiveDatabaseFile(file: string, dbPath: string, action: string): void {
+  const suffix = liveFileSuffix(file, dbPath);
+  if (suffix === null) return;
+  const which =
+    suffix === '' ? 'the current database itself' : `the ${suffix} of the current database`;
+  throw new MaintenanceError(
+    `${file} is ${which} (${dbPath}): it cannot be ${action}; nothing was changed`,
+  );
+}
+
+export const NOT_A_DATABASE = 'not a SQLite database';
+
+/** What SQLite said about a file it could not use: NOT_A_DATABASE for SQLITE_NOTADB. */
+export function sqliteProblemOf(error: unknown): string {
+  return sqliteCode(error)?.startsWith('SQLITE_NOTADB') ? NOT_A_DATABASE : errorMessage(error);
+}
+
+/**
+ * Asks SQLite, through an open connection, whether its file is a readable database: null when it
+ * is, else sqliteProblemOf the failure. The fs-free replacement of a header check.
+ */
+export function sqliteFileProblem(sqlite: Sqlite): string | null {
+  try {
+    sqlite.prepare('SELECT count(*) FROM sqlite_master').get();
+    return null;
+  } catch (error) {
+    return sqliteProblemOf(error);
+  }
+}
+
+/** True when the file starts with SQLite's 16-byte magic header (same rule as readHeader). */
 export function hasSqliteHeader(file: string): boolean {
   return readHeader(file) === SQLITE_HEADER;
 }

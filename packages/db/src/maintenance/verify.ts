@@ -15,9 +15,11 @@ import { databasePath, resolveFromRoot } from '../paths';
 import {
   errorMessage,
   formatBytes,
-  hasSqliteHeader,
   hasTable,
   integrityProblems,
+  NOT_A_DATABASE,
+  sqliteFileProblem,
+  sqliteProblemOf,
 } from './sqlite-file';
 
 /**
@@ -192,12 +194,7 @@ function fileCheck(dbPath: string): CheckResult {
     return { name, ok: false, details: [`${dbPath} is not readable: ${errorMessage(error)}`] };
   }
   if (stat.size === 0) return { name, ok: false, details: [`${dbPath} is empty (run db:migrate)`] };
-  try {
-    if (!hasSqliteHeader(dbPath))
-      return { name, ok: false, details: [`${dbPath} is not a SQLite database`] };
-  } catch (error) {
-    return { name, ok: false, details: [`${dbPath} cannot be read: ${errorMessage(error)}`] };
-  }
+  // Whether it is a database is asked of SQLite (verifyDatabase): fs never opens a live database.
   return { name, ok: true, details: [`${dbPath} (${formatBytes(stat.size)})`] };
 }
 
@@ -208,10 +205,21 @@ export function verifyDatabase(options: VerifyOptions = {}): VerifyResult {
   const checks: CheckResult[] = [fileCheck(dbPath)];
   if (checks[0]!.ok) {
     let sqlite: Sqlite | undefined;
+    let problem: string | null;
     try {
       sqlite = openSqlite(dbPath, { readonly: true });
+      problem = sqliteFileProblem(sqlite);
     } catch (error) {
-      checks.push({ name: 'Open the database', ok: false, details: [errorMessage(error)] });
+      problem = sqliteProblemOf(error);
+    }
+    if (problem !== null) {
+      sqlite?.close();
+      sqlite = undefined;
+      if (problem === NOT_A_DATABASE) {
+        checks[0] = { ...checks[0]!, ok: false, details: [`${dbPath} is ${NOT_A_DATABASE}`] };
+      } else {
+        checks.push({ name: 'Open the database', ok: false, details: [problem] });
+      }
     }
     if (sqlite) {
       try {

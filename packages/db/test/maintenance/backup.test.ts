@@ -111,6 +111,18 @@ describe('backupDatabase', () => {
     expect(listDir(dir)).toContain(path.basename(old.file));
   });
 
+  it('never prunes the live database, even when it is named like an old backup', () => {
+    const root = tempDir();
+    const dir = path.join(root, 'backups');
+    const dbPath = path.join(dir, 'aura_backup_20200101_000000.db');
+    createDatabase(dbPath, 2);
+    const first = backupDatabase({ dbPath, dir, keep: 1, now: at('2026-11-22T10:00:00Z') });
+    expect(first.pruned).toEqual([]);
+    const second = backupDatabase({ dbPath, dir, keep: 1, now: at('2026-11-22T11:00:00Z') });
+    expect(second.pruned).toEqual([first.file]);
+    expect(projectCount(dbPath)).toBe(2);
+  });
+
   it('lists backups newest first with size and time', () => {
     const { dbPath, dir } = setup(1);
     backupDatabase({ dbPath, dir, now: at('2026-02-01T08:00:00Z') });
@@ -148,6 +160,9 @@ describe('backupDatabase', () => {
     const text = path.join(root, 'text.db');
     writeFileSync(text, 'hello, this is not a database at all');
     expect(() => backupDatabase({ dbPath: text, dir })).toThrow(/not a SQLite database/);
+    const empty = path.join(root, 'empty.db');
+    writeFileSync(empty, '');
+    expect(() => backupDatabase({ dbPath: empty, dir })).toThrow(/is empty/);
     expect(() => backupDatabase({ dbPath, dir, keep: 0 })).toThrow(/keep must be/);
     expect(() => backupDatabase({ dbPath, dir, keep: 1.5 })).toThrow(MaintenanceError);
     expect(() => backupDatabase({ dbPath, dir, prefix: '../evil' })).toThrow(

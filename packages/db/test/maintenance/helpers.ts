@@ -93,13 +93,13 @@ export function listDir(dir: string): string[] {
   return readdirSync(dir).sort();
 }
 
-/** Runs a TypeScript fixture in a separate Node process through tsx. */
+/** Runs a TypeScript fixture in a separate Node process through tsx (stdin open for commands). */
 export function spawnFixture(name: string, args: string[]): ChildProcess {
   const child = spawn(
     process.execPath,
     ['--import', TSX_LOADER, path.join(here, 'fixtures', name), ...args],
     {
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     },
   );
   cleanups.push(() => {
@@ -143,6 +143,13 @@ export function waitForLine(
     child.stderr!.on('data', onErr);
     child.on('exit', onExit);
   });
+}
+
+/** Sends one command line to a fixture and resolves with its answer (the line starting `answer`). */
+export function ask(child: ChildProcess, command: string, answer: string): Promise<string> {
+  const line = waitForLine(child, answer);
+  child.stdin!.write(`${command}\n`);
+  return line;
 }
 
 export function waitForExit(child: ChildProcess): Promise<number | null> {

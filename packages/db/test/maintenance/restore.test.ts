@@ -1,5 +1,6 @@
 import {
   copyFileSync,
+  linkSync,
   existsSync,
   openSync,
   closeSync,
@@ -197,11 +198,34 @@ describe('restoreDatabase', () => {
     );
     expectRefused(
       () => restoreDatabase({ file: dbPath, dbPath, safetyDir }),
-      /current database itself/,
+      /is the current database itself/,
       dbPath,
       safetyDir,
     );
     expect(() => restoreDatabase({ file: ' ', dbPath, safetyDir })).toThrow(MaintenanceError);
+  });
+
+  it('refuses the live database under another name and its -wal, without reading them', () => {
+    const { root, dbPath, safetyDir } = setup(2);
+    const link = path.join(root, 'looks-like-a-backup.db');
+    linkSync(dbPath, link);
+    expectRefused(
+      () => restoreDatabase({ file: link, dbPath, safetyDir }),
+      /is the current database itself/,
+      dbPath,
+      safetyDir,
+    );
+    const open = openSqlite(dbPath);
+    try {
+      insertProjects(open, 1, 'In the log');
+      expect(() => restoreDatabase({ file: `${dbPath}-wal`, dbPath, safetyDir })).toThrow(
+        /is the -wal of the current database/,
+      );
+      expect(open.prepare('SELECT count(*) AS n FROM ProjectStates').get()).toEqual({ n: 3 });
+    } finally {
+      open.close();
+    }
+    expect(projectCount(dbPath)).toBe(3);
   });
 
   it('refuses a SQLite file that is not an Aura database', () => {
