@@ -14,9 +14,13 @@ import {
   type NewProjectState,
 } from '@aura/db';
 import type { UserRole } from '@aura/db';
-import { createCaller, createContext, createUser, type Principal } from '../src';
+import { createCaller, createContext, hashPassword, insertUser, type Principal } from '../src';
 
 export type Caller = ReturnType<typeof createCaller>;
+
+/** The password of every role's test user; hashed once per file, so users are created synchronously. */
+export const TEST_PASSWORD = 'correct horse battery';
+export const TEST_PASSWORD_HASH = await hashPassword(TEST_PASSWORD);
 
 export interface TestDb {
   db: AuraDb;
@@ -43,12 +47,12 @@ export function openTestDb({ migrate = true }: { migrate?: boolean } = {}): Test
   const principal = (role: UserRole): Principal => {
     let p = principals.get(role);
     if (!p) {
-      const { user } = createUser(db, null, {
-        email: `${role}@test.local`,
-        displayName: role,
-        role,
-        password: 'correct horse battery',
-      });
+      const user = insertUser(
+        db,
+        null,
+        { email: `${role}@test.local`, displayName: role, role },
+        TEST_PASSWORD_HASH,
+      );
       p = {
         userId: user.id,
         email: user.email,

@@ -119,6 +119,21 @@ export function migrationStatus(sqlite: Sqlite, migrations: Migration[]): Migrat
   });
 }
 
+/**
+ * Applied migrations whose file changed since they were applied, each described as
+ * "<tag> was changed after it was applied (applied hash …, file hash …)". The schema may then not
+ * be what the code expects: db:migrate refuses and db:verify fails on them.
+ */
+export function modifiedMigrations(sqlite: Sqlite, migrations: Migration[]): string[] {
+  const appliedHash = new Map(appliedMigrations(sqlite).map((a) => [a.migrationId, a.hash]));
+  return migrations
+    .filter((m) => appliedHash.has(m.tag) && appliedHash.get(m.tag) !== m.hash)
+    .map(
+      (m) =>
+        `${m.tag} was changed after it was applied (applied hash ${appliedHash.get(m.tag)!.slice(0, 12)}…, file hash ${m.hash.slice(0, 12)}…)`,
+    );
+}
+
 /** Applied migrations this code does not know: the database is newer than the code. */
 export function unknownAppliedMigrations(sqlite: Sqlite, migrations: Migration[]): string[] {
   const known = new Set(migrations.map((m) => m.tag));

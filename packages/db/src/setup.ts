@@ -7,6 +7,7 @@ import {
   applyMigrations,
   loadMigrations,
   migrationsToRevert,
+  modifiedMigrations,
   pendingMigrations,
   resolveMigrationTarget,
   rollbackMigrations,
@@ -35,7 +36,10 @@ export interface MigrateResult {
   seed: SeedResult;
 }
 
-/** `db:migrate`: applies what is pending (after a safety backup if data exists), then seeds. */
+/**
+ * `db:migrate`: applies what is pending (after a safety backup if data exists), then seeds.
+ * Refuses, changing nothing, when an applied migration's file was modified since.
+ */
 export function migrateDatabase(
   options: { dbPath?: string; migrationsDir?: string } = {},
 ): MigrateResult {
@@ -43,6 +47,15 @@ export function migrateDatabase(
   const migrations = loadMigrations(options.migrationsDir);
   const sqlite = openSqlite(dbPath);
   try {
+    const modified = modifiedMigrations(sqlite, migrations);
+    if (modified.length > 0) {
+      throw new MaintenanceError(
+        `Applied migration(s) changed on disk: ${modified.join('; ')}. The schema may not be what ` +
+          `this code expects. Put the file(s) back as they were applied (see the version history ` +
+          `of packages/db/migrations) and make every change a new migration; db:verify reports ` +
+          `the same. Nothing was migrated.`,
+      );
+    }
     let safetyBackup: string | null = null;
     if (pendingMigrations(sqlite, migrations).length > 0 && holdsData(sqlite)) {
       safetyBackup = backupDatabase({ dbPath, prefix: 'aura_pre_migrate' }).file;

@@ -100,6 +100,38 @@ describe('db CLI', () => {
     expect(cli(db, 'verify').code).toBe(0);
   }, 90_000);
 
+  it('migrate refuses, exit 1, when an applied migration was modified, changing nothing', () => {
+    const dir = tempDir();
+    const db = path.join(dir, 'aura.db');
+    expect(cli(db, 'migrate').code).toBe(0);
+    // The history's hash stands for the file as applied: a different one is a modified file.
+    const sqlite = openSqlite(db);
+    sqlite
+      .prepare('UPDATE __MigrationsHistory SET Hash = ? WHERE MigrationId = ?')
+      .run('0'.repeat(64), '0002_worker_heartbeats_and_list_indexes');
+    const historyBefore = sqlite.prepare('SELECT * FROM __MigrationsHistory ORDER BY 1').all();
+    sqlite.close();
+
+    const migrate = cli(db, 'migrate');
+    expect(migrate.code).toBe(1);
+    expect(migrate.out).not.toContain('Nothing to migrate');
+    expect(migrate.err).toContain(
+      '0002_worker_heartbeats_and_list_indexes was changed after it was applied (applied hash 000000000000…',
+    );
+    expect(migrate.err).toContain('Nothing was migrated');
+    // Nothing changed: no migration recorded, no safety backup taken.
+    const after = openSqlite(db);
+    expect(after.prepare('SELECT * FROM __MigrationsHistory ORDER BY 1').all()).toEqual(
+      historyBefore,
+    );
+    after.close();
+    expect(existsSync(path.join(dir, 'backups'))).toBe(false);
+
+    const status = cli(db, 'status');
+    expect(status.out).toMatch(/0002_worker_heartbeats_and_list_indexes .*MODIFIED/);
+    expect(cli(db, 'verify').code).toBe(1);
+  }, 60_000);
+
   it('verify exits non-zero and names what was tampered with', () => {
     const db = path.join(tempDir(), 'aura.db');
     cli(db, 'migrate');

@@ -3,7 +3,7 @@ import { openSqlite, type Sqlite } from '../client';
 import { MaintenanceError } from '../errors';
 import {
   HISTORY_TABLE,
-  appliedMigrations,
+  modifiedMigrations,
   applyMigrations,
   loadMigrations,
   migrationStatus,
@@ -135,18 +135,11 @@ export const migrationsCheck: DatabaseCheck = {
     if (!hasTable(sqlite, HISTORY_TABLE)) {
       details.push(`no ${HISTORY_TABLE} table: the database was never migrated (run db:migrate)`);
     }
-    const applied = new Map(appliedMigrations(sqlite).map((a) => [a.migrationId, a]));
-    const byTag = new Map(migrations.map((m) => [m.tag, m]));
     for (const state of migrationStatus(sqlite, migrations)) {
       if (!state.applied) details.push(`pending: ${state.tag} is not applied (run db:migrate)`);
-      else if (state.modified) {
-        const was = applied.get(state.tag)?.hash.slice(0, 12) ?? '?';
-        const is = byTag.get(state.tag)?.hash.slice(0, 12) ?? '?';
-        details.push(
-          `modified: ${state.tag} was changed after it was applied (applied hash ${was}…, file hash ${is}…)`,
-        );
-      }
     }
+    for (const modified of modifiedMigrations(sqlite, migrations))
+      details.push(`modified: ${modified}`);
     for (const tag of unknownAppliedMigrations(sqlite, migrations)) {
       details.push(
         `unknown: ${tag} is applied but not part of this code (the database was migrated by a newer version)`,
