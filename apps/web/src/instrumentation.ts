@@ -7,7 +7,7 @@ export async function register() {
   const { ensureInitialAdmin } = await import('@aura/api');
   const { getDb } = await import('./server/db');
   try {
-    const created = ensureInitialAdmin(getDb());
+    const created = await ensureInitialAdmin(getDb());
     if (created) {
       console.log(
         [

@@ -68,7 +68,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       { title: titles.second, status: 'Completed', currentStage: 'Render', progressPercent: 100 },
       'tester',
     );
-    const { user } = createUser(db, null, { ...editor, role: 'editor' });
+    const { user } = await createUser(db, null, { ...editor, role: 'editor' });
     token = createApiToken(db, user.id, {
       userId: user.id,
       name: 'http test',
@@ -147,11 +147,16 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(searched.items.map((item) => item.title)).toEqual([titles.first]);
   });
 
-  it('reports health through the typed client', async () => {
-    const client = createAuraClient({ url: `${baseUrl}/api/trpc` });
-    const health = await client.health.get.query();
-    expect(health.ok).toBe(true);
-    expect(health.database.path).toBe(dbFile);
+  it('reports health through the typed client: status only in public, details when signed in', async () => {
+    const anonymous = await createAuraClient({ url: `${baseUrl}/api/trpc` }).health.get.query();
+    expect(anonymous).toEqual({ ok: true, status: 'ok', checkedAt: expect.any(String) });
+    expect(JSON.stringify(anonymous)).not.toContain(dir);
+
+    const health = await createAuraClient({
+      url: `${baseUrl}/api/trpc`,
+      token,
+    }).health.details.query();
+    expect(health.database.path).toBeNull();
     expect(health.database.sizeBytes).toBeGreaterThan(0);
     expect(health.migrations.upToDate).toBe(true);
     expect(health.migrations.pending).toEqual([]);

@@ -95,7 +95,7 @@ try {
   const sqlite = openSqlite(path.join(dir, 'aura.db'));
   applyMigrations(sqlite);
   const db = createDb(sqlite);
-  const { user } = createUser(db, null, {
+  const { user } = await createUser(db, null, {
     email: 'bench@bench.local',
     role: 'editor',
     password: 'benchmark-password',

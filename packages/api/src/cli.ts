@@ -68,7 +68,7 @@ function userByEmail(db: AuraDb, email: string) {
   return user;
 }
 
-function run(command: string | undefined, args: string[]): number {
+async function run(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
     case 'users:create': {
       const email = requireOption(args, 'email');
@@ -81,7 +81,7 @@ function run(command: string | undefined, args: string[]): number {
       if (password !== undefined && password.length < 10)
         throw new UsageError('--password must have at least 10 characters.');
       const db = openMigrated();
-      const created = createUser(db, CLI_ACTOR, {
+      const created = await createUser(db, CLI_ACTOR, {
         email,
         role: role as UserRole,
         displayName: takeOption(args, 'name'),
@@ -161,7 +161,7 @@ function run(command: string | undefined, args: string[]): number {
 }
 
 try {
-  process.exitCode = run(
+  process.exitCode = await run(
     process.argv[2] === '--' ? process.argv[3] : process.argv[2],
     process.argv.slice(process.argv[2] === '--' ? 4 : 3),
   );

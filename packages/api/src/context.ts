@@ -10,6 +10,7 @@ export interface CreateContextOptions {
   sessionToken?: string | null;
   resHeaders?: Headers | null;
   userAgent?: string | null;
+  clientAddress?: string | null;
   correlationId?: string | null;
   batch?: boolean;
 }
@@ -21,6 +22,7 @@ export function createContext({
   sessionToken = null,
   resHeaders = null,
   userAgent = null,
+  clientAddress = null,
   correlationId = null,
   batch = false,
 }: CreateContextOptions): Context {
@@ -32,24 +34,40 @@ export function createContext({
     sessionToken,
     resHeaders,
     userAgent,
+    clientAddress,
     correlationId,
     batch,
   };
 }
 
-/** Reads one cookie from a Cookie header. */
+/** Credentials longer than this are not ours (tokens are about 50 characters): anonymous. */
+const MAX_CREDENTIAL_LENGTH = 512;
+
+/**
+ * Reads one cookie from a Cookie header. Never throws: a value that is not valid
+ * percent-encoding, too long, or given more than once is treated as absent (anonymous).
+ */
 export function readCookie(header: string | null, name: string): string | null {
   if (!header) return null;
+  let found: string | null = null;
   for (const part of header.split(';')) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return decodeURIComponent(rest.join('='));
+    const separator = part.indexOf('=');
+    if (separator < 0 || part.slice(0, separator).trim() !== name) continue;
+    if (found !== null) return null;
+    const raw = part.slice(separator + 1).trim();
+    if (raw.length > MAX_CREDENTIAL_LENGTH) return null;
+    try {
+      found = decodeURIComponent(raw);
+    } catch {
+      return null;
+    }
   }
-  return null;
+  return found;
 }
 
 /**
  * The principal of an HTTP request: an API token (`Authorization: Bearer aura_pat_…`) or the
- * dashboard's session cookie. An unknown, expired or revoked credential is anonymous.
+ * dashboard's session cookie. An unknown, expired, revoked or malformed credential is anonymous.
  */
 export function principalFromHeaders(
   db: AuraDb,
@@ -57,9 +75,24 @@ export function principalFromHeaders(
 ): { principal: Principal | null; sessionToken: string | null } {
   const authorization = headers.get('authorization');
   const bearer = authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
-  if (bearer) return { principal: resolveApiToken(db, bearer), sessionToken: null };
+  if (bearer) {
+    if (bearer.length > MAX_CREDENTIAL_LENGTH) return { principal: null, sessionToken: null };
+    return { principal: resolveApiToken(db, bearer), sessionToken: null };
+  }
   const sessionToken = readCookie(headers.get('cookie'), SESSION_COOKIE);
   return { principal: sessionToken ? resolveSession(db, sessionToken) : null, sessionToken };
+}
+
+/**
+ * The client address used to throttle logins. Only behind a proxy the operator trusts
+ * (AURA_TRUST_PROXY=1) is X-Forwarded-For believed, and then only its last entry (the one that
+ * proxy appended). Otherwise every client shares one bucket (null): the route handler cannot
+ * see the socket address.
+ */
+export function clientAddressFromHeaders(headers: Headers): string | null {
+  if (process.env.AURA_TRUST_PROXY !== '1') return null;
+  const last = headers.get('x-forwarded-for')?.split(',').pop()?.trim();
+  return last ? last.slice(0, 64) : null;
 }
 
 /** Context of an HTTP request (the Next.js route handler and server components). */
@@ -74,7 +107,8 @@ export function createRequestContext(options: {
     principal,
     sessionToken,
     resHeaders: options.resHeaders ?? null,
-    userAgent: options.headers.get('user-agent'),
+    userAgent: options.headers.get('user-agent')?.slice(0, 300) ?? null,
+    clientAddress: clientAddressFromHeaders(options.headers),
     correlationId: options.headers.get('x-correlation-id')?.slice(0, 100) || null,
     batch: options.headers.get('x-aura-batch') === '1',
   });

@@ -19,6 +19,8 @@ export interface Context {
   /** Response headers of an HTTP call (login and logout set the session cookie); absent for direct calls. */
   resHeaders: Headers | null;
   userAgent: string | null;
+  /** The caller's address for login throttling (see createRequestContext); null when unknown. */
+  clientAddress: string | null;
   /** Actions sent with one correlation id (header x-correlation-id) and x-aura-batch: 1 undo as one step. */
   correlationId: string | null;
   batch: boolean;

@@ -11,7 +11,9 @@ import {
   createContext,
   createRequestContext,
   ensureInitialAdmin,
+  hashPassword,
   login,
+  readCookie,
   resolveApiToken,
   resolveSession,
   verifyPassword,
@@ -80,11 +82,11 @@ describe('login sessions', () => {
     t = openTestDb();
     const viewer = t.principal('viewer');
     const now = new Date('2026-01-01T00:00:00.000Z');
-    const { token } = login(t.db, { email: viewer.email, password: PASSWORD }, now);
+    const { token } = await login(t.db, { email: viewer.email, password: PASSWORD }, now);
     expect(resolveSession(t.db, token, new Date(now.getTime() + 6 * DAY))).not.toBeNull();
     expect(resolveSession(t.db, token, new Date(now.getTime() + 8 * DAY))).toBeNull();
 
-    const fresh = login(t.db, { email: viewer.email, password: PASSWORD });
+    const fresh = await login(t.db, { email: viewer.email, password: PASSWORD });
     const row = t.db.select().from(users).where(eq(users.id, viewer.userId)).get()!;
     await t
       .as('admin')
@@ -95,6 +97,132 @@ describe('login sessions', () => {
     ).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
+  });
+});
+
+describe('hostile headers', () => {
+  const hostile: Record<string, string>[] = [
+    { cookie: 'aura_session=%E0%A4%A' },
+    { cookie: 'aura_session=%' },
+    { cookie: `aura_session=${'x'.repeat(100_000)}` },
+    { cookie: 'aura_session=aura_ses_a; aura_session=aura_ses_b' },
+    { cookie: ';;==;aura_session' },
+    { authorization: 'Bearer %E0%A4%A' },
+    { authorization: `Bearer aura_pat_${'x'.repeat(100_000)}` },
+    { authorization: 'Bearer' },
+    { 'x-correlation-id': '%E0%A4%A'.repeat(1000) },
+    { 'x-forwarded-for': '%E0, , ,' },
+  ];
+
+  it('readCookie never throws: malformed, oversized or repeated values are absent', () => {
+    expect(readCookie('a=1; aura_session=aura_ses_%41', 'aura_session')).toBe('aura_ses_A');
+    for (const h of hostile.filter((x) => x.cookie)) {
+      expect(readCookie(h.cookie!, 'aura_session')).toBeNull();
+    }
+  });
+
+  it('every procedure, auth.login and health.get included, treats them as anonymous', async () => {
+    t = openTestDb();
+    t.principal('editor');
+    for (const values of hostile) {
+      const ctx = createRequestContext({ db: t.db, headers: headers(values) });
+      expect(ctx.principal).toBeNull();
+      const caller = createCaller(ctx);
+      expect(await caller.health.get()).toMatchObject({ ok: true });
+      await expect(caller.projects.list({})).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+      const session = await caller.auth.login({ email: 'editor@test.local', password: PASSWORD });
+      expect(session.user.email).toBe('editor@test.local');
+    }
+  });
+});
+
+describe('login throttling', () => {
+  it('hashes on the thread pool: other callbacks run while a password is hashed', async () => {
+    let otherWorkRan = false;
+    setImmediate(() => (otherWorkRan = true));
+    const hash = await hashPassword(PASSWORD);
+    expect(otherWorkRan).toBe(true);
+    let ranDuringVerify = false;
+    setImmediate(() => (ranDuringVerify = true));
+    expect(await verifyPassword(PASSWORD, hash)).toBe(true);
+    expect(ranDuringVerify).toBe(true);
+  });
+
+  it('a flood of wrong passwords is mostly refused unchecked; the account locks, others do not', async () => {
+    t = openTestDb();
+    const viewer = t.principal('viewer');
+    t.principal('editor');
+    const attempt = (password: string, email = viewer.email) =>
+      t.anonymous.auth.login({ email, password }).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
+    const outcomes = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => attempt(`wrong password ${i}`)),
+    );
+    const checked = outcomes.filter((o) => o === 'UNAUTHORIZED').length;
+    const refused = outcomes.filter((o) => o === 'TOO_MANY_REQUESTS').length;
+    console.info(`[login flood] 200 wrong passwords: ${checked} checked, ${refused} refused`);
+    expect(checked).toBeGreaterThan(0);
+    expect(checked).toBeLessThanOrEqual(5);
+    expect(checked + refused).toBe(200);
+
+    // Locked: the right password is refused too, with when to retry, and no session is made.
+    const locked = await t.anonymous.auth
+      .login({ email: viewer.email, password: PASSWORD })
+      .catch((e: unknown) => e);
+    expect(locked).toMatchObject({
+      code: 'TOO_MANY_REQUESTS',
+      message: expect.stringMatching(/try again in \d+ seconds?/),
+    });
+    expect(t.db.select().from(sessions).all()).toEqual([]);
+    // Another account (same, unknown address bucket) still signs in.
+    expect(await attempt(PASSWORD, 'editor@test.local')).toBe('ok');
+
+    // After the lock the right password works and clears the account.
+    const later = new Date(Date.now() + 2_000);
+    await login(t.db, { email: viewer.email, password: PASSWORD }, later);
+    expect(await attempt('wrong again')).toBe('UNAUTHORIZED');
+  });
+
+  it('locks for longer after every further failure: 1 s, 2 s, 4 s, 8 s', async () => {
+    t = openTestDb();
+    const { email } = t.principal('viewer');
+    let now = Date.now();
+    const tryAt = (password: string) =>
+      login(t.db, { email, password }, new Date(now)).then(
+        () => 'ok',
+        (e: { code: string; message: string }) =>
+          e.code === 'TOO_MANY_REQUESTS' ? e.message : e.code,
+      );
+    for (let i = 0; i < 5; i++) expect(await tryAt('wrong password')).toBe('UNAUTHORIZED');
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const refusal = await tryAt(PASSWORD);
+      const seconds = Number(/try again in (\d+) second/.exec(refusal)?.[1]);
+      waits.push(seconds);
+      now += seconds * 1000;
+      expect(await tryAt('wrong password')).toBe('UNAUTHORIZED');
+    }
+    expect(waits).toEqual([1, 2, 4, 8]);
+    now += 16_000;
+    expect(await tryAt(PASSWORD)).toBe('ok');
+  });
+
+  it('throttles an address that tries many accounts, and not other addresses', async () => {
+    t = openTestDb();
+    t.principal('viewer');
+    const from = (clientAddress: string, email: string, password = 'wrong password') =>
+      login(t.db, { email, password, clientAddress }).then(
+        () => 'ok',
+        (e: { code: string }) => e.code,
+      );
+    const outcomes: string[] = [];
+    for (let i = 0; i < 60; i++) outcomes.push(await from('203.0.113.9', `guess${i}@test.local`));
+    expect(outcomes.slice(0, 50).every((o) => o === 'UNAUTHORIZED')).toBe(true);
+    expect(outcomes.slice(50).every((o) => o === 'TOO_MANY_REQUESTS')).toBe(true);
+    expect(await from('203.0.113.9', 'viewer@test.local', PASSWORD)).toBe('TOO_MANY_REQUESTS');
+    expect(await from('198.51.100.7', 'viewer@test.local', PASSWORD)).toBe('ok');
   });
 });
 
@@ -184,7 +312,7 @@ describe('users (admin)', () => {
     expect(created.password.length).toBeGreaterThanOrEqual(20);
     const row = t.db.select().from(users).where(eq(users.id, created.user.id)).get()!;
     expect(row.createdBy).toBe(t.principal('admin').userId);
-    expect(verifyPassword(created.password, row.passwordHash)).toBe(true);
+    expect(await verifyPassword(created.password, row.passwordHash)).toBe(true);
     expect(row.passwordHash).not.toContain(created.password);
     await expect(
       t.as('admin').users.create({ email: 'NEW@test.local', role: 'viewer' }),
@@ -218,16 +346,15 @@ describe('users (admin)', () => {
 });
 
 describe('first start', () => {
-  it('creates one admin, writes its credentials to a 0600 file, and never again', () => {
+  it('creates one admin, writes its credentials to a 0600 file, and never again', async () => {
     t = openTestDb();
-    const first = ensureInitialAdmin(t.db, { dataDir: t.dir });
+    const first = await ensureInitialAdmin(t.db, { dataDir: t.dir });
     expect(first).not.toBeNull();
     expect(statSync(first!.file).mode & 0o777).toBe(0o600);
     expect(readFileSync(first!.file, 'utf8')).toContain(first!.password);
-    expect(login(t.db, { email: first!.email, password: first!.password }).principal.role).toBe(
-      'admin',
-    );
-    expect(ensureInitialAdmin(t.db, { dataDir: t.dir })).toBeNull();
+    const session = await login(t.db, { email: first!.email, password: first!.password });
+    expect(session.principal.role).toBe('admin');
+    expect(await ensureInitialAdmin(t.db, { dataDir: t.dir })).toBeNull();
     expect(t.db.select().from(users).all()).toHaveLength(1);
   });
 });
@@ -241,12 +368,14 @@ describe('pnpm aura CLI', () => {
       encoding: 'utf8',
     });
 
-  it('creates users and tokens and revokes tokens; bad input exits non-zero', () => {
+  it('creates users and tokens and revokes tokens; bad input exits non-zero', async () => {
     t = openTestDb();
     const made = aura(t.file, 'users:create', '--email', 'cli@test.local', '--role', 'editor');
     expect(made.status).toBe(0);
     const password = /Password \(shown once\): (\S+)/.exec(made.stdout)![1]!;
-    expect(login(t.db, { email: 'cli@test.local', password }).principal.role).toBe('editor');
+    expect((await login(t.db, { email: 'cli@test.local', password })).principal.role).toBe(
+      'editor',
+    );
 
     const tok = aura(
       t.file,

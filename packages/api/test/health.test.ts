@@ -1,7 +1,14 @@
 import { loadMigrations } from '@aura/db';
-import { afterEach, describe, expect, it } from 'vitest';
+import type * as AuraDbModule from '@aura/db';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getHealth } from '../src';
 import { insertProject, openTestDb, type TestDb } from './helpers';
+
+// Counts how often the migration files are read (a pass-through otherwise).
+vi.mock('@aura/db', async (importOriginal) => {
+  const actual = await importOriginal<typeof AuraDbModule>();
+  return { ...actual, loadMigrations: vi.fn(actual.loadMigrations) };
+});
 
 let t: TestDb | undefined;
 afterEach(() => {
@@ -13,7 +20,7 @@ describe('health', () => {
   it('reports a reachable, up-to-date database with its file and WAL sizes', async () => {
     t = openTestDb();
     insertProject(t.db, { title: 'Something to write' });
-    const health = await t.caller.health.get();
+    const health = await t.as('admin').health.details();
     const known = loadMigrations().length;
     expect(health.ok).toBe(true);
     expect(health.database).toMatchObject({ reachable: true, path: t.file, error: null });
@@ -34,7 +41,7 @@ describe('health', () => {
 
   it('reports pending migrations on an unmigrated database', async () => {
     t = openTestDb({ migrate: false });
-    const health = await t.caller.health.get();
+    const health = getHealth(t.db);
     expect(health.ok).toBe(false);
     expect(health.database.reachable).toBe(true);
     expect(health.migrations.upToDate).toBe(false);
@@ -59,5 +66,44 @@ describe('health', () => {
     expect(health.ok).toBe(false);
     expect(health.database.reachable).toBe(false);
     expect(health.database.error).toMatch(/not open/i);
+  });
+
+  it('tells anonymous callers only ok or degraded, with no path, sizes or migration names', async () => {
+    t = openTestDb();
+    const health = await t.anonymous.health.get();
+    expect(health).toEqual({ ok: true, status: 'ok', checkedAt: expect.any(String) });
+    expect(JSON.stringify(health)).not.toContain(t.dir);
+
+    t.db.$client
+      .prepare(`INSERT INTO "__MigrationsHistory" (MigrationId, Hash, AppliedAt) VALUES (?, ?, ?)`)
+      .run('9999_from_the_future', 'x', new Date().toISOString());
+    expect(await t.anonymous.health.get()).toMatchObject({ ok: false, status: 'degraded' });
+  });
+
+  it('shows details to signed-in users and the database path to admins only', async () => {
+    t = openTestDb();
+    await expect(t.anonymous.health.details()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    for (const role of ['viewer', 'editor'] as const) {
+      const health = await t.as(role).health.details();
+      expect(health.migrations.upToDate).toBe(true);
+      expect(health.database.path).toBeNull();
+      expect(JSON.stringify(health)).not.toContain(t.dir);
+    }
+    expect((await t.as('admin').health.details()).database.path).toBe(t.file);
+  });
+
+  it('reads the migration files at most once a minute, the applied list on every call', async () => {
+    t = openTestDb();
+    getHealth(t.db);
+    const reads = vi.mocked(loadMigrations).mock.calls.length;
+    for (let i = 0; i < 5; i++) await t.anonymous.health.get();
+    expect(vi.mocked(loadMigrations).mock.calls.length).toBe(reads);
+    // A migration applied by another process shows at once.
+    t.db.$client
+      .prepare(
+        `DELETE FROM "__MigrationsHistory" WHERE rowid = (SELECT max(rowid) FROM "__MigrationsHistory")`,
+      )
+      .run();
+    expect(getHealth(t.db).migrations.pending).toHaveLength(1);
   });
 });

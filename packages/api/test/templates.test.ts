@@ -7,12 +7,12 @@ import {
   buildTemplateListQuery,
   createCaller,
   createContext,
-  createUser,
   encodeTemplateCursor,
+  insertUser,
   templateListInput,
   type RouterInputs,
 } from '../src';
-import { openTestDb, type Caller, type TestDb } from './helpers';
+import { TEST_PASSWORD_HASH, openTestDb, type Caller, type TestDb } from './helpers';
 
 type ListInput = RouterInputs['templates']['list'];
 
@@ -61,12 +61,12 @@ let extraUsers = 0;
 /** Another signed-in user (the helper has one per role). */
 function newUser(role: UserRole): { caller: Caller; userId: string } {
   extraUsers += 1;
-  const { user } = createUser(t.db, null, {
-    email: `extra${extraUsers}@test.local`,
-    displayName: `Extra ${extraUsers}`,
-    role,
-    password: 'correct horse battery',
-  });
+  const user = insertUser(
+    t.db,
+    null,
+    { email: `extra${extraUsers}@test.local`, displayName: `Extra ${extraUsers}`, role },
+    TEST_PASSWORD_HASH,
+  );
   const caller = createCaller(
     createContext({
       db: t.db,

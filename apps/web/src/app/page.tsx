@@ -15,7 +15,7 @@ export default async function DashboardPage() {
   const principal = await requirePrincipal();
   const queryClient = getQueryClient();
   // Rendered on the server from the same procedures the browser calls, then hydrated.
-  const health = await queryClient.fetchQuery(trpc.health.get.queryOptions());
+  const health = await queryClient.fetchQuery(trpc.health.details.queryOptions());
   const ready =
     health.database.reachable && !health.migrations.error && health.migrations.pending.length === 0;
   if (ready) {
@@ -55,7 +55,8 @@ export default async function DashboardPage() {
             <h2>The database is not ready</h2>
             {!health.database.reachable ? (
               <p>
-                Cannot open <code>{health.database.path}</code>: {health.database.error}
+                Cannot open <code>{health.database.path ?? 'the database'}</code>:{' '}
+                {health.database.error}
               </p>
             ) : health.migrations.error ? (
               <p>Cannot read the migrations: {health.migrations.error}</p>
@@ -64,7 +65,7 @@ export default async function DashboardPage() {
                 <p>
                   {health.migrations.pending.length} migration
                   {health.migrations.pending.length === 1 ? ' is' : 's are'} not applied to{' '}
-                  <code>{health.database.path}</code>.
+                  <code>{health.database.path ?? 'the database'}</code>.
                 </p>
                 <p>
                   Run <code>pnpm db:migrate</code> and reload this page.

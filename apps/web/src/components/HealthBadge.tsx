@@ -8,7 +8,7 @@ import { useTRPC } from '@/trpc/react';
 export function HealthBadge() {
   const trpc = useTRPC();
   const { data: health } = useSuspenseQuery(
-    trpc.health.get.queryOptions(undefined, { refetchInterval: 30_000 }),
+    trpc.health.details.queryOptions(undefined, { refetchInterval: 30_000 }),
   );
   const { database, migrations } = health;
 
@@ -32,7 +32,7 @@ export function HealthBadge() {
   }
 
   const details = [
-    `File: ${database.path}`,
+    database.path && `File: ${database.path}`,
     `Migrations: ${migrations.applied}/${migrations.known} applied`,
     database.error ?? migrations.error ?? '',
     `Checked ${health.checkedAt}`,

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, scrypt, timingSafeEqual, type ScryptOptions } from 'node:crypto';
 
 /**
  * Credentials are stored only as hashes. Passwords: scrypt (memory-hard, salted), encoded as
@@ -7,9 +7,23 @@ import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypt
  */
 const SCRYPT = { N: 16_384, r: 8, p: 1, keyLength: 64 };
 
-export function hashPassword(password: string): string {
+/** Async scrypt: it runs on the libuv thread pool, so a login never blocks other requests. */
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keyLength: number,
+  options: ScryptOptions,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keyLength, options, (error, key) =>
+      error ? reject(error) : resolve(key),
+    ),
+  );
+}
+
+export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(16);
-  const hash = scryptSync(password, salt, SCRYPT.keyLength, {
+  const hash = await scryptAsync(password, salt, SCRYPT.keyLength, {
     N: SCRYPT.N,
     r: SCRYPT.r,
     p: SCRYPT.p,
@@ -24,16 +38,17 @@ export function hashPassword(password: string): string {
   ].join('$');
 }
 
-export function verifyPassword(password: string, stored: string): boolean {
+export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !n || !r || !p || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64');
-  const actual = scryptSync(password, Buffer.from(salt, 'base64'), expected.length, {
+  if (expected.length === 0) return false;
+  const actual = await scryptAsync(password, Buffer.from(salt, 'base64'), expected.length, {
     N: Number(n),
     r: Number(r),
     p: Number(p),
-  });
-  return timingSafeEqual(expected, actual);
+  }).catch(() => null);
+  return actual !== null && timingSafeEqual(expected, actual);
 }
 
 export function hashToken(token: string): string {

@@ -1,6 +1,7 @@
 import { USER_ROLES } from '@aura/db';
 import { z } from 'zod';
 import { adminProcedure, authedProcedure, publicProcedure, router } from '../trpc';
+import { EMAIL_MAX, NAME_MAX, PASSWORD_MAX, uuidField } from '../limits';
 import {
   MAX_TOKEN_DAYS,
   SESSION_COOKIE,
@@ -14,8 +15,8 @@ import {
   updateUser,
 } from './service';
 
-const email = z.string().trim().pipe(z.email('Enter a valid email address').max(254));
-const password = z.string().min(10, 'Use at least 10 characters').max(200);
+const email = z.string().max(EMAIL_MAX).trim().pipe(z.email('Enter a valid email address'));
+const password = z.string().min(10, 'Use at least 10 characters').max(PASSWORD_MAX);
 
 function sessionCookie(token: string, expiresAt: string | null): string {
   const maxAge = expiresAt
@@ -28,9 +29,13 @@ function sessionCookie(token: string, expiresAt: string | null): string {
 export const authRouter = router({
   /** Dashboard login: sets the HttpOnly session cookie. */
   login: publicProcedure
-    .input(z.object({ email, password: z.string().min(1).max(200) }))
-    .mutation(({ ctx, input }) => {
-      const session = login(ctx.db, { ...input, userAgent: ctx.userAgent });
+    .input(z.object({ email, password: z.string().min(1).max(PASSWORD_MAX) }))
+    .mutation(async ({ ctx, input }) => {
+      const session = await login(ctx.db, {
+        ...input,
+        userAgent: ctx.userAgent,
+        clientAddress: ctx.clientAddress,
+      });
       ctx.resHeaders?.append('Set-Cookie', sessionCookie(session.token, session.expiresAt));
       return { user: session.principal, expiresAt: session.expiresAt };
     }),
@@ -49,7 +54,7 @@ export const authRouter = router({
     create: authedProcedure
       .input(
         z.object({
-          name: z.string().trim().min(1, 'Name the token').max(100),
+          name: z.string().trim().min(1, 'Name the token').max(NAME_MAX),
           expiresInDays: z.number().int().min(1).max(MAX_TOKEN_DAYS).default(90),
         }),
       )
@@ -58,7 +63,9 @@ export const authRouter = router({
       ),
     /** The caller's tokens (an admin may list anyone's or everyone's). */
     list: authedProcedure
-      .input(z.object({ userId: z.string().optional(), all: z.boolean().optional() }).optional())
+      .input(
+        z.object({ userId: uuidField('User id').optional(), all: z.boolean().optional() }).optional(),
+      )
       .query(({ ctx, input }) => {
         const isAdmin = ctx.principal.role === 'admin';
         if (isAdmin && input?.all) return listApiTokens(ctx.db);
@@ -68,7 +75,7 @@ export const authRouter = router({
         );
       }),
     revoke: authedProcedure
-      .input(z.object({ id: z.string().min(1) }))
+      .input(z.object({ id: uuidField('Token id') }))
       .mutation(({ ctx, input }) => revokeApiToken(ctx.db, ctx.principal, input.id)),
   }),
 });
@@ -80,7 +87,7 @@ export const usersRouter = router({
     .input(
       z.object({
         email,
-        displayName: z.string().trim().max(100).optional(),
+        displayName: z.string().trim().max(NAME_MAX).optional(),
         role: z.enum(USER_ROLES),
         password: password.optional(),
       }),
@@ -89,11 +96,11 @@ export const usersRouter = router({
   update: adminProcedure
     .input(
       z.object({
-        id: z.string().min(1),
+        id: uuidField('User id'),
         rowVersion: z.number().int().min(1),
         role: z.enum(USER_ROLES).optional(),
         isActive: z.boolean().optional(),
-        displayName: z.string().trim().min(1).max(100).optional(),
+        displayName: z.string().trim().min(1).max(NAME_MAX).optional(),
       }),
     )
     .mutation(({ ctx, input }) => updateUser(ctx.db, ctx.actor, input)),

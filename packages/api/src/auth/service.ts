@@ -25,6 +25,7 @@ import {
   newToken,
   verifyPassword,
 } from './crypto';
+import { admitLogin, createLoginThrottle, type LoginThrottle } from './throttle';
 
 /** The authenticated caller of a procedure. */
 export interface Principal {
@@ -83,13 +84,25 @@ export interface CreateUserInput {
   password?: string;
 }
 
-export function createUser(
+export async function createUser(
   db: AuraDb,
   actor: string | null,
   input: CreateUserInput,
-): { user: UserView; password: string } {
-  const email = normalizeEmail(input.email);
+): Promise<{ user: UserView; password: string }> {
   const password = input.password ?? generatePassword();
+  // Hashed before the (synchronous) write, off the event loop.
+  const passwordHash = await hashPassword(password);
+  return { user: insertUser(db, actor, input, passwordHash), password };
+}
+
+/** Inserts a user with an already hashed password (createUser hashes it first). */
+export function insertUser(
+  db: AuraDb,
+  actor: string | null,
+  input: Omit<CreateUserInput, 'password'>,
+  passwordHash: string,
+): UserView {
+  const email = normalizeEmail(input.email);
   if (db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
     throw new TRPCError({
       code: 'CONFLICT',
@@ -103,11 +116,11 @@ export function createUser(
       email,
       displayName: input.displayName?.trim() || email.split('@')[0]!,
       role: input.role,
-      passwordHash: hashPassword(password),
+      passwordHash,
     },
     actor,
   );
-  return { user: toView(row), password };
+  return toView(row);
 }
 
 export function listUsers(db: AuraDb): UserView[] {
@@ -168,47 +181,78 @@ export function updateUser(
 
 const INVALID_LOGIN = 'Invalid email or password';
 
-export function login(
-  db: AuraDb,
-  input: { email: string; password: string; userAgent?: string | null },
-  now: Date = new Date(),
-): { token: string; expiresAt: string; principal: Principal } {
-  const user = db
-    .select()
-    .from(users)
-    .where(eq(users.email, normalizeEmail(input.email)))
-    .get();
-  // Same message (and a hash either way) whether the email or the password was wrong.
-  const passwordOk = verifyPassword(input.password, user?.passwordHash ?? DUMMY_HASH);
-  if (!user || !passwordOk) throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
-  if (!user.isActive)
-    throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
-  const { token, hash } = newToken(SESSION_TOKEN_PREFIX);
-  const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
-  writeTransaction(db, (tx) => {
-    tx.insert(sessions)
-      .values({
-        userId: user.id,
-        tokenHash: hash,
-        expiresAt,
-        userAgent: input.userAgent?.slice(0, 300) ?? null,
-        createdAt: nowIso(now),
-        lastSeenAt: nowIso(now),
-      })
-      .run();
-    tx.update(users)
-      .set({ lastLoginAt: nowIso(now) })
-      .where(eq(users.id, user.id))
-      .run();
-    // Expired sessions of this user go now; nothing else needs them.
-    tx.delete(sessions)
-      .where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, nowIso(now))))
-      .run();
-  });
-  return { token, expiresAt, principal: principalOf(user, 'session') };
+/** Login attempts of this database's users, throttled per account and per client address. */
+const throttles = new WeakMap<AuraDb, LoginThrottle>();
+
+export function loginThrottle(db: AuraDb): LoginThrottle {
+  let throttle = throttles.get(db);
+  if (!throttle) throttles.set(db, (throttle = createLoginThrottle()));
+  return throttle;
 }
 
-const DUMMY_HASH = hashPassword('not-a-real-password');
+export async function login(
+  db: AuraDb,
+  input: {
+    email: string;
+    password: string;
+    userAgent?: string | null;
+    /** The caller's address for throttling; null: the shared unknown-address bucket. */
+    clientAddress?: string | null;
+  },
+  now: Date = new Date(),
+): Promise<{ token: string; expiresAt: string; principal: Principal }> {
+  const email = normalizeEmail(input.email);
+  // Refused before any hashing while the account or the address is locked.
+  const finish = admitLogin(loginThrottle(db), email, input.clientAddress ?? null, now.getTime());
+  let outcome: 'failed' | 'succeeded' | 'forget' = 'forget';
+  try {
+    const user = db.select().from(users).where(eq(users.email, email)).get();
+    // Same message (and a hash either way) whether the email or the password was wrong.
+    const passwordOk = await verifyPassword(
+      input.password,
+      user?.passwordHash ?? (await dummyHash()),
+    );
+    if (!user || !passwordOk) {
+      outcome = 'failed';
+      throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+    }
+    outcome = 'succeeded';
+    if (!user.isActive)
+      throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
+    const { token, hash } = newToken(SESSION_TOKEN_PREFIX);
+    const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
+    writeTransaction(db, (tx) => {
+      tx.insert(sessions)
+        .values({
+          userId: user.id,
+          tokenHash: hash,
+          expiresAt,
+          userAgent: input.userAgent?.slice(0, 300) ?? null,
+          createdAt: nowIso(now),
+          lastSeenAt: nowIso(now),
+        })
+        .run();
+      tx.update(users)
+        .set({ lastLoginAt: nowIso(now) })
+        .where(eq(users.id, user.id))
+        .run();
+      // Expired sessions of this user go now; nothing else needs them.
+      tx.delete(sessions)
+        .where(and(eq(sessions.userId, user.id), lt(sessions.expiresAt, nowIso(now))))
+        .run();
+    });
+    return { token, expiresAt, principal: principalOf(user, 'session') };
+  } finally {
+    finish(outcome);
+  }
+}
+
+/** Hashed once, on first use: an unknown email costs the same scrypt as a known one. */
+let dummy: Promise<string> | undefined;
+function dummyHash(): Promise<string> {
+  dummy ??= hashPassword('not-a-real-password');
+  return dummy;
+}
 
 export function logout(db: AuraDb, token: string): void {
   db.delete(sessions)
@@ -386,21 +430,20 @@ export const INITIAL_ADMIN_FILE = 'initial-admin-credentials.txt';
  * On the first start (no users at all) creates an admin, writes its credentials to a 0600 file
  * in the data directory and returns them so the caller prints them once. Later starts: null.
  */
-export function ensureInitialAdmin(
+export async function ensureInitialAdmin(
   db: AuraDb,
   options: { dataDir?: string; email?: string; password?: string } = {},
-): { email: string; password: string; file: string } | null {
+): Promise<{ email: string; password: string; file: string } | null> {
+  if (db.select({ id: users.id }).from(users).limit(1).get()) return null;
+  const email = normalizeEmail(
+    options.email ?? process.env.AURA_ADMIN_EMAIL ?? INITIAL_ADMIN_EMAIL,
+  );
+  const password = options.password ?? process.env.AURA_ADMIN_PASSWORD ?? generatePassword();
+  // Hashed outside the transaction (it is synchronous); checked again inside it.
+  const passwordHash = await hashPassword(password);
   return writeTransaction(db, (tx) => {
     if (tx.select({ id: users.id }).from(users).limit(1).get()) return null;
-    const email = normalizeEmail(
-      options.email ?? process.env.AURA_ADMIN_EMAIL ?? INITIAL_ADMIN_EMAIL,
-    );
-    const { password } = createUser(tx, 'system', {
-      email,
-      displayName: 'Administrator',
-      role: 'admin',
-      password: options.password ?? process.env.AURA_ADMIN_PASSWORD ?? undefined,
-    });
+    insertUser(tx, 'system', { email, displayName: 'Administrator', role: 'admin' }, passwordHash);
     const dir = options.dataDir ?? dataDirectory();
     mkdirSync(dir, { recursive: true });
     const file = path.join(dir, INITIAL_ADMIN_FILE);

@@ -5,6 +5,7 @@ import {
   pendingMigrations,
   unknownAppliedMigrations,
   type AuraDb,
+  type Migration,
 } from '@aura/db';
 
 export interface HealthReport {
@@ -13,8 +14,8 @@ export interface HealthReport {
   checkedAt: string;
   database: {
     reachable: boolean;
-    /** The database file (':memory:' for an in-memory database). */
-    path: string;
+    /** The database file (':memory:' for an in-memory database); null unless shown to an admin. */
+    path: string | null;
     /** Size of the main file in bytes; null when it cannot be read (in-memory). */
     sizeBytes: number | null;
     /** Size of the write-ahead log in bytes; 0 when there is none. */
@@ -43,6 +44,32 @@ function fileSize(file: string): number | null {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
     return null;
   }
+}
+
+/** What anyone may know, signed in or not: no paths, sizes or migration names. */
+export interface PublicHealth {
+  ok: boolean;
+  status: 'ok' | 'degraded';
+  checkedAt: string;
+}
+
+export function publicHealth(report: HealthReport): PublicHealth {
+  return { ok: report.ok, status: report.ok ? 'ok' : 'degraded', checkedAt: report.checkedAt };
+}
+
+/**
+ * The migration files are read and hashed at most once a minute per process (they change only
+ * with a deploy); the applied list is read on every call (one small query), so a migration run
+ * by another process shows at once.
+ */
+const KNOWN_MIGRATIONS_TTL_MS = 60_000;
+let knownCache: { at: number; migrations: Migration[] } | undefined;
+
+function knownMigrations(now: number): Migration[] {
+  if (!knownCache || now - knownCache.at > KNOWN_MIGRATIONS_TTL_MS) {
+    knownCache = { at: now, migrations: loadMigrations() };
+  }
+  return knownCache.migrations;
 }
 
 function messageOf(error: unknown): string {
@@ -83,7 +110,7 @@ export function getHealth(db: AuraDb): HealthReport {
   };
   if (database.reachable) {
     try {
-      const known = loadMigrations();
+      const known = knownMigrations(Date.now());
       const status = migrationStatus(sqlite, known);
       migrations.known = known.length;
       migrations.pending = pendingMigrations(sqlite, known).map((m) => m.tag);
