@@ -1,0 +1,180 @@
+/**
+ * The fuzz loop shared by the CI test and `fuzz-run.ts` (the long run of `pnpm stress`): every
+ * procedure of the router, inputs generated from its Zod schema (see arbitraries.ts), called as
+ * an admin and as an editor on a copy of the fixture world. Two properties per call:
+ *
+ * - no INTERNAL_SERVER_ERROR: whatever the input, the answer is a deliberate, typed error;
+ * - a rejected call changes nothing: data_version seen from a second connection is unchanged.
+ */
+import fc from 'fast-check';
+import { TRPCError } from '@trpc/server';
+import path from 'node:path';
+import { arbitraryFromSchema, inputSchema, type FuzzContext } from './arbitraries';
+import { callProcedure, openWorld, procedures, type WorldSite } from './world';
+
+/** Slow by design (password hashing, a whole-database copy): fewer runs, same properties. */
+const SLOW: Record<string, number> = {
+  'auth.login': 0.1,
+  'users.create': 0.1,
+  'backups.run': 0.02,
+  'versions.collectBlobs': 0.5,
+  'versions.checkReferences': 0.5,
+};
+
+/**
+ * Rejections that write on purpose. An undo or redo that can no longer apply marks its log entry
+ * Failed (with the reason) so the user can go on with older entries: that is its CONFLICT.
+ */
+const WRITES_WHEN_REJECTED = new Set(['actions.undo', 'actions.redo']);
+
+export interface FuzzOptions {
+  site: WorldSite;
+  /** Total calls, spread over the procedures (slow ones get a fraction). */
+  calls: number;
+  seed: number;
+  /** Only procedures whose name contains this (for a focused run). */
+  only?: string;
+  log?: (line: string) => void;
+}
+
+export interface FuzzReport {
+  calls: number;
+  rejected: number;
+  procedures: number;
+  /** "procedure: message" of every property that failed (each already shrunk by fast-check). */
+  failures: string[];
+  ms: number;
+}
+
+/** Inside the site's own folder: system.update creates a missing output directory on disk. */
+function confineCreatedDirectory(site: WorldSite, input: unknown): unknown {
+  if (!input || typeof input !== 'object' || !('outputDirectory' in input)) return input;
+  const value = (input as { outputDirectory: unknown }).outputDirectory;
+  if (typeof value !== 'string') return input;
+  const inside = path.isAbsolute(value) && !path.relative(site.base, value).startsWith('..');
+  if (inside) return input;
+  const name = Buffer.from(value).toString('hex').slice(0, 64) || 'empty';
+  return { ...input, outputDirectory: path.join(site.media, 'fuzz', name) };
+}
+
+/** An input for the report: JSON, long strings and deep nesting cut so a line stays readable. */
+function describe(input: unknown): string {
+  let text: string;
+  try {
+    text =
+      JSON.stringify(input, (_key, value: unknown) =>
+        typeof value === 'string' && value.length > 200
+          ? `${value.slice(0, 40)}…(${value.length} chars)`
+          : typeof value === 'bigint'
+            ? `${value}n`
+            : value,
+      ) ?? 'undefined';
+  } catch (error) {
+    text = `(not JSON: ${String(error)})`;
+  }
+  return text.length > 1_500 ? `${text.slice(0, 1_500)}…(${text.length} chars)` : text;
+}
+
+export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
+  const { site, seed, log = () => {} } = options;
+  const started = Date.now();
+  const all = [...procedures()].filter(([name]) => !options.only || name.includes(options.only));
+  const weight = (name: string) => SLOW[name] ?? 1;
+  const totalWeight = all.reduce((sum, [name]) => sum + weight(name), 0);
+  const context: FuzzContext = {
+    ids: [
+      site.ids.project,
+      site.ids.trashedProject,
+      ...site.ids.scenes,
+      site.ids.asset,
+      site.ids.checkpoint,
+      ...site.ids.versions,
+      site.ids.trashedVersion,
+      site.ids.template,
+      site.ids.customTemplate,
+      site.ids.trashedCustomTemplate,
+      site.ids.queuedExport,
+      site.ids.cancelledExport,
+      ...Object.values(site.ids.tokens),
+      ...Object.values(site.ids.users).map((user) => user.userId),
+    ],
+    mediaPaths: [
+      path.join(site.media, 'in.mp4'),
+      path.join(site.media, 'voice.wav'),
+      path.join(site.media, 'image.png'),
+      path.join(site.media, 'new.png'),
+      site.output,
+      'in.mp4',
+    ],
+    servicePaths: [
+      site.base,
+      site.template,
+      `${site.template}-wal`,
+      `${site.template}-shm`,
+      path.join(site.base, 'secret-keys.json'),
+      path.join(site.base, 'backups'),
+      path.join(site.base, 'world-1', 'aura.db'),
+      path.join(site.media, '..', 'template', 'aura.db'),
+    ],
+    configKeys: ['Ui.Theme', 'Retention.TemporaryAssetHours', 'Backup.Keep', 'System.Banner'],
+  };
+
+  const report: FuzzReport = { calls: 0, rejected: 0, procedures: all.length, failures: [], ms: 0 };
+  for (const [index, [name, def]] of all.entries()) {
+    const runs = Math.max(2, Math.ceil((options.calls * weight(name)) / totalWeight));
+    const schema = inputSchema(def.inputs);
+    const input = schema
+      ? arbitraryFromSchema(schema, context)
+      : fc.oneof(fc.constant(undefined), fc.anything({ maxDepth: 2 }));
+    // One world per procedure: the calls of one procedure see each other's effects, not others'.
+    const world = openWorld(site);
+    const procedureStart = Date.now();
+    // The last failing call: after fast-check's shrinking, the smallest input that still fails.
+    let smallest: { who: string; input: unknown; problem: string } | null = null;
+    try {
+      await fc.assert(
+        fc.asyncProperty(
+          input,
+          fc.constantFrom('admin', 'editor') as fc.Arbitrary<'admin' | 'editor'>,
+          async (raw, who) => {
+            const args = confineCreatedDirectory(site, raw);
+            const before = world.dataVersion();
+            report.calls += 1;
+            const error = await callProcedure(world.caller(who), name, args).then(
+              () => null,
+              (e: unknown) => e,
+            );
+            if (error === null) return;
+            report.rejected += 1;
+            let problem: string | null = null;
+            if (!(error instanceof TRPCError)) problem = `a non-tRPC error: ${String(error)}`;
+            else if (error.code === 'INTERNAL_SERVER_ERROR') problem = 'INTERNAL_SERVER_ERROR';
+            else if (!WRITES_WHEN_REJECTED.has(name) && world.dataVersion() !== before) {
+              problem = `rejected (${error.code}: ${error.message.slice(0, 300)}) but wrote`;
+            }
+            if (problem) {
+              smallest = { who, input: args, problem };
+              throw new Error(problem);
+            }
+          },
+        ),
+        // Different procedures, different streams, all derived from the one printed seed.
+        { seed: seed + index, numRuns: runs, endOnFailure: false, maxSkipsPerRun: 0 },
+      );
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      const found = smallest as { who: string; input: unknown; problem: string } | null;
+      report.failures.push(
+        found
+          ? `${name} as ${found.who}: ${found.problem} (seed ${seed + index}, ` +
+              `${message.match(/path: "[^"]*"/)?.[0] ?? 'no path'})\n  input: ${describe(found.input)}`
+          : `${name} (seed ${seed + index}): ${message.slice(0, 2_000)}`,
+      );
+    } finally {
+      world.close();
+    }
+    log(`${name}: ${runs} runs in ${Date.now() - procedureStart} ms`);
+  }
+  report.ms = Date.now() - started;
+  return report;
+}
