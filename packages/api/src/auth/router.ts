@@ -64,7 +64,9 @@ export const authRouter = router({
     /** The caller's tokens (an admin may list anyone's or everyone's). */
     list: authedProcedure
       .input(
-        z.object({ userId: uuidField('User id').optional(), all: z.boolean().optional() }).optional(),
+        z
+          .object({ userId: uuidField('User id').optional(), all: z.boolean().optional() })
+          .optional(),
       )
       .query(({ ctx, input }) => {
         const isAdmin = ctx.principal.role === 'admin';
