@@ -147,6 +147,10 @@ async function run(command: string | undefined, args: string[]): Promise<number>
       console.log(
         `Re-encrypted ${result.reencrypted} sensitive value(s): key ${result.previousKeyId} → ${result.activeKeyId}.`,
       );
+      if (result.retiredKeyIds.length > 0 && result.source === 'file')
+        console.log(
+          `Retired ${result.retiredKeyIds.join(', ')}: kept in the keyring to decrypt older backups.`,
+        );
       if (result.operatorAction) console.log(result.operatorAction);
       return 0;
     }

@@ -66,6 +66,9 @@ export {
   getProject,
   hardDeleteProject,
   listProjectTrash,
+  buildProjectsByJobQuery,
+  projectsByJob,
+  PROJECTS_BY_JOB_MAX,
   projectTrashColumns,
   restoreProject,
   setProjectStage,
@@ -79,6 +82,8 @@ export {
   PROJECT_SPECS,
   projectCreateInput,
   projectFailInput,
+  projectJobInput,
+  jobIdField,
   projectKeyInput,
   projectStageInput,
   projectTrashInput,
@@ -87,6 +92,7 @@ export {
   projectWizardStepInput,
   type ProjectCreateInput,
   type ProjectFailInput,
+  type ProjectJobInput,
   type ProjectStageInput,
   type ProjectTrashQuery,
   type ProjectUpdateInput,
@@ -417,3 +423,4 @@ export {
   type MaintenanceSettingsRead,
 } from './maintenance/settings';
 export { backupListInput, type BackupListQuery } from './maintenance/schema';
+export * from './limits';

@@ -1,7 +1,7 @@
 import { ASSET_TYPES } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { assetListInput, buildAssetListQuery, encodeCursor, type RouterInputs } from '../src';
-import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 type ListInput = RouterInputs['assets']['list'];
 
@@ -73,7 +73,7 @@ describe('assets.register', () => {
       () => t.caller.assets.register({ ...valid, isTemporary: 'yes' as never }),
       'isTemporary',
     );
-    await rejects(() => t.caller.assets.register({ ...valid, projectId: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.assets.register({ ...valid, projectId: UNKNOWN_ID }), 'NOT_FOUND');
     await rejects(() => t.as('viewer').assets.register(valid), 'FORBIDDEN');
     await rejects(() => t.anonymous.assets.register(valid), 'UNAUTHORIZED');
     await t.caller.projects.softDelete({ id: project.id, rowVersion: 1 });
@@ -155,7 +155,7 @@ describe('assets.list', () => {
       'cursor',
     );
     await rejectsField(() => t.caller.assets.list({} as never), 'projectId');
-    await rejects(() => t.caller.assets.list({ projectId: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.assets.list({ projectId: UNKNOWN_ID }), 'NOT_FOUND');
     await rejects(() => t.anonymous.assets.list({ projectId: project.id }), 'UNAUTHORIZED');
     await t.caller.projects.softDelete({ id: project.id, rowVersion: 1 });
     await rejects(() => t.caller.assets.list({ projectId: project.id }), 'NOT_FOUND');
@@ -206,7 +206,7 @@ describe('assets.markPermanent', () => {
     const asset = await t.caller.assets.register({ ...audio(project.id), isTemporary: true });
     await rejects(() => t.caller.assets.markPermanent({ id: asset.id, rowVersion: 2 }), 'CONFLICT');
     await rejects(
-      () => t.caller.assets.markPermanent({ id: 'missing', rowVersion: 1 }),
+      () => t.caller.assets.markPermanent({ id: UNKNOWN_ID, rowVersion: 1 }),
       'NOT_FOUND',
     );
     await rejects(

@@ -7,7 +7,7 @@ import {
   checkpointListInput,
   encodeCursor,
 } from '../src';
-import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -96,7 +96,7 @@ describe('checkpoints.create', () => {
       'checkpointData',
     );
     await rejects(
-      () => t.caller.checkpoints.create({ ...valid, projectId: 'missing' }),
+      () => t.caller.checkpoints.create({ ...valid, projectId: UNKNOWN_ID }),
       'NOT_FOUND',
     );
     await rejects(() => t.as('viewer').checkpoints.create(valid), 'FORBIDDEN');
@@ -190,8 +190,8 @@ describe('checkpoints.list and latestValid', () => {
       () => t.caller.checkpoints.latestValid({ projectId: project.id, stageName: '' }),
       'stageName',
     );
-    await rejects(() => t.caller.checkpoints.list({ projectId: 'missing' }), 'NOT_FOUND');
-    await rejects(() => t.caller.checkpoints.latestValid({ projectId: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.checkpoints.list({ projectId: UNKNOWN_ID }), 'NOT_FOUND');
+    await rejects(() => t.caller.checkpoints.latestValid({ projectId: UNKNOWN_ID }), 'NOT_FOUND');
     await rejects(() => t.anonymous.checkpoints.list({ projectId: project.id }), 'UNAUTHORIZED');
     await rejects(
       () => t.anonymous.checkpoints.latestValid({ projectId: project.id }),
@@ -264,7 +264,7 @@ describe('checkpoints.invalidate', () => {
       'CONFLICT',
     );
     await rejects(
-      () => t.caller.checkpoints.invalidate({ id: 'missing', rowVersion: 1 }),
+      () => t.caller.checkpoints.invalidate({ id: UNKNOWN_ID, rowVersion: 1 }),
       'NOT_FOUND',
     );
     await rejects(

@@ -32,7 +32,7 @@ import {
   transitionExport,
   type RouterInputs,
 } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type ListInput = RouterInputs['exports']['list'];
 
@@ -458,7 +458,7 @@ describe('exports.get, cancel and retry', () => {
   it('gets one export; NOT_FOUND and UNAUTHORIZED otherwise', async () => {
     const row = insertExport('Queued');
     expect(await t.as('viewer').exports.get({ id: row.id })).toEqual(row);
-    await expectError(t.caller.exports.get({ id: 'missing' }), 'NOT_FOUND');
+    await expectError(t.caller.exports.get({ id: UNKNOWN_ID }), 'NOT_FOUND');
     await expectError(t.anonymous.exports.get({ id: row.id }), 'UNAUTHORIZED');
   });
 
@@ -484,7 +484,7 @@ describe('exports.get, cancel and retry', () => {
         new RegExp(`is ${row.status} and cannot become Cancelled; ${row.status} is final`),
       );
     }
-    await expectError(t.caller.exports.cancel({ id: 'missing' }), 'NOT_FOUND');
+    await expectError(t.caller.exports.cancel({ id: UNKNOWN_ID }), 'NOT_FOUND');
     await expectError(t.as('viewer').exports.cancel({ id: other.id }), 'FORBIDDEN');
     await expectError(t.anonymous.exports.cancel({ id: other.id }), 'UNAUTHORIZED');
     expect(exportRows()).toEqual(before);
@@ -551,7 +551,7 @@ describe('exports.get, cancel and retry', () => {
         new RegExp(`is ${status}; only a Failed or Cancelled export can be retried`),
       );
     }
-    await expectError(t.caller.exports.retry({ id: 'missing' }), 'NOT_FOUND');
+    await expectError(t.caller.exports.retry({ id: UNKNOWN_ID }), 'NOT_FOUND');
     await expectError(t.as('viewer').exports.retry({ id: queued.id }), 'FORBIDDEN');
     await expectError(t.anonymous.exports.retry({ id: queued.id }), 'UNAUTHORIZED');
     expect(exportRows()).toEqual(before);

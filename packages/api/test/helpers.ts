@@ -84,6 +84,9 @@ export function openTestDb({ migrate = true }: { migrate?: boolean } = {}): Test
   };
 }
 
+/** A well-formed UUID no row has: looking it up is NOT_FOUND (a malformed id is BAD_REQUEST). */
+export const UNKNOWN_ID = '00000000-0000-7000-8000-000000000000';
+
 /** Inserts a project through the audited helper, then pins its timestamps for deterministic order. */
 export function insertProject(
   db: AuraDb,

@@ -16,6 +16,16 @@ import {
   type KeyringFile,
   type SecretOptions,
 } from '../src';
+import {
+  MaintenanceError,
+  backupDatabase,
+  createDb,
+  loggedSecretImages,
+  openSqlite,
+  parseLoggedPayload,
+  restoreDatabase,
+  type AuraDb,
+} from '@aura/db';
 import { openTestDb, type TestDb } from './helpers';
 
 const SECRET = 'hunter2-PLAINTEXT-a8b7c6';
@@ -255,7 +265,7 @@ describe('rotateSecrets', () => {
       Value: string;
     }[];
 
-  it('re-encrypts every sensitive row under a new key, activates it and retires the old one', () => {
+  it('re-encrypts every sensitive row under a new key, activates it and retires the old one (kept)', () => {
     const keys = seed();
     const before = rows();
     const oldKeyId = loadKeyring(opts).activeKeyId;
@@ -265,13 +275,15 @@ describe('rotateSecrets', () => {
       previousKeyId: oldKeyId,
       activeKeyId: expect.stringMatching(/^[0-9a-f]{16}$/),
       reencrypted: 4,
-      removedKeyIds: [oldKeyId],
+      retiredKeyIds: [oldKeyId],
       operatorAction: null,
     });
     expect(result.activeKeyId).not.toBe(oldKeyId);
     const file = readKeyFile();
     expect(file.activeKeyId).toBe(result.activeKeyId);
-    expect(Object.keys(file.keys)).toEqual([result.activeKeyId]);
+    // The old key stays (older backups need it), marked retired with the time.
+    expect(Object.keys(file.keys).sort()).toEqual([oldKeyId, result.activeKeyId].sort());
+    expect(file.retired).toEqual({ [oldKeyId]: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
     expect(mode(keyFile())).toBe(0o600);
     for (const key of keys) expect(encryptedKeyId(storedValue(key))).toBe(result.activeKeyId);
     expect(revealConfig(t.db, { key: 'secret.1' }, opts).value).toBe(`${SECRET}-1`);
@@ -294,37 +306,39 @@ describe('rotateSecrets', () => {
     expect(second).toMatchObject({
       previousKeyId: result.activeKeyId,
       reencrypted: 5,
-      removedKeyIds: [result.activeKeyId],
+      retiredKeyIds: [result.activeKeyId],
     });
+    expect(Object.keys(readKeyFile().retired ?? {}).sort()).toEqual(
+      [oldKeyId, result.activeKeyId].sort(),
+    );
     expect(revealConfig(t.db, { key: 'secret.0' }, opts).value).toBe(`${SECRET}-0`);
   });
 
-  it('keeps a key that a row still references', () => {
+  it('a row written under the old key during the rotation stays readable', () => {
     seed();
     const old = loadKeyring(opts);
-    // A row written with the old key after the re-encryption (a concurrent writer) must keep
-    // its key alive: simulate it by re-encrypting one row under the old key mid-rotation.
+    // A row written with the old key after the re-encryption (a concurrent writer) must stay
+    // readable: the old key is retired, never deleted.
     const original = t.db.transaction.bind(t.db);
-    let calls = 0;
     const spy = vi.spyOn(t.db, 'transaction').mockImplementation(((work: never, config: never) => {
-      calls++;
-      if (calls === 2) {
-        t.db.$client
-          .prepare('UPDATE Configurations SET Value = ? WHERE Key = ?')
-          .run(encryptSecret(old, 'secret.2', JSON.stringify('late')), 'secret.2');
-      }
-      return original(work, config);
+      const result = original(work, config);
+      // A writer that read the keyring before the new key became active commits right after.
+      t.db.$client
+        .prepare('UPDATE Configurations SET Value = ? WHERE Key = ?')
+        .run(encryptSecret(old, 'secret.2', JSON.stringify('late')), 'secret.2');
+      return result;
     }) as never);
     const result = rotateSecrets(t.db, opts);
     spy.mockRestore();
-    expect(result.removedKeyIds).toEqual([]);
+    expect(result.retiredKeyIds).toEqual([old.activeKeyId]);
     expect(Object.keys(readKeyFile().keys).sort()).toEqual(
       [old.activeKeyId, result.activeKeyId].sort(),
     );
     expect(revealConfig(t.db, { key: 'secret.2' }, opts).value).toBe('late');
-    // The next rotation moves it and retires both old keys.
+    // The next rotation moves it; every key is still in the keyring.
     const next = rotateSecrets(t.db, opts);
-    expect(next.removedKeyIds.sort()).toEqual([old.activeKeyId, result.activeKeyId].sort());
+    expect(encryptedKeyId(storedValue('secret.2'))).toBe(next.activeKeyId);
+    expect(Object.keys(readKeyFile().keys)).toHaveLength(3);
   });
 
   it('changes nothing when a row cannot be decrypted (all or nothing)', () => {
@@ -357,6 +371,107 @@ describe('rotateSecrets', () => {
     expect(errorOf(() => rotateSecrets(t.db, { ...opts, newKey: 'nope' })).message).toMatch(
       /newKey must be 32 bytes/,
     );
+  });
+
+  describe('and db:restore', () => {
+    const backupsDir = () => path.join(t.dir, 'backups');
+    const safetyDir = () => path.join(t.dir, 'safety');
+    /** Stops "the service" (this connection), as restore requires, and restores `file`. */
+    const restore = (file: string) => {
+      t.db.$client.close();
+      return restoreDatabase({ file, dbPath: t.file, safetyDir: safetyDir(), secrets: opts });
+    };
+    /** db:restore refused: the right message, and the database file and safety folder as before. */
+    function expectRefusedRestore(file: string, message: RegExp | string): MaintenanceError {
+      t.db.$client.close();
+      const before = readFileSync(t.file);
+      const error = errorOf(() =>
+        restoreDatabase({ file, dbPath: t.file, safetyDir: safetyDir(), secrets: opts }),
+      );
+      expect(error).toBeInstanceOf(MaintenanceError);
+      expect(error.message).toMatch(message);
+      expect(error.message).toContain('nothing was changed');
+      expect(error.message).not.toContain(SECRET);
+      expect(readFileSync(t.file).equals(before)).toBe(true);
+      expect(existsSync(safetyDir())).toBe(false);
+      return error as MaintenanceError;
+    }
+    const withRestored = (work: (db: AuraDb) => void) => {
+      const db = createDb(openSqlite(t.file));
+      try {
+        work(db);
+      } finally {
+        db.$client.close();
+      }
+    };
+
+    it('restores a backup taken before two rotations, and its values decrypt', () => {
+      seed();
+      const original = loadKeyring(opts).activeKeyId;
+      const { file } = backupDatabase({ dbPath: t.file, dir: backupsDir() });
+      rotateSecrets(t.db, opts);
+      rotateSecrets(t.db, opts);
+      restore(file);
+      withRestored((db) => {
+        const stored = db.$client
+          .prepare(`SELECT Value FROM Configurations WHERE Key = 'secret.1'`)
+          .get() as { Value: string };
+        expect(encryptedKeyId(stored.Value)).toBe(original);
+        expect(revealConfig(db, { key: 'secret.1' }, opts).value).toBe(`${SECRET}-1`);
+        expect(revealConfig(db, { key: 'secret.json' }, opts).value).toEqual({ token: SECRET });
+      });
+    });
+
+    it('refuses a backup whose key is gone from the keyring, naming the key, changing nothing', () => {
+      seed();
+      const original = loadKeyring(opts).activeKeyId;
+      const { file } = backupDatabase({ dbPath: t.file, dir: backupsDir() });
+      rotateSecrets(t.db, opts);
+      // The keyring as an operator's hand (or the old rotation) left it: that key deleted.
+      const ring = readKeyFile();
+      delete ring.keys[original];
+      delete ring.retired?.[original];
+      writeFileSync(keyFile(), JSON.stringify(ring), { mode: 0o600 });
+      const error = expectRefusedRestore(file, `key(s) ${original}`);
+      expect(error.message).toContain(keyFile());
+    });
+
+    it('checks the undo log images of sensitive values too', () => {
+      seed();
+      const stranger = randomBytes(32);
+      const strangerId = keyIdOf(stranger);
+      // One logged image under a key this installation never had; the rows are all readable.
+      const row = t.db.$client
+        .prepare(
+          `SELECT Id, PayloadJson AS text FROM ActionLogs WHERE instr(PayloadJson, '$enc') > 0 LIMIT 1`,
+        )
+        .get() as { Id: string; text: string } | undefined;
+      const doc = parseLoggedPayload(row?.text ?? null);
+      const [image] = loggedSecretImages(doc);
+      expect(image).toBeDefined();
+      image!.image.value = encryptSecret(
+        { ...loadKeyring(opts), keys: new Map([[strangerId, stranger]]) },
+        image!.key,
+        JSON.stringify('x'),
+        strangerId,
+      );
+      t.db.$client
+        .prepare('UPDATE ActionLogs SET PayloadJson = ? WHERE Id = ?')
+        .run(JSON.stringify(doc), row!.Id);
+      const { file } = backupDatabase({ dbPath: t.file, dir: backupsDir() });
+      expectRefusedRestore(file, `key(s) ${strangerId}`);
+    });
+
+    it('refuses a backup holding an altered encrypted value', () => {
+      seed();
+      t.db.$client
+        .prepare(
+          "UPDATE Configurations SET Value = json_set(Value, '$.tag', ?) WHERE Key = 'secret.2'",
+        )
+        .run(Buffer.alloc(16).toString('base64'));
+      const { file } = backupDatabase({ dbPath: t.file, dir: backupsDir() });
+      expectRefusedRestore(file, /do not decrypt.*Configurations 'secret\.2'/);
+    });
   });
 
   describe('with AURA_SECRET_KEY', () => {
@@ -396,9 +511,11 @@ describe('rotateSecrets', () => {
         previousKeyId: keyIdOf(oldKey),
         activeKeyId: keyIdOf(newKey),
         reencrypted: 1,
-        removedKeyIds: [],
+        retiredKeyIds: [keyIdOf(oldKey)],
       });
-      expect(result.operatorAction).toMatch(/Set AURA_SECRET_KEY to the new key/);
+      expect(result.operatorAction).toMatch(
+        /Set AURA_SECRET_KEY="<new key>,<old key>".*keep the old key\(s\) listed.*backups/s,
+      );
       expect(encryptedKeyId(storedValue('s'))).toBe(keyIdOf(newKey));
       expect(existsSync(keyFile())).toBe(false);
       // Until the operator changes the variable, the old key alone cannot read it…
@@ -420,7 +537,8 @@ describe('rotateSecrets', () => {
       const both = envOpts(`${newKey.toString('base64')},${oldKey.toString('base64')}`);
       const result = rotateSecrets(t.db, both);
       expect(result).toMatchObject({ activeKeyId: keyIdOf(newKey), reencrypted: 1 });
-      expect(result.operatorAction).toMatch(/remove the other keys/);
+      expect(result).toMatchObject({ retiredKeyIds: [keyIdOf(oldKey)] });
+      expect(result.operatorAction).toMatch(/the others only decrypt.*keep the old key/s);
       expect(revealConfig(t.db, { key: 's' }, envOpts(newKey.toString('base64'))).value).toBe(
         SECRET,
       );

@@ -502,9 +502,9 @@ describe('sensitive configuration values in the undo log', () => {
     await t.caller.config.set({ key: KEY, value: SECOND, rowVersion: made.rowVersion });
     const oldKey = loadKeyring().activeKeyId;
     const rotated = rotateSecrets(t.db);
-    // The old key is gone from the keyring: nothing (row or logged image) refers to it any more.
-    expect(rotated.removedKeyIds).toEqual([oldKey]);
-    expect(loadKeyring().keys.has(oldKey)).toBe(false);
+    // Nothing (row or logged image) uses the old key any more; it is retired, kept for backups.
+    expect(rotated.retiredKeyIds).toEqual([oldKey]);
+    expect(loadKeyring().keys.has(oldKey)).toBe(true);
     expect(everyLoggedText()).not.toContain(`"kid\\":\\"${oldKey}`);
     expect(everyLoggedText()).not.toContain('SECRET-');
 

@@ -11,3 +11,4 @@ export * from './rules';
 export * from './seed';
 export * from './maintenance';
 export * from './setup';
+export * from './secrets';

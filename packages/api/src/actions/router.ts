@@ -2,6 +2,7 @@ import { ACTION_STATUSES } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { authedProcedure, editorProcedure, router } from '../trpc';
+import { LABEL_MAX, isoDateTimeField, uuidField } from '../limits';
 import { exportHistory, history, redo, undo } from './service';
 
 /** Whose history: one's own; another user's only for an admin. */
@@ -15,7 +16,8 @@ function subject(ctx: { principal: { userId: string; role: string } }, userId?: 
   return userId;
 }
 
-const isoDate = z.iso.datetime({ offset: true }).transform((v) => new Date(v).toISOString());
+const isoDate = isoDateTimeField();
+const userId = uuidField('User id').optional();
 
 export const actionsRouter = router({
   /** Undoes the caller's latest action (or batch); CONFLICT if a resource changed since. */
@@ -26,9 +28,9 @@ export const actionsRouter = router({
   history: authedProcedure
     .input(
       z.object({
-        userId: z.string().optional(),
+        userId,
         status: z.enum(ACTION_STATUSES).optional(),
-        actionType: z.string().max(100).optional(),
+        actionType: z.string().max(LABEL_MAX).optional(),
         from: isoDate.optional(),
         to: isoDate.optional(),
         cursor: z.string().max(200).optional(),
@@ -38,7 +40,7 @@ export const actionsRouter = router({
     .query(({ ctx, input }) => history(ctx.db, { ...input, userId: subject(ctx, input.userId) })),
 
   export: authedProcedure
-    .input(z.object({ userId: z.string().optional(), format: z.enum(['json', 'csv']) }))
+    .input(z.object({ userId, format: z.enum(['json', 'csv']) }))
     .query(({ ctx, input }) => ({
       format: input.format,
       content: exportHistory(ctx.db, subject(ctx, input.userId), input.format),

@@ -1,12 +1,13 @@
-import { renderCheckpointInsertSchema, renderCheckpointSchema } from '@aura/db';
+import { renderCheckpointSchema } from '@aura/db';
 import { z } from 'zod';
 import { cursorField, pageLimit } from '../paging';
+import { JSON_DOCUMENT_MAX_BYTES, LABEL_MAX, PATH_MAX, boundedJson, uuidField } from '../limits';
 
-const projectIdField = renderCheckpointSchema.shape.projectId.min(1, 'Project id is required');
+const projectIdField = uuidField('Project id');
 const stageNameField = renderCheckpointSchema.shape.stageName
   .trim()
   .min(1, 'Stage name is required')
-  .max(100);
+  .max(LABEL_MAX);
 const sceneCount = renderCheckpointSchema.shape.completedScenes.min(0);
 
 /** A recovery point: how far the render got, its state as JSON and the file it wrote so far. */
@@ -16,8 +17,8 @@ export const checkpointCreateInput = z
     stageName: stageNameField,
     completedScenes: sceneCount.default(0),
     totalScenes: sceneCount.default(0),
-    checkpointData: z.json().nullish(),
-    outputFilePath: renderCheckpointInsertSchema.shape.outputFilePath,
+    checkpointData: boundedJson(JSON_DOCUMENT_MAX_BYTES).nullish(),
+    outputFilePath: renderCheckpointSchema.shape.outputFilePath.unwrap().max(PATH_MAX).nullish(),
   })
   .superRefine((value, ctx) => {
     if (value.completedScenes > value.totalScenes) {
@@ -43,7 +44,7 @@ export const checkpointLatestInput = z.object({
 });
 
 export const checkpointVersionedInput = z.object({
-  id: renderCheckpointSchema.shape.id.min(1, 'Checkpoint id is required'),
+  id: uuidField('Checkpoint id'),
   rowVersion: renderCheckpointSchema.shape.rowVersion.min(1),
 });
 

@@ -32,9 +32,10 @@ import {
   encryptSecret,
   envSecretKeys,
   generateSecretKey,
-  isEncryptedValue,
   keyIdOf,
   loadKeyring,
+  loggedSecretImages,
+  parseLoggedPayload,
   parseSecretKey,
   SECRET_KEY_ENV,
   SecretError,
@@ -332,6 +333,8 @@ export interface RotateSecretsOptions extends SecretOptions {
    * owns that key); optional otherwise (default: a generated one).
    */
   newKey?: string | Buffer;
+  /** When the previous key is recorded as retired; default now. */
+  now?: Date;
 }
 
 export interface RotateSecretsResult {
@@ -342,26 +345,20 @@ export interface RotateSecretsResult {
   activeKeyId: string;
   /** How many sensitive rows were re-encrypted. */
   reencrypted: number;
-  /** Keys removed from the keyring file because no row references them any more. */
-  removedKeyIds: string[];
+  /**
+   * Keys that stopped encrypting with this rotation. They still decrypt and are never deleted:
+   * a kept backup may hold values under them (db:restore checks, and names any missing key).
+   */
+  retiredKeyIds: string[];
   /** What the operator must still do (AURA_SECRET_KEY mode), or null. */
   operatorAction: string | null;
 }
 
 /**
  * The undo log's copies of sensitive values: its row images of Configurations hold the stored
- * Value (ciphertext), which undo writes back as is. A rotation must re-encrypt them with the
- * rows and keep their keys referenced, or an undo would restore a value no key can decrypt.
+ * Value (ciphertext), which undo writes back as is. A rotation re-encrypts them with the rows, so
+ * everything live is under the active key (the retired keys remain for old backups).
  */
-interface LoggedImages {
-  changes: {
-    table: string;
-    id: string;
-    after?: Record<string, unknown> | null;
-    before?: Record<string, unknown> | null;
-  }[];
-}
-
 function loggedConfigActions(db: AuraDb) {
   const mentions = (column: SQLiteColumn) => sql`instr(${column}, '"table":"Configurations"') > 0`;
   return db
@@ -375,79 +372,27 @@ function loggedConfigActions(db: AuraDb) {
     .all();
 }
 
-/** The sensitive images (key and stored Value) of one payload document, for in-place edits. */
-function loggedSecrets(doc: LoggedImages): { key: string; image: Record<string, unknown> }[] {
-  return (
-    doc.changes
-      .filter((change) => change.table === 'Configurations')
-      .flatMap((change) => [change.after, change.before])
-      // Images keep only changed columns, so recognise a secret by its stored envelope.
-      .filter(
-        (image): image is Record<string, unknown> =>
-          !!image && typeof image.value === 'string' && storesSecret(image.value),
-      )
-      .map((image) => ({ key: String(image.key), image }))
-  );
-}
-
-function storesSecret(value: string): boolean {
-  try {
-    return isEncryptedValue(JSON.parse(value));
-  } catch {
-    return false;
-  }
-}
-
-function parseLogged(text: string | null): LoggedImages {
-  return text ? (JSON.parse(text) as LoggedImages) : { changes: [] };
-}
-
-/** The key ids referenced by sensitive rows and by the undo log's images of them. */
-function referencedKeyIds(db: AuraDb): Set<string> {
-  const rows = db
-    .select({ value: configurations.value })
-    .from(configurations)
-    .where(eq(configurations.isSensitive, true))
-    .all();
-  const ids = new Set<string>();
-  for (const row of rows) {
-    const kid = encryptedKeyId(row.value);
-    if (kid) ids.add(kid);
-  }
-  for (const logged of loggedConfigActions(db)) {
-    for (const text of [logged.payloadJson, logged.inversePayloadJson]) {
-      for (const { image } of loggedSecrets(parseLogged(text))) {
-        const kid = encryptedKeyId(image.value as string);
-        if (kid) ids.add(kid);
-      }
-    }
-  }
-  return ids;
-}
-
 /**
  * Re-encrypts the undo log's images of sensitive values under `keyId` (in the caller's
- * transaction). An image under a key the keyring no longer has is left as it is.
+ * transaction). An image under a key the keyring does not have is left as it is.
  */
 function reencryptLogged(tx: AuraDb, keyring: Keyring, keyId: string): void {
   for (const logged of loggedConfigActions(tx)) {
-    const docs = [parseLogged(logged.payloadJson), parseLogged(logged.inversePayloadJson)];
-    let changed = false;
-    for (const doc of docs) {
-      for (const { key, image } of loggedSecrets(doc)) {
-        const kid = encryptedKeyId(image.value as string);
+    const changed: { payloadJson?: string; inversePayloadJson?: string } = {};
+    for (const column of ['payloadJson', 'inversePayloadJson'] as const) {
+      const doc = parseLoggedPayload(logged[column]);
+      let edited = false;
+      for (const { key, image } of loggedSecretImages(doc)) {
+        const stored = image.value as string;
+        const kid = encryptedKeyId(stored);
         if (!kid || kid === keyId || !keyring.keys.has(kid)) continue;
-        const plaintext = decryptSecret(keyring, key, image.value as string);
-        image.value = encryptSecret(keyring, key, plaintext, keyId);
-        changed = true;
+        image.value = encryptSecret(keyring, key, decryptSecret(keyring, key, stored), keyId);
+        edited = true;
       }
+      if (edited) changed[column] = JSON.stringify(doc);
     }
-    if (changed) {
-      tx.update(actionLogs)
-        .set({ payloadJson: JSON.stringify(docs[0]), inversePayloadJson: JSON.stringify(docs[1]) })
-        .where(eq(actionLogs.id, logged.id))
-        .run();
-    }
+    if (Object.keys(changed).length > 0)
+      tx.update(actionLogs).set(changed).where(eq(actionLogs.id, logged.id)).run();
   }
 }
 
@@ -484,18 +429,23 @@ function parseNewKey(newKey: string | Buffer): Buffer {
   return parseSecretKey(newKey, 'newKey');
 }
 
+const KEEP_OLD_KEYS =
+  `keep the old key(s) listed after the new one for as long as you keep backups taken before ` +
+  `now: db:restore refuses a backup whose keys are missing and names them.`;
+
 /**
- * Rotates the key of sensitive values (`pnpm aura secrets:rotate`).
+ * Rotates the key of sensitive values (`pnpm aura secrets:rotate`). Keys are never deleted: the
+ * previous key is retired (it stops encrypting) and stays for decryption, because values in kept
+ * backups may still be under it.
  *
- * Keyring file (AURA_SECRET_KEY unset): adds a new key to the file (the old ones stay, so every
- * row stays readable whatever happens next), re-encrypts every sensitive row under it in one
- * write transaction, makes it active, then — under the write lock, so no writer that still used
- * the old key can be mid-commit — removes the keys no row references any more.
+ * Keyring file (AURA_SECRET_KEY unset): adds a new key to the file, re-encrypts every sensitive
+ * row and undo-log image under it in one write transaction, then makes it active and records the
+ * previous key as retired.
  *
  * AURA_SECRET_KEY set: the key belongs to the operator, who must pass `newKey`; every row is
- * re-encrypted under it, and the operator then sets AURA_SECRET_KEY to it (the result says so).
- * With AURA_SECRET_KEY="<new>,<old>" and no `newKey`, rows still under an old key are moved to
- * the first one, after which the old keys can be dropped from the variable.
+ * re-encrypted under it, and the operator then sets AURA_SECRET_KEY="<new>,<old>" (the result
+ * says so). With AURA_SECRET_KEY="<new>,<old>" and no `newKey`, rows still under an old key are
+ * moved to the first one.
  */
 export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): RotateSecretsResult {
   const env = options.env ?? process.env;
@@ -504,20 +454,26 @@ export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): R
 
   if (keyring.source === 'env') {
     let target: Buffer;
+    let retiredKeyIds: string[];
     let operatorAction: string;
     if (options.newKey !== undefined) {
       target = parseNewKey(options.newKey);
       if (keyIdOf(target) === previousKeyId) {
         throw new SecretError(`newKey is the key ${SECRET_KEY_ENV} already holds; pass a new one`);
       }
+      retiredKeyIds = [previousKeyId];
       operatorAction =
         `Every sensitive value is now encrypted with the new key (id ${keyIdOf(target)}). ` +
-        `Set ${SECRET_KEY_ENV} to the new key and restart the web server and the worker: until ` +
-        `then they cannot read sensitive values (or set ${SECRET_KEY_ENV}="<new key>,<old key>" ` +
-        `meanwhile, and drop the old key afterwards).`;
+        `Set ${SECRET_KEY_ENV}="<new key>,<old key>" and restart the web server and the worker ` +
+        `(until then they cannot read sensitive values); ${KEEP_OLD_KEYS}`;
     } else if ((envSecretKeys(env)?.length ?? 0) > 1) {
       target = keyring.keys.get(previousKeyId)!;
-      operatorAction = `Every sensitive value is now encrypted with the first key of ${SECRET_KEY_ENV} (id ${previousKeyId}): remove the other keys from ${SECRET_KEY_ENV} and restart.`;
+      retiredKeyIds = envSecretKeys(env)!
+        .map(keyIdOf)
+        .filter((kid) => kid !== previousKeyId);
+      operatorAction =
+        `Every sensitive value is now encrypted with the first key of ${SECRET_KEY_ENV} ` +
+        `(id ${previousKeyId}); the others only decrypt. ${KEEP_OLD_KEYS}`;
     } else {
       throw new SecretError(
         `${SECRET_KEY_ENV} is set, so the encryption key is the operator's and cannot be replaced here. ` +
@@ -534,7 +490,7 @@ export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): R
       previousKeyId,
       activeKeyId: keyId,
       reencrypted,
-      removedKeyIds: [],
+      retiredKeyIds,
       operatorAction,
     };
   }
@@ -545,40 +501,29 @@ export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): R
   const hadKey = keyring.keys.has(newKeyId);
   keyring.keys.set(newKeyId, newKey);
   // 1. Add the new key (not yet active): it is on disk before any row depends on it.
-  writeKeyringFile(keyring.file, previousKeyId, keyring.keys);
+  writeKeyringFile(keyring.file, previousKeyId, keyring.keys, keyring.retired);
   let reencrypted: number;
   try {
-    // 2. Re-encrypt every sensitive row, all or nothing.
+    // 2. Re-encrypt every sensitive row and logged image, all or nothing.
     reencrypted = reencryptAll(db, keyring, newKeyId);
   } catch (error) {
     if (!hadKey) {
       keyring.keys.delete(newKeyId);
-      writeKeyringFile(keyring.file, previousKeyId, keyring.keys);
+      writeKeyringFile(keyring.file, previousKeyId, keyring.keys, keyring.retired);
     }
     throw error;
   }
-  // 3. Make it active: writers from now on encrypt with it.
-  writeKeyringFile(keyring.file, newKeyId, keyring.keys);
-  // 4. Retire unreferenced keys under the write lock: a writer that read the keyring before
-  //    step 3 holds that lock until it commits, so its row is seen here and its key kept.
-  const removedKeyIds = writeTransaction(db, (tx) => {
-    const referenced = referencedKeyIds(tx);
-    const removed: string[] = [];
-    for (const kid of [...keyring.keys.keys()]) {
-      if (kid !== newKeyId && !referenced.has(kid)) {
-        keyring.keys.delete(kid);
-        removed.push(kid);
-      }
-    }
-    if (removed.length > 0) writeKeyringFile(keyring.file, newKeyId, keyring.keys);
-    return removed;
-  });
+  // 3. Make it active; the previous key is retired, never deleted. A writer that read the
+  //    keyring before this step still encrypts with a key that stays readable.
+  keyring.retired.delete(newKeyId);
+  keyring.retired.set(previousKeyId, (options.now ?? new Date()).toISOString());
+  writeKeyringFile(keyring.file, newKeyId, keyring.keys, keyring.retired);
   return {
     source: 'file',
     previousKeyId,
     activeKeyId: newKeyId,
     reencrypted,
-    removedKeyIds,
+    retiredKeyIds: [previousKeyId],
     operatorAction: null,
   };
 }

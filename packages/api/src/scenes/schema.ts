@@ -1,16 +1,17 @@
 import { sceneStateInsertSchema, sceneStateSchema } from '@aura/db';
 import { z } from 'zod';
+import { ID_LIST_MAX, PATH_MAX, SCRIPT_TEXT_MAX, uuidField } from '../limits';
 
-export const sceneIdField = sceneStateSchema.shape.id.min(1, 'Scene id is required');
-const projectIdField = sceneStateSchema.shape.projectId.min(1, 'Project id is required');
+export const sceneIdField = uuidField('Scene id');
+const projectIdField = uuidField('Project id');
 const rowVersionField = sceneStateSchema.shape.rowVersion.min(1);
 
 /** The editable content of a scene (the table's own column schemas). */
 const contentFields = {
-  scriptText: sceneStateInsertSchema.shape.scriptText.max(100_000),
+  scriptText: sceneStateInsertSchema.shape.scriptText.max(SCRIPT_TEXT_MAX),
   durationSeconds: sceneStateInsertSchema.shape.durationSeconds,
-  audioFilePath: sceneStateInsertSchema.shape.audioFilePath,
-  imageFilePath: sceneStateInsertSchema.shape.imageFilePath,
+  audioFilePath: sceneStateSchema.shape.audioFilePath.unwrap().max(PATH_MAX).nullish(),
+  imageFilePath: sceneStateSchema.shape.imageFilePath.unwrap().max(PATH_MAX).nullish(),
 };
 
 /** A new scene, appended unless `index` says where to insert it (the following scenes shift). */
@@ -36,7 +37,7 @@ export const sceneUpdateInput = sceneVersionedInput.extend({
 /** The project's scenes in their new order: every scene exactly once. */
 export const sceneReorderInput = z.object({
   projectId: projectIdField,
-  sceneIds: z.array(sceneIdField).max(10_000),
+  sceneIds: z.array(sceneIdField).max(ID_LIST_MAX),
 });
 
 export type SceneAddInput = z.output<typeof sceneAddInput>;

@@ -11,7 +11,15 @@ import {
   unknownAppliedMigrations,
   type Migration,
 } from '../migrations';
-import { backupDirectory, databasePath, resolveFromRoot } from '../paths';
+import { backupDirectory, dataDirectory, databasePath, resolveFromRoot } from '../paths';
+import {
+  SECRET_KEY_ENV,
+  availableSecretKeys,
+  checkStoredSecrets,
+  keyringPath,
+  storedSecrets,
+  type SecretOptions,
+} from '../secrets';
 import {
   DEFAULT_BACKUP_KEEP,
   backupFromConnection,
@@ -77,6 +85,11 @@ export interface RestoreOptions {
   now?: Date;
   /** The migrations this code knows; default the package's migrations. */
   migrationsDir?: string;
+  /**
+   * Where the keys are that must decrypt the backup's encrypted values; default AURA_SECRET_KEY
+   * and the keyring file of the data directory of `dbPath`.
+   */
+  secrets?: SecretOptions;
 }
 
 export interface RestoreResult {
@@ -93,14 +106,24 @@ export interface RestorableBackup {
   pendingMigrations: string[];
 }
 
+/** The keys a restore into `dbPath` will have: AURA_SECRET_KEY and that data directory's file. */
+function restoreSecretOptions(dbPath: string | undefined, secrets?: SecretOptions): SecretOptions {
+  const env = secrets?.env ?? process.env;
+  const dataDir =
+    secrets?.dataDir ?? dataDirectory(dbPath ? { ...env, AURA_DB_PATH: dbPath } : env);
+  return { env, dataDir };
+}
+
 /**
  * Checks that `file` can be restored: a sound SQLite file holding an Aura database whose applied
- * migrations this code knows. Opens it read-only; throws MaintenanceError otherwise.
+ * migrations this code knows, and whose encrypted values (settings and their undo-log images) all
+ * decrypt with the keys available. Opens it read-only; throws MaintenanceError otherwise.
  */
 export function checkRestorable(
   fileOption: string,
   migrations: Migration[] = loadMigrations(),
   dbPath?: string,
+  secrets?: SecretOptions,
 ): RestorableBackup {
   const file = resolveFromRoot(fileOption);
   const nothing = 'nothing was changed';
@@ -162,6 +185,7 @@ export function checkRestorable(
         `${file} was made by a newer version of Aura: it has migrations this version does not know (${unknown.join(', ')}). Restore it with that newer version (or update this one first); ${nothing}`,
       );
     }
+    assertSecretsReadable(file, backup, restoreSecretOptions(dbPath, secrets));
     return { file, pendingMigrations: pendingMigrations(backup, migrations).map((m) => m.tag) };
   } catch (error) {
     if (error instanceof MaintenanceError) throw error;
@@ -170,6 +194,40 @@ export function checkRestorable(
     });
   } finally {
     backup.close();
+  }
+}
+
+/**
+ * Refuses a backup holding an encrypted value no available key decrypts: restored, it would leave
+ * settings nobody can read (a key deleted or replaced since the backup was taken).
+ */
+function assertSecretsReadable(file: string, backup: Sqlite, secrets: SecretOptions): void {
+  const stored = storedSecrets(backup);
+  if (stored.length === 0) return;
+  let keys: Map<string, Buffer>;
+  try {
+    keys = availableSecretKeys(secrets);
+  } catch (error) {
+    throw new MaintenanceError(
+      `${file} holds encrypted settings, but the keys to check them cannot be read (${errorMessage(error)}); nothing was changed`,
+      { cause: error },
+    );
+  }
+  const check = checkStoredSecrets(stored, keys);
+  if (check.missingKeyIds.length > 0) {
+    throw new MaintenanceError(
+      `${file} holds encrypted settings under key(s) ${check.missingKeyIds.join(', ')}, which ` +
+        `neither ${keyringPath(secrets)} nor ${SECRET_KEY_ENV} has: restored, they could not be ` +
+        `decrypted. Bring those keys back (the keyring file of that time, or list them in ` +
+        `${SECRET_KEY_ENV} after the current key) and restore again; nothing was changed`,
+    );
+  }
+  if (check.undecryptable.length > 0) {
+    throw new MaintenanceError(
+      `${file} holds encrypted settings that do not decrypt with their key (${check.undecryptable
+        .slice(0, 3)
+        .join('; ')}): they were altered; nothing was changed`,
+    );
   }
 }
 
@@ -272,7 +330,12 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
   const safetyDir = options.safetyDir ? resolveFromRoot(options.safetyDir) : backupDirectory();
   const now = validateNow(options.now);
   const migrations = loadMigrations(options.migrationsDir);
-  const { file, pendingMigrations: pending } = checkRestorable(options.file, migrations, dbPath);
+  const { file, pendingMigrations: pending } = checkRestorable(
+    options.file,
+    migrations,
+    dbPath,
+    options.secrets,
+  );
 
   const dbDir = path.dirname(dbPath);
   try {
