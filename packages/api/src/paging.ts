@@ -1,5 +1,6 @@
 import { and, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
+import { CURSOR_MAX } from './limits';
 
 /**
  * Keyset paging shared by the content lists (trash, assets, checkpoints, recovery): an opaque
@@ -42,7 +43,7 @@ export function cursorField(list: string, arity: number) {
 }
 
 /** A `cursor` input field decoded by `decode` (null: not a cursor of this list → BAD_REQUEST). */
-export function decodedCursorField<T>(decode: (value: string) => T | null, maxLength = 2048) {
+export function decodedCursorField<T>(decode: (value: string) => T | null, maxLength = CURSOR_MAX) {
   return z
     .string()
     .max(maxLength)

@@ -11,7 +11,7 @@ import {
   encodeCustomTemplateCursor,
   type RouterInputs,
 } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type CreateInput = RouterInputs['customTemplates']['create'];
 
@@ -296,7 +296,7 @@ describe('customTemplates.create and get', () => {
     await expectError(t.anonymous.customTemplates.get({ id: 'x' }), 'UNAUTHORIZED');
     await expectError(t.anonymous.customTemplates.list(), 'UNAUTHORIZED');
     await expectError(t.anonymous.customTemplates.trash(), 'UNAUTHORIZED');
-    await expectError(t.caller.customTemplates.get({ id: 'missing' }), 'NOT_FOUND');
+    await expectError(t.caller.customTemplates.get({ id: UNKNOWN_ID }), 'NOT_FOUND');
     expect(rows()).toEqual(before);
   });
 
@@ -380,7 +380,7 @@ describe('customTemplates.update', () => {
       'UNAUTHORIZED',
     );
     await expectError(
-      t.caller.customTemplates.update({ id: 'missing', rowVersion: 1, name: 'x' }),
+      t.caller.customTemplates.update({ id: UNKNOWN_ID, rowVersion: 1, name: 'x' }),
       'NOT_FOUND',
     );
     expect(rows()).toEqual(before);

@@ -3,10 +3,18 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   buildProjectGetQuery,
   buildProjectTrashQuery,
+  buildProjectsByJobQuery,
   encodeCursor,
   projectTrashInput,
 } from '../src';
-import { insertProject, openTestDb, rejectionHelpers, type Caller, type TestDb } from './helpers';
+import {
+  UNKNOWN_ID,
+  insertProject,
+  openTestDb,
+  rejectionHelpers,
+  type Caller,
+  type TestDb,
+} from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -43,13 +51,13 @@ async function seedProject(caller: Caller = t.caller) {
     projectId: project.id,
     scriptText: 'World',
     durationSeconds: 4.5,
-    audioFilePath: '/media/a.wav',
-    imageFilePath: '/media/b.png',
+    audioFilePath: `${t.dir}/media/a.wav`,
+    imageFilePath: `${t.dir}/media/b.png`,
   });
   const audio = await caller.assets.register({
     projectId: project.id,
     assetType: 'Audio',
-    filePath: '/media/a.wav',
+    filePath: `${t.dir}/media/a.wav`,
     fileSizeBytes: 1024,
     mimeType: 'audio/wav',
     isTemporary: true,
@@ -57,7 +65,7 @@ async function seedProject(caller: Caller = t.caller) {
   const image = await caller.assets.register({
     projectId: project.id,
     assetType: 'Image',
-    filePath: '/media/b.png',
+    filePath: `${t.dir}/media/b.png`,
     fileSizeBytes: 2048,
     mimeType: 'image/png',
   });
@@ -212,7 +220,7 @@ describe('projects.get', () => {
 
   it('is NOT_FOUND for a missing or soft-deleted project; anonymous is UNAUTHORIZED', async () => {
     const { project } = await seedProject();
-    await rejects(() => t.caller.projects.get({ id: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.projects.get({ id: UNKNOWN_ID }), 'NOT_FOUND');
     await rejects(() => t.anonymous.projects.get({ id: project.id }), 'UNAUTHORIZED');
     await t.caller.projects.softDelete({ id: project.id, rowVersion: project.rowVersion });
     await rejects(() => t.caller.projects.get({ id: project.id }), 'NOT_FOUND');
@@ -269,7 +277,7 @@ describe('projects.update', () => {
   it('is NOT_FOUND for a missing or trashed project, FORBIDDEN for viewers, BAD_REQUEST for bad input', async () => {
     const created = await t.caller.projects.create({ title: 'Draft' });
     await rejects(
-      () => t.caller.projects.update({ id: 'missing', rowVersion: 1, title: 'x' }),
+      () => t.caller.projects.update({ id: UNKNOWN_ID, rowVersion: 1, title: 'x' }),
       'NOT_FOUND',
     );
     await rejects(
@@ -330,7 +338,7 @@ describe('projects.setWizardStep', () => {
       'FORBIDDEN',
     );
     await rejects(
-      () => t.caller.projects.setWizardStep({ id: 'missing', rowVersion: 2, step: 4 }),
+      () => t.caller.projects.setWizardStep({ id: UNKNOWN_ID, rowVersion: 2, step: 4 }),
       'NOT_FOUND',
     );
   });
@@ -365,7 +373,7 @@ describe('projects.setStage', () => {
     );
     await rejects(() => t.caller.projects.setStage({ ...input, rowVersion: 7 }), 'CONFLICT');
     await rejects(() => t.as('viewer').projects.setStage(input), 'FORBIDDEN');
-    await rejects(() => t.caller.projects.setStage({ ...input, id: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.projects.setStage({ ...input, id: UNKNOWN_ID }), 'NOT_FOUND');
 
     const done = await t.caller.projects.complete({ id: created.id, rowVersion: 1 });
     const error = await rejects(
@@ -435,7 +443,7 @@ describe('status transitions', () => {
       () => t.anonymous.projects.complete({ id: row.id, rowVersion: 1 }),
       'UNAUTHORIZED',
     );
-    await rejects(() => t.caller.projects.cancel({ id: 'missing', rowVersion: 1 }), 'NOT_FOUND');
+    await rejects(() => t.caller.projects.cancel({ id: UNKNOWN_ID, rowVersion: 1 }), 'NOT_FOUND');
   });
 });
 
@@ -491,7 +499,7 @@ describe('trash: softDelete, restore, trash, hardDelete', () => {
       () => t.as('viewer').projects.restore({ id: created.id, rowVersion: 2 }),
       'FORBIDDEN',
     );
-    await rejects(() => t.caller.projects.restore({ id: 'missing', rowVersion: 1 }), 'NOT_FOUND');
+    await rejects(() => t.caller.projects.restore({ id: UNKNOWN_ID, rowVersion: 1 }), 'NOT_FOUND');
   });
 
   it('pages the trash by DeletedAt descending with an Id tie-breaker', async () => {
@@ -558,7 +566,7 @@ describe('trash: softDelete, restore, trash, hardDelete', () => {
     await rejects(() => t.caller.projects.hardDelete({ id: project.id }), 'FORBIDDEN');
     await rejects(() => t.as('viewer').projects.hardDelete({ id: project.id }), 'FORBIDDEN');
     await rejects(() => t.anonymous.projects.hardDelete({ id: project.id }), 'UNAUTHORIZED');
-    await rejects(() => t.as('admin').projects.hardDelete({ id: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.as('admin').projects.hardDelete({ id: UNKNOWN_ID }), 'NOT_FOUND');
 
     const removed = await t.as('admin').projects.hardDelete({ id: project.id });
     expect(removed.id).toBe(project.id);
@@ -647,8 +655,94 @@ describe('projects.duplicate', () => {
     const created = await t.caller.projects.create({ title: 'Source' });
     await rejects(() => t.as('viewer').projects.duplicate({ id: created.id }), 'FORBIDDEN');
     await rejects(() => t.anonymous.projects.duplicate({ id: created.id }), 'UNAUTHORIZED');
-    await rejects(() => t.caller.projects.duplicate({ id: 'missing' }), 'NOT_FOUND');
+    await rejects(() => t.caller.projects.duplicate({ id: UNKNOWN_ID }), 'NOT_FOUND');
     await t.caller.projects.softDelete({ id: created.id, rowVersion: 1 });
     await rejects(() => t.caller.projects.duplicate({ id: created.id }), 'NOT_FOUND');
+  });
+});
+
+describe('JobId: the render job a project belongs to', () => {
+  const jobIdOf = (id: string) =>
+    (
+      t.db.$client.prepare('SELECT JobId FROM ProjectStates WHERE Id = ?').get(id) as {
+        JobId: string | null;
+      }
+    ).JobId;
+
+  it('is stored on create and set, kept or cleared on update', async () => {
+    const project = await t.caller.projects.create({ title: 'Render me', jobId: 'render-42' });
+    expect(project.jobId).toBe('render-42');
+    expect(jobIdOf(project.id)).toBe('render-42');
+
+    const renamed = await t.caller.projects.update({
+      id: project.id,
+      rowVersion: project.rowVersion,
+      title: 'Renamed',
+    });
+    expect(jobIdOf(project.id)).toBe('render-42');
+
+    const moved = await t.caller.projects.update({
+      id: project.id,
+      rowVersion: renamed.rowVersion,
+      jobId: 'worker:7.job-43',
+    });
+    expect(moved.jobId).toBe('worker:7.job-43');
+    expect(jobIdOf(project.id)).toBe('worker:7.job-43');
+
+    await t.caller.projects.update({ id: project.id, rowVersion: moved.rowVersion, jobId: null });
+    expect(jobIdOf(project.id)).toBeNull();
+  });
+
+  it('finds the live projects of a job, newest first, for any signed-in role', async () => {
+    const first = await t.caller.projects.create({ title: 'First', jobId: 'job-1' });
+    const second = await t.caller.projects.create({ title: 'Second', jobId: 'job-1' });
+    await t.caller.projects.create({ title: 'Other', jobId: 'job-2' });
+    await t.caller.projects.create({ title: 'None' });
+    t.db.$client
+      .prepare("UPDATE ProjectStates SET CreatedAt = '2020-01-01T00:00:00.000Z' WHERE Id = ?")
+      .run(first.id);
+
+    const found = await t.as('viewer').projects.byJobId({ jobId: 'job-1' });
+    expect(found.map((p) => p.id)).toEqual([second.id, first.id]);
+    expect(found.every((p) => p.jobId === 'job-1')).toBe(true);
+    expect(await t.caller.projects.byJobId({ jobId: 'job-3' })).toEqual([]);
+
+    await t.caller.projects.softDelete({ id: second.id, rowVersion: second.rowVersion });
+    expect((await t.caller.projects.byJobId({ jobId: 'job-1' })).map((p) => p.id)).toEqual([
+      first.id,
+    ]);
+    await rejects(() => t.anonymous.projects.byJobId({ jobId: 'job-1' }), 'UNAUTHORIZED');
+  });
+
+  it('is looked up through IX_ProjectStates_JobId, never a full scan', () => {
+    const { sql, params } = buildProjectsByJobQuery(t.db, 'job-1').toSQL();
+    const plan = (
+      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
+    )
+      .map((row) => row.detail)
+      .join('\n');
+    expect(plan).toMatch(/SEARCH ProjectStates USING INDEX IX_ProjectStates_JobId \(JobId=\?\)/);
+    expect(plan).not.toMatch(/^SCAN ProjectStates/m);
+  });
+
+  it('rejects a blank, too long or non-identifier job id, changing nothing', async () => {
+    const project = await t.caller.projects.create({ title: 'Kept', jobId: 'job-1' });
+    await rejectsField(() => t.caller.projects.create({ title: 'x', jobId: '  ' }), 'jobId');
+    await rejectsField(
+      () => t.caller.projects.create({ title: 'x', jobId: 'j'.repeat(65) }),
+      'jobId',
+    );
+    await rejectsField(
+      () =>
+        t.caller.projects.update({
+          id: project.id,
+          rowVersion: project.rowVersion,
+          jobId: 'job 1; DROP TABLE',
+        }),
+      'jobId',
+    );
+    await rejectsField(() => t.caller.projects.byJobId({ jobId: '' }), 'jobId');
+    await rejectsField(() => t.caller.projects.byJobId({ jobId: 'x'.repeat(10_000) }), 'jobId');
+    expect(jobIdOf(project.id)).toBe('job-1');
   });
 });

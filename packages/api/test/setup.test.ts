@@ -3,7 +3,7 @@ import { seedDatabase } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { RouterInputs } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type SaveInput = RouterInputs['setup']['saveProgress'];
 
@@ -78,7 +78,7 @@ describe('setup.status', () => {
       started: true,
     });
     await expectCode(() => t.as('viewer').setup.status({ userId: editor.userId }), 'FORBIDDEN');
-    await expectCode(() => t.as('admin').setup.status({ userId: 'no-such-user' }), 'NOT_FOUND');
+    await expectCode(() => t.as('admin').setup.status({ userId: UNKNOWN_ID }), 'NOT_FOUND');
     // Naming oneself is fine for anyone.
     expect((await t.as('editor').setup.status({ userId: editor.userId })).lastStep).toBe(2);
   });
@@ -184,7 +184,7 @@ describe('setup.saveProgress', () => {
       'FORBIDDEN',
     );
     await expectCode(
-      () => t.as('admin').setup.saveProgress({ userId: 'ghost', lastStep: 1 }),
+      () => t.as('admin').setup.saveProgress({ userId: UNKNOWN_ID, lastStep: 1 }),
       'NOT_FOUND',
     );
     // Each user has their own row.

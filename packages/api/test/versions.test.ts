@@ -18,7 +18,7 @@ import {
   currentContent,
   storageStats,
 } from '../src';
-import { openTestDb, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
 afterEach(() => t?.close());
@@ -179,7 +179,7 @@ describe('versions.create', () => {
     await expect(t.as('viewer').versions.create({ projectId: p.id })).rejects.toMatchObject({
       code: 'FORBIDDEN',
     });
-    await expect(t.caller.versions.create({ projectId: 'nope' })).rejects.toMatchObject({
+    await expect(t.caller.versions.create({ projectId: UNKNOWN_ID })).rejects.toMatchObject({
       code: 'NOT_FOUND',
     });
     await expect(

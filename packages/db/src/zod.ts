@@ -18,15 +18,16 @@ import {
 /**
  * Zod schemas derived from the tables: the single source of row types for procedure inputs,
  * the dashboard's forms and the typed client. Never hand-write a duplicate of a row type.
+ * Size limits are the api package's (its limits module), applied where a procedure takes input.
  */
 export const projectStateSchema = createSelectSchema(projectStates);
 export const projectStateInsertSchema = createInsertSchema(projectStates, {
-  title: (s) => s.trim().min(1, 'Title is required').max(200),
+  title: (s) => s.trim().min(1, 'Title is required'),
   progressPercent: (s) => s.int().min(0).max(100),
   currentWizardStep: (s) => s.int().min(0),
 });
 export const projectStateUpdateSchema = createUpdateSchema(projectStates, {
-  title: (s) => s.trim().min(1, 'Title is required').max(200),
+  title: (s) => s.trim().min(1, 'Title is required'),
   progressPercent: (s) => s.int().min(0).max(100),
   currentWizardStep: (s) => s.int().min(0),
 });

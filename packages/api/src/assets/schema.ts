@@ -1,16 +1,20 @@
 import { assetStateInsertSchema, assetStateSchema } from '@aura/db';
 import { z } from 'zod';
 import { cursorField, pageLimit } from '../paging';
+import { MIME_TYPE_MAX, PATH_MAX, uuidField } from '../limits';
 
-const projectIdField = assetStateSchema.shape.projectId.min(1, 'Project id is required');
+const projectIdField = uuidField('Project id');
 
 /** A file of a project: type from ASSET_TYPES (the table's CHECK), size ≥ 0. */
 export const assetRegisterInput = z.object({
   projectId: projectIdField,
   assetType: assetStateSchema.shape.assetType,
-  filePath: assetStateInsertSchema.shape.filePath.trim().min(1, 'File path is required').max(4096),
+  filePath: assetStateInsertSchema.shape.filePath
+    .max(PATH_MAX)
+    .trim()
+    .min(1, 'File path is required'),
   fileSizeBytes: assetStateInsertSchema.shape.fileSizeBytes,
-  mimeType: assetStateInsertSchema.shape.mimeType,
+  mimeType: assetStateSchema.shape.mimeType.unwrap().max(MIME_TYPE_MAX).nullish(),
   isTemporary: assetStateSchema.shape.isTemporary.default(false),
 });
 
@@ -23,7 +27,7 @@ export const assetListInput = z.object({
 });
 
 export const assetVersionedInput = z.object({
-  id: assetStateSchema.shape.id.min(1, 'Asset id is required'),
+  id: uuidField('Asset id'),
   rowVersion: assetStateSchema.shape.rowVersion.min(1),
 });
 

@@ -1,17 +1,24 @@
 import { configurationSchema } from '@aura/db';
 import { z } from 'zod';
 import { decodedCursorField } from '../paging';
+import {
+  CONFIG_VALUE_MAX_BYTES,
+  DESCRIPTION_MAX,
+  LABEL_MAX,
+  NAME_MAX,
+  boundedJson,
+} from '../limits';
 
 export const CONFIG_LIST_DEFAULT_LIMIT = 50;
 export const CONFIG_LIST_MAX_LIMIT = 100;
-/** The longest Value accepted, as JSON text (before encryption). */
-export const CONFIG_VALUE_MAX_CHARS = 65_536;
+/** The longest Value accepted, as JSON text (before encryption); the input is bounded in bytes. */
+export const CONFIG_VALUE_MAX_CHARS = CONFIG_VALUE_MAX_BYTES;
 
 /** Keys are identifiers (`tts.voice`, `providers/openai:apiKey`): also the AAD of an encryption. */
 export const configKeyField = configurationSchema.shape.key
   .trim()
   .min(1, 'Key is required')
-  .max(200)
+  .max(NAME_MAX)
   .regex(
     /^[A-Za-z0-9][A-Za-z0-9._:/-]*$/,
     'Use letters, digits and . _ : / - (starting with a letter or digit)',
@@ -20,7 +27,7 @@ export const configKeyField = configurationSchema.shape.key
 export const configCategoryField = configurationSchema.shape.category
   .trim()
   .min(1, 'Category is required')
-  .max(100);
+  .max(LABEL_MAX);
 
 /** Position after the last row of a page: its category (a cursor is only valid there) and Key. */
 export interface ConfigCursor {
@@ -75,10 +82,11 @@ export const configListInput = z
  */
 export const configSetInput = z.object({
   key: configKeyField,
-  value: z.unknown().refine((value) => value !== undefined, 'Value is required'),
+  /** Any JSON value of at most 64 KiB; its kind is checked against valueType by the service. */
+  value: boundedJson(CONFIG_VALUE_MAX_BYTES, z.unknown()),
   category: configCategoryField.optional(),
   valueType: configurationSchema.shape.valueType.optional(),
-  description: configurationSchema.shape.description.unwrap().trim().max(1000).nullish(),
+  description: configurationSchema.shape.description.unwrap().max(DESCRIPTION_MAX).trim().nullish(),
   isSensitive: configurationSchema.shape.isSensitive.optional(),
   rowVersion: configurationSchema.shape.rowVersion.positive().optional(),
 });

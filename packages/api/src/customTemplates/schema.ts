@@ -1,6 +1,7 @@
 import { customTemplateSchema } from '@aura/db';
 import { z } from 'zod';
 import { tagListSchema } from '../templates/schema';
+import { CURSOR_MAX, DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, uuidField } from '../limits';
 
 /*
  * The four JSON sections of a custom template. Each is a strict object (an unknown key is a typo
@@ -139,7 +140,10 @@ export const llmPipelineSchema = z
   });
 export type LlmPipeline = z.output<typeof llmPipelineSchema>;
 
-const hexColor = z.string().regex(/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i, 'A hex color such as #1a2b3c');
+const hexColor = z
+  .string()
+  .max(7)
+  .regex(/^#(?:[0-9a-f]{3}|[0-9a-f]{6})$/i, 'A hex color such as #1a2b3c');
 const fontName = label(100);
 
 /** The look: a style name, a color palette and fonts. */
@@ -169,11 +173,14 @@ export const CUSTOM_TEMPLATE_LIST_DEFAULT_LIMIT = 20;
 export const CUSTOM_TEMPLATE_LIST_MAX_LIMIT = 100;
 
 const fields = {
-  name: customTemplateSchema.shape.name.trim().min(1, 'Name is required').max(200),
-  description: customTemplateSchema.shape.description.trim().max(2000),
-  category: customTemplateSchema.shape.category.trim().min(1, 'Category is required').max(100),
+  name: customTemplateSchema.shape.name.trim().min(1, 'Name is required').max(NAME_MAX),
+  description: customTemplateSchema.shape.description.max(DESCRIPTION_MAX).trim(),
+  category: customTemplateSchema.shape.category
+    .trim()
+    .min(1, 'Category is required')
+    .max(LABEL_MAX),
   tags: tagListSchema,
-  author: customTemplateSchema.shape.author.trim().min(1).max(200),
+  author: customTemplateSchema.shape.author.trim().min(1).max(NAME_MAX),
   isDefault: customTemplateSchema.shape.isDefault,
   scriptStructure: scriptStructureSchema.nullable(),
   videoStructure: videoStructureSchema.nullable(),
@@ -181,7 +188,7 @@ const fields = {
   visualPreferences: visualPreferencesSchema.nullable(),
 };
 
-const idSchema = customTemplateSchema.shape.id.min(1).max(200);
+const idSchema = uuidField('Custom template id');
 const rowVersionSchema = customTemplateSchema.shape.rowVersion.int().min(1);
 
 /** Author defaults to the caller's display name; sections may be left out (null). */
@@ -251,7 +258,7 @@ export function decodeCustomTemplateCursor(value: string): CustomTemplateCursor 
 const cursorField = (list: CustomTemplateCursor['list']) =>
   z
     .string()
-    .max(2048)
+    .max(CURSOR_MAX)
     .nullish()
     .transform((value, ctx): CustomTemplateCursor | null => {
       if (value === null || value === undefined || value === '') return null;

@@ -1,6 +1,7 @@
 import { exportHistorySchema } from '@aura/db';
 import { z } from 'zod';
 import { decodedCursorField } from '../paging';
+import { OUTPUT_FILE_MAX, PATH_MAX, isoDateTimeField, uuidField } from '../limits';
 import { EXPORT_PRESET_NAMES } from './presets';
 
 export const EXPORT_LIST_DEFAULT_LIMIT = 20;
@@ -20,13 +21,13 @@ export const exportEnqueueInput = z.object({
     error: () => `Unknown preset; one of: ${EXPORT_PRESET_NAMES.join(', ')}`,
   }),
   /** Absolute path of an existing file under the allowed media roots. */
-  inputFile: pathString(4096),
+  inputFile: pathString(PATH_MAX),
   /** Relative path inside the output directory; the preset's extension is added if missing. */
-  outputFile: pathString(1024),
+  outputFile: pathString(OUTPUT_FILE_MAX),
 });
 export type ExportEnqueueInput = z.output<typeof exportEnqueueInput>;
 
-export const exportIdInput = z.object({ id: exportHistorySchema.shape.id.min(1).max(200) });
+export const exportIdInput = z.object({ id: uuidField('Export id') });
 
 /** Position after the last row of a page: its CreatedAt and Id. */
 export interface ExportCursor {
@@ -52,10 +53,7 @@ export function decodeExportCursor(value: string): ExportCursor | null {
   }
 }
 
-/** An ISO-8601 date-time with offset, normalised to the columns' UTC form with milliseconds. */
-const instant = z.iso
-  .datetime({ offset: true, message: 'An ISO-8601 date-time, e.g. 2026-01-31T12:00:00Z' })
-  .transform((value) => new Date(value).toISOString());
+const instant = isoDateTimeField();
 
 /** Export history, newest first; filters: status, CreatedAt range (both ends inclusive). */
 export const exportListInput = z

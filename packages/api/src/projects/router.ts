@@ -2,6 +2,7 @@ import { adminProcedure, authedProcedure, editorProcedure, router } from '../trp
 import {
   projectCreateInput,
   projectFailInput,
+  projectJobInput,
   projectKeyInput,
   projectListInput,
   projectStageInput,
@@ -20,6 +21,7 @@ import {
   hardDeleteProject,
   listProjectTrash,
   listProjects,
+  projectsByJob,
   restoreProject,
   setProjectStage,
   setProjectWizardStep,
@@ -37,6 +39,11 @@ export const projectsRouter = router({
   get: authedProcedure
     .input(projectKeyInput)
     .query(({ ctx, input }) => getProject(ctx.db, input.id)),
+
+  /** The live projects tied to a render job (ProjectStates.JobId), newest first; [] if none. */
+  byJobId: authedProcedure
+    .input(projectJobInput)
+    .query(({ ctx, input }) => projectsByJob(ctx.db, input)),
 
   create: editorProcedure
     .input(projectCreateInput)

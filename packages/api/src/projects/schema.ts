@@ -1,6 +1,15 @@
-import { projectStateInsertSchema, projectStateSchema, projectStateUpdateSchema } from '@aura/db';
+import { projectStateInsertSchema, projectStateSchema } from '@aura/db';
 import { z } from 'zod';
 import { cursorField, pageLimit, decodedCursorField } from '../paging';
+import {
+  DESCRIPTION_MAX,
+  ID_MAX,
+  JSON_DOCUMENT_MAX_BYTES,
+  NAME_MAX,
+  SEARCH_MAX,
+  boundedJson,
+  uuidField,
+} from '../limits';
 
 /** Sort orders of the project list; each has a stable tie-breaker on Id. */
 export const PROJECT_SORTS = ['updated', 'created', 'title'] as const;
@@ -49,7 +58,7 @@ export const projectListInput = z
     status: projectStateSchema.shape.status.optional(),
     stage: projectStateSchema.shape.currentStage.optional(),
     /** Matched as a substring of Title or Description, case-insensitively; % and _ are literal. */
-    search: z.string().trim().max(200).optional(),
+    search: z.string().max(SEARCH_MAX).trim().optional(),
     sort: z.enum(PROJECT_SORTS).default('updated'),
   })
   .superRefine((value, ctx) => {
@@ -72,13 +81,33 @@ export type ProjectListQuery = z.output<typeof projectListInput>;
 // ---------------------------------------------------------------------------------------------
 // Inputs of the project mutations and reads other than list.
 
-/** A project id (the table's own column schema). */
-export const projectIdField = projectStateSchema.shape.id.min(1, 'Project id is required');
+/** A project id: a UUID (a malformed one is BAD_REQUEST, never a look-up). */
+export const projectIdField = uuidField('Project id');
 /** The RowVersion the caller read (optimistic concurrency). */
 export const rowVersionField = projectStateSchema.shape.rowVersion.min(1);
 
-/** A spec section: a JSON object, stored as JSON text in its `…Json` column. */
-export const specObject = z.record(z.string(), z.json());
+/** A spec section: a JSON object of at most 1 MiB, stored as JSON text in its `…Json` column. */
+export const specObject = boundedJson(JSON_DOCUMENT_MAX_BYTES, z.record(z.string(), z.json()));
+
+/**
+ * The render job a project belongs to (ProjectStates.JobId, indexed): the worker's or an external
+ * renderer's id, so identifier characters only.
+ */
+export const jobIdField = projectStateSchema.shape.jobId
+  .unwrap()
+  .trim()
+  .min(1, 'Job id is required')
+  .max(ID_MAX)
+  .regex(
+    /^[A-Za-z0-9][A-Za-z0-9._:-]*$/,
+    'Use letters, digits and . _ : - (starting with one of the first two)',
+  );
+
+const titleField = projectStateInsertSchema.shape.title.max(NAME_MAX);
+const descriptionField = projectStateSchema.shape.description
+  .unwrap()
+  .max(DESCRIPTION_MAX)
+  .nullish();
 
 /** The four JSON sections of a project, by input name → column. */
 export const PROJECT_SPECS = {
@@ -98,14 +127,23 @@ const specFields = {
 export const projectKeyInput = z.object({ id: projectIdField });
 export const projectVersionedInput = z.object({ id: projectIdField, rowVersion: rowVersionField });
 
-export const projectCreateInput = projectStateInsertSchema
-  .pick({ title: true, description: true })
-  .extend(specFields);
+export const projectCreateInput = z.object({
+  title: titleField,
+  description: descriptionField,
+  jobId: jobIdField.nullish(),
+  ...specFields,
+});
 
-/** Only the fields present change; a spec set to null is cleared. */
-export const projectUpdateInput = projectVersionedInput
-  .extend(projectStateUpdateSchema.pick({ title: true, description: true }).shape)
-  .extend(specFields);
+/** Only the fields present change; a spec or the job id set to null is cleared. */
+export const projectUpdateInput = projectVersionedInput.extend({
+  title: titleField.optional(),
+  description: descriptionField,
+  jobId: jobIdField.nullish(),
+  ...specFields,
+});
+
+/** projects.byJobId: the live projects of one render job. */
+export const projectJobInput = z.object({ jobId: jobIdField });
 
 export const projectWizardStepInput = projectVersionedInput.extend({
   step: projectStateInsertSchema.shape.currentWizardStep,
@@ -117,13 +155,14 @@ export const projectStageInput = projectVersionedInput.extend({
 });
 
 export const projectFailInput = projectVersionedInput.extend({
-  errorMessage: z.string().trim().min(1, 'Say what went wrong').max(4000),
+  errorMessage: z.string().max(DESCRIPTION_MAX).trim().min(1, 'Say what went wrong'),
 });
 
 export const projectTrashInput = z
   .object({ limit: pageLimit, cursor: cursorField('trash', 2) })
   .prefault({});
 
+export type ProjectJobInput = z.output<typeof projectJobInput>;
 export type ProjectCreateInput = z.output<typeof projectCreateInput>;
 export type ProjectUpdateInput = z.output<typeof projectUpdateInput>;
 export type ProjectVersionedInput = z.output<typeof projectVersionedInput>;

@@ -32,6 +32,7 @@ import {
   encodeProjectCursor,
   type ProjectCreateInput,
   type ProjectFailInput,
+  type ProjectJobInput,
   type ProjectListQuery,
   type ProjectSort,
   type ProjectStageInput,
@@ -179,6 +180,7 @@ export function createProject(db: AuraDb, actor: Actor, input: ProjectCreateInpu
             id,
             title: input.title,
             description: input.description ?? null,
+            jobId: input.jobId ?? null,
             ...specColumns(input),
           },
           actor,
@@ -244,6 +246,28 @@ export function getProject(db: AuraDb, id: string): ProjectWithChildren {
   return project;
 }
 
+/** At most this many projects are returned for one job id (normally there is one). */
+export const PROJECTS_BY_JOB_MAX = 100;
+
+/**
+ * The live projects of one render job, newest first; served by IX_ProjectStates_JobId. The unary
+ * `+` keeps SQLite off the IsDeleted indexes, which it prefers without ANALYZE statistics although
+ * a job has a handful of rows and IsDeleted = 0 matches nearly all (the sort of those few rows
+ * is a small temporary B-tree).
+ */
+export function buildProjectsByJobQuery(db: AuraDb, jobId: string) {
+  return db
+    .select({ ...projectListColumns, jobId: projectStates.jobId })
+    .from(projectStates)
+    .where(and(eq(projectStates.jobId, jobId), sql`+${projectStates.isDeleted} = 0`))
+    .orderBy(desc(projectStates.createdAt), desc(projectStates.id))
+    .limit(PROJECTS_BY_JOB_MAX);
+}
+
+export function projectsByJob(db: AuraDb, input: ProjectJobInput) {
+  return buildProjectsByJobQuery(db, input.jobId).all();
+}
+
 /** The live project as it is before a change (for the undo log's description). */
 function projectBefore(tx: AuraDb, id: string): ProjectState | undefined {
   return findAnyById(tx, projectStates, id);
@@ -268,6 +292,7 @@ function describeUpdate(before: ProjectState | undefined, input: ProjectUpdateIn
   const title = before?.title ?? input.id;
   const fields = [
     ...(input.description !== undefined ? ['description'] : []),
+    ...(input.jobId !== undefined ? ['render job'] : []),
     ...(Object.keys(PROJECT_SPECS) as (keyof typeof PROJECT_SPECS)[])
       .filter((field) => input[field] !== undefined)
       .map((field) => SPEC_LABELS[field]),
@@ -311,6 +336,7 @@ export function updateProject(db: AuraDb, actor: Actor, input: ProjectUpdateInpu
   const patch: Partial<NewProjectState> = { ...specColumns(input) };
   if (input.title !== undefined) patch.title = input.title;
   if (input.description !== undefined) patch.description = input.description;
+  if (input.jobId !== undefined) patch.jobId = input.jobId;
   return projectAction(
     db,
     actor,

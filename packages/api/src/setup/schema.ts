@@ -1,11 +1,12 @@
 import { userSetupSchema } from '@aura/db';
 import { z } from 'zod';
+import { LABEL_MAX, WIZARD_STATE_MAX_BYTES, boundedJson, uuidField } from '../limits';
 
-/** The largest WizardState accepted, as JSON text. */
-export const WIZARD_STATE_MAX_CHARS = 262_144;
+/** The largest WizardState accepted, as JSON text; the input is bounded in bytes. */
+export const WIZARD_STATE_MAX_CHARS = WIZARD_STATE_MAX_BYTES;
 
 /** Whose setup: omitted = the caller's own; another user's only for an admin. */
-const userIdField = userSetupSchema.shape.userId.trim().min(1).max(100).optional();
+const userIdField = uuidField('User id').optional();
 const rowVersionField = userSetupSchema.shape.rowVersion.positive();
 
 export const setupStatusInput = z.object({ userId: userIdField }).prefault({});
@@ -18,10 +19,10 @@ export const setupSaveProgressInput = z.object({
   userId: userIdField,
   lastStep: userSetupSchema.shape.lastStep.min(0, 'lastStep must be 0 or more'),
   /** The wizard's own state: a JSON object. */
-  wizardState: z.record(z.string(), z.json()).nullable().optional(),
-  selectedTier: userSetupSchema.shape.selectedTier.unwrap().trim().min(1).max(100).nullish(),
+  wizardState: boundedJson(WIZARD_STATE_MAX_BYTES, z.record(z.string(), z.json())).nullish(),
+  selectedTier: userSetupSchema.shape.selectedTier.unwrap().trim().min(1).max(LABEL_MAX).nullish(),
   /** The wizard version that saved this state. */
-  version: userSetupSchema.shape.version.unwrap().trim().min(1).max(50).nullish(),
+  version: userSetupSchema.shape.version.unwrap().trim().min(1).max(LABEL_MAX).nullish(),
   rowVersion: rowVersionField.optional(),
 });
 

@@ -1,5 +1,6 @@
 import { systemConfigurationSchema } from '@aura/db';
 import { z } from 'zod';
+import { PATH_MAX } from '../limits';
 
 /**
  * system.update: the fields an admin may change, with the RowVersion read. Omitted fields stay
@@ -12,13 +13,13 @@ export const systemUpdateInput = z.object({
     .unwrap()
     .trim()
     .min(1, 'Give the path of the ffmpeg executable, or null to clear it')
-    .max(4096)
+    .max(PATH_MAX)
     .nullable()
     .optional(),
   outputDirectory: systemConfigurationSchema.shape.outputDirectory
     .trim()
     .min(1, 'Output directory is required')
-    .max(4096)
+    .max(PATH_MAX)
     .optional(),
 });
 

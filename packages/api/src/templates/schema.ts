@@ -1,6 +1,7 @@
 import { projectStateInsertSchema, projectStateSchema, templateSchema } from '@aura/db';
 import { z } from 'zod';
 import { decodedCursorField } from '../paging';
+import { CURSOR_MAX, DESCRIPTION_MAX, ID_MAX, LABEL_MAX, NAME_MAX, SEARCH_MAX } from '../limits';
 
 export const TEMPLATE_LIST_DEFAULT_LIMIT = 20;
 export const TEMPLATE_LIST_MAX_LIMIT = 100;
@@ -76,27 +77,29 @@ export const templateListInput = z
       .min(1)
       .max(TEMPLATE_LIST_MAX_LIMIT)
       .default(TEMPLATE_LIST_DEFAULT_LIMIT),
-    cursor: decodedCursorField<TemplateCursor>(decodeTemplateCursor, 4096),
-    category: templateSchema.shape.category.trim().min(1).max(100).optional(),
-    subCategory: templateSchema.shape.subCategory.trim().max(100).optional(),
+    // Three keys (category, name, id): twice the usual cursor.
+    cursor: decodedCursorField<TemplateCursor>(decodeTemplateCursor, 2 * CURSOR_MAX),
+    category: templateSchema.shape.category.trim().min(1).max(LABEL_MAX).optional(),
+    subCategory: templateSchema.shape.subCategory.trim().max(LABEL_MAX).optional(),
     isSystem: templateSchema.shape.isSystemTemplate.optional(),
     isCommunity: templateSchema.shape.isCommunityTemplate.optional(),
     tags: z.array(tagSchema).min(1).max(20).optional(),
-    search: z.string().trim().max(200).optional(),
+    search: z.string().max(SEARCH_MAX).trim().optional(),
   })
   .prefault({});
 
 export type TemplateListInput = z.input<typeof templateListInput>;
 export type TemplateListQuery = z.output<typeof templateListInput>;
 
-export const templateIdSchema = templateSchema.shape.id.min(1).max(200);
+/** Template ids are seeded slugs (`system-youtube-explainer`), not UUIDs. */
+export const templateIdSchema = templateSchema.shape.id.min(1).max(ID_MAX);
 
 export const templateGetInput = z.object({ id: templateIdSchema });
 
 export const templateCreateProjectInput = z.object({
   templateId: templateIdSchema,
-  title: projectStateInsertSchema.shape.title,
-  description: projectStateSchema.shape.description.unwrap().trim().max(2000).nullish(),
+  title: projectStateInsertSchema.shape.title.max(NAME_MAX),
+  description: projectStateSchema.shape.description.unwrap().max(DESCRIPTION_MAX).trim().nullish(),
 });
 export type TemplateCreateProjectInput = z.output<typeof templateCreateProjectInput>;
 

@@ -1,6 +1,7 @@
 import { VERSION_TYPES, getById, projectStates, projectVersions } from '@aura/db';
 import { z } from 'zod';
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
+import { DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, uuidField } from '../limits';
 import { diffContent } from './diff';
 import {
   checkReferenceCounts,
@@ -19,10 +20,11 @@ import {
 } from './service';
 import { currentContent, versionContent } from './snapshot';
 
-const id = z.string().min(1);
+const id = uuidField('Id');
 const rowVersion = z.number().int().min(1);
 const key = z.object({ id, rowVersion });
-const label = z.string().trim().max(200).nullish();
+const label = z.string().trim().max(NAME_MAX).nullish();
+const description = z.string().max(DESCRIPTION_MAX).trim().nullish();
 
 export const versionsRouter = router({
   /** Captures the project's specs and timeline. An unchanged autosave returns the latest version. */
@@ -32,8 +34,8 @@ export const versionsRouter = router({
         projectId: id,
         versionType: z.enum(VERSION_TYPES).default('Manual'),
         name: label,
-        description: z.string().trim().max(2000).nullish(),
-        trigger: z.string().trim().max(200).nullish(),
+        description,
+        trigger: z.string().trim().max(LABEL_MAX).nullish(),
       }),
     )
     .mutation(({ ctx, input }) => createVersion(ctx.db, ctx.actor, input)),
@@ -56,7 +58,7 @@ export const versionsRouter = router({
 
   /** Rename and/or describe. */
   describe: editorProcedure
-    .input(key.extend({ name: label, description: z.string().trim().max(2000).nullish() }))
+    .input(key.extend({ name: label, description }))
     .mutation(({ ctx, input }) => describeVersion(ctx.db, ctx.actor, input)),
 
   /** Important versions are never pruned automatically. */
