@@ -33,3 +33,4 @@ export {
   type VerifyOptions,
   type VerifyResult,
 } from './verify';
+export { SQLITE_SIDECARS, assertNotLiveDatabaseFile, isLiveDatabaseFile } from './sqlite-file';
