@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { listProjectScenes, sceneIndicesAreDense } from '../src';
-import { openTestDb, rejectionHelpers, type TestDb } from './helpers';
+import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
 beforeEach(() => {
@@ -77,7 +77,7 @@ describe('scenes.add', () => {
     await rejectsField(() => t.caller.scenes.add({ projectId: project.id } as never), 'scriptText');
     await rejectsField(() => t.caller.scenes.add({ projectId: '', scriptText: 'x' }), 'projectId');
     await rejects(
-      () => t.caller.scenes.add({ projectId: 'missing', scriptText: 'x' }),
+      () => t.caller.scenes.add({ projectId: UNKNOWN_ID, scriptText: 'x' }),
       'NOT_FOUND',
     );
     await rejects(
@@ -142,10 +142,10 @@ describe('scenes.update and scenes.complete', () => {
       'rowVersion',
     );
     await rejects(
-      () => t.caller.scenes.update({ id: 'missing', rowVersion: 1, scriptText: 'x' }),
+      () => t.caller.scenes.update({ id: UNKNOWN_ID, rowVersion: 1, scriptText: 'x' }),
       'NOT_FOUND',
     );
-    await rejects(() => t.caller.scenes.complete({ id: 'missing', rowVersion: 1 }), 'NOT_FOUND');
+    await rejects(() => t.caller.scenes.complete({ id: UNKNOWN_ID, rowVersion: 1 }), 'NOT_FOUND');
     await rejects(
       () => t.as('viewer').scenes.update({ id: scene!.id, rowVersion: 1, scriptText: 'x' }),
       'FORBIDDEN',
@@ -212,7 +212,7 @@ describe('scenes.reorder', () => {
       'sceneIds',
     );
     await rejects(
-      () => t.caller.scenes.reorder({ projectId: 'missing', sceneIds: [] }),
+      () => t.caller.scenes.reorder({ projectId: UNKNOWN_ID, sceneIds: [] }),
       'NOT_FOUND',
     );
     await rejects(
@@ -249,7 +249,7 @@ describe('scenes.delete', () => {
     const project = await projectWith('a', 'b');
     const [first] = listProjectScenes(t.db, project.id);
     await rejects(() => t.caller.scenes.delete({ id: first!.id, rowVersion: 2 }), 'CONFLICT');
-    await rejects(() => t.caller.scenes.delete({ id: 'missing', rowVersion: 1 }), 'NOT_FOUND');
+    await rejects(() => t.caller.scenes.delete({ id: UNKNOWN_ID, rowVersion: 1 }), 'NOT_FOUND');
     await rejects(
       () => t.as('viewer').scenes.delete({ id: first!.id, rowVersion: 1 }),
       'FORBIDDEN',
