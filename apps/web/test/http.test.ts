@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -46,6 +46,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   let baseUrl: string;
   const titles = { first: 'Spring campaign teaser', second: 'Onboarding walkthrough' };
   const editor = { email: 'editor@test.local', password: 'correct horse battery staple' };
+  const flooded = { email: 'flooded@test.local', password: 'another correct horse battery' };
   let token: string;
 
   beforeAll(async () => {
@@ -74,6 +75,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       name: 'http test',
       expiresInDays: 1,
     }).token;
+    await createUser(db, null, { ...flooded, role: 'viewer' });
     sqlite.close();
 
     const port = await freePort();
@@ -88,6 +90,8 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
           AURA_DB_PATH: dbFile,
           NODE_ENV: 'production',
           NEXT_TELEMETRY_DISABLED: '1',
+          // The login throttle believes X-Forwarded-For (the flood test sends it per client).
+          AURA_TRUST_PROXY: '1',
         },
         // Own process group, so afterAll stops the server and anything it started.
         detached: true,
@@ -222,4 +226,194 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(html).not.toContain('No projects yet');
     expect(html).toContain(editor.email);
   });
+
+  const trpcUrl = () => `${baseUrl}/api/trpc`;
+  const post = (procedure: string, body: BodyInit, headers: Record<string, string> = {}) =>
+    fetch(`${trpcUrl()}/${procedure}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body,
+      // A stream body needs half duplex.
+      ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
+    } as RequestInit);
+  type ErrorBody = { error: { json: { message: string; data: { code: string } } } };
+  const errorOf = async (response: Response) => ((await response.json()) as ErrorBody).error.json;
+
+  /** Resident memory of the server's process group, in MiB. */
+  function serverRssMiB(): number {
+    const out = execFileSync('ps', ['-o', 'rss=', '-g', String(server!.pid)], { encoding: 'utf8' });
+    return Math.round(out.split('\n').reduce((sum, line) => sum + (Number(line) || 0), 0) / 1024);
+  }
+
+  it('answers hostile headers as an anonymous caller, never with a 500', async () => {
+    const hostile: Record<string, string>[] = [
+      { cookie: 'aura_session=%E0%A4%A' },
+      { cookie: 'aura_session=a; aura_session=b' },
+      { cookie: `aura_session=${'%'.repeat(8000)}` },
+      { authorization: 'Bearer %E0%A4%A' },
+      { 'x-correlation-id': '%E0%A4%A'.repeat(500) },
+    ];
+    for (const headers of hostile) {
+      const health = await fetch(`${trpcUrl()}/health.get`, { headers });
+      expect(health.status).toBe(200);
+      const list = await fetch(
+        `${trpcUrl()}/projects.list?input=${encodeURIComponent('{"json":{}}')}`,
+        {
+          headers,
+        },
+      );
+      expect(list.status).toBe(401);
+      const login = await post('auth.login', JSON.stringify({ json: editor }), headers);
+      expect(login.status).toBe(200);
+    }
+    // Over Node's header limit: refused by Node itself (431), and the server lives on.
+    const huge = await fetch(`${trpcUrl()}/health.get`, {
+      headers: { cookie: 'x'.repeat(20_000) },
+    });
+    expect(huge.status).toBe(431);
+    expect((await fetch(`${trpcUrl()}/health.get`)).status).toBe(200);
+  });
+
+  it('refuses a body over 1 MiB with 413, by Content-Length and by counting a streamed body', async () => {
+    const big = JSON.stringify({ json: { email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) } });
+    const declared = await post('auth.login', big);
+    expect(declared.status).toBe(413);
+    expect(await errorOf(declared)).toMatchObject({
+      message: expect.stringMatching(/body .* over the limit of 1 MiB/),
+      data: { code: 'PAYLOAD_TOO_LARGE' },
+    });
+
+    const chunk = new TextEncoder().encode('x'.repeat(64 * 1024));
+    let sent = 0;
+    const stream = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent >= 4 * 1024 * 1024) return controller.close();
+        sent += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    });
+    const streamed = await post('auth.login', stream);
+    expect(streamed.status).toBe(413);
+    expect((await errorOf(streamed)).data.code).toBe('PAYLOAD_TOO_LARGE');
+    // Under the cap, the same endpoint works.
+    expect((await post('auth.login', JSON.stringify({ json: editor }))).status).toBe(200);
+  });
+
+  it('refuses a batch of more than 20 calls (400) and a URL over 8 KiB (413)', async () => {
+    const batch = (n: number) =>
+      fetch(`${trpcUrl()}/${Array(n).fill('health.get').join(',')}?batch=1`);
+    expect((await batch(20)).status).toBe(200);
+    const tooMany = await batch(21);
+    expect(tooMany.status).toBe(400);
+    const errors = (await tooMany.json()) as ErrorBody[];
+    expect(errors).toHaveLength(21);
+    expect(errors[0]!.error.json.message).toBe(
+      'A request may batch at most 20 calls; this one has 21',
+    );
+
+    const longUrl = await fetch(
+      `${trpcUrl()}/projects.list?input=${encodeURIComponent(JSON.stringify({ json: { search: 'x'.repeat(9000) } }))}`,
+    );
+    expect(longUrl.status).toBe(413);
+    expect((await errorOf(longUrl)).message).toMatch(/URL .* send large inputs by POST/);
+  });
+
+  it('keeps memory bounded under oversized bodies and batches', async () => {
+    const before = serverRssMiB();
+    const body = 'x'.repeat(8 * 1024 * 1024);
+    let peak = before;
+    for (let round = 0; round < 5; round++) {
+      const responses = await Promise.all([
+        ...Array.from({ length: 10 }, () => post('auth.login', body)),
+        ...Array.from({ length: 10 }, () =>
+          fetch(`${trpcUrl()}/${Array(60).fill('health.get').join(',')}?batch=1`),
+        ),
+      ]);
+      expect(responses.map((r) => r.status).sort()).toEqual([
+        ...Array(10).fill(400),
+        ...Array(10).fill(413),
+      ]);
+      await Promise.all(responses.map((r) => r.arrayBuffer()));
+      peak = Math.max(peak, serverRssMiB());
+    }
+    console.info(
+      `[web http] server RSS ${before} MiB before, ${peak} MiB peak after 50 bodies of 8 MiB and 50 batches of 60 calls`,
+    );
+    expect(peak - before).toBeLessThan(256);
+  }, 60_000);
+
+  it('the typed client batches within the URL limit, posts large inputs and names a non-JSON status', async () => {
+    const client = createAuraClient({ url: trpcUrl(), token });
+    // 45 queries of ~600 encoded characters each: one GET would be ~27,000 characters.
+    const wide = 'é'.repeat(100);
+    const pages = await Promise.all(
+      Array.from({ length: 45 }, (_, i) => client.projects.list.query({ search: `${wide}${i}` })),
+    );
+    expect(pages.every((page) => page.items.length === 0)).toBe(true);
+    // One query whose input alone is too long for a URL goes by POST.
+    const alone = await client.projects.list.query({ search: 'é'.repeat(200) });
+    expect(alone.items).toEqual([]);
+
+    // A client behind something that answers 431 with an empty body (here: a 20 KB header).
+    const padded = createAuraClient({
+      url: trpcUrl(),
+      fetch: (input, init) =>
+        fetch(input, {
+          ...init,
+          headers: { ...(init?.headers as object), 'x-pad': 'x'.repeat(20_000) },
+        }),
+    });
+    const error = await padded.health.get.query().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as Error).message).toMatch(/^HTTP 431/);
+  });
+
+  it('throttles a login flood, per account and by concurrent checks; health stays responsive', async () => {
+    const login = (email: string, password: string, address: string) =>
+      post('auth.login', JSON.stringify({ json: { email, password } }), {
+        'x-forwarded-for': address,
+      });
+    const healthMs = async () => {
+      const start = performance.now();
+      expect((await fetch(`${trpcUrl()}/health.get`)).status).toBe(200);
+      return performance.now() - start;
+    };
+    const p50 = (samples: number[]) =>
+      samples.sort((a, b) => a - b)[Math.floor(samples.length / 2)]!;
+    const idle: number[] = [];
+    for (let i = 0; i < 20; i++) idle.push(await healthMs());
+
+    // One account from one address: a few checked, the rest refused unhashed.
+    const statuses = await Promise.all(
+      Array.from({ length: 200 }, (_, i) => login(flooded.email, `wrong ${i}`, '203.0.113.50')),
+    ).then((responses) => responses.map((r) => r.status));
+    const checked = statuses.filter((s) => s === 401).length;
+    // 5 free failures, then one more each time a lock (1 s, 2 s, 4 s, …) runs out.
+    expect(checked).toBeLessThanOrEqual(10);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(200 - checked);
+    const locked = await login(flooded.email, flooded.password, '203.0.113.51');
+    expect(locked.status).toBe(429);
+    expect((await errorOf(locked)).message).toMatch(/try again in \d+ seconds?/);
+    // Another account is unaffected.
+    expect((await login(editor.email, editor.password, '203.0.113.50')).status).toBe(200);
+
+    // 200 different clients guessing 200 different accounts: at most 8 passwords are checked at
+    // once, the others are told to retry; the server stays responsive.
+    const flood = Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        login(`nobody${i}@test.local`, 'wrong password', `198.51.100.${i}`),
+      ),
+    );
+    const during: number[] = [];
+    let done = false;
+    void flood.then(() => (done = true));
+    while (!done) during.push(await healthMs());
+    const spread = (await flood).map((r) => r.status);
+    const hashed = spread.filter((s) => s === 401).length;
+    expect(hashed).toBeGreaterThanOrEqual(8);
+    expect(spread.filter((s) => s === 429)).toHaveLength(200 - hashed);
+    console.info(
+      `[web http] login flood: ${checked}/200 checked for one account, ${hashed}/200 for 200 accounts from 200 addresses; health.get p50 ${p50(idle).toFixed(1)} ms idle, ${p50(during).toFixed(1)} ms during the second flood (${during.length} samples)`,
+    );
+  }, 120_000);
 });

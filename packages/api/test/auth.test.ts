@@ -209,6 +209,30 @@ describe('login throttling', () => {
     expect(await tryAt(PASSWORD)).toBe('ok');
   });
 
+  it('checks at most 8 passwords at once across accounts and addresses', async () => {
+    t = openTestDb();
+    t.principal('viewer');
+    const outcomes = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        login(t.db, {
+          email: `guess${i}@test.local`,
+          password: 'wrong password',
+          clientAddress: `198.51.100.${i}`,
+        }).then(
+          () => ({ code: 'OK', message: '' }),
+          (e: { code: string; message: string }) => e,
+        ),
+      ),
+    );
+    expect(outcomes.filter((o) => o.code === 'UNAUTHORIZED')).toHaveLength(8);
+    const busy = outcomes.filter((o) => o.code === 'TOO_MANY_REQUESTS');
+    expect(busy).toHaveLength(22);
+    expect(busy[0]!.message).toMatch(/at once: try again in 1 second/);
+    // Once they are done, sign-ins go through again.
+    const session = await login(t.db, { email: 'viewer@test.local', password: PASSWORD });
+    expect(session.principal.role).toBe('viewer');
+  });
+
   it('throttles an address that tries many accounts, and not other addresses', async () => {
     t = openTestDb();
     t.principal('viewer');

@@ -119,9 +119,17 @@ export class Throttle {
   }
 }
 
+/**
+ * Passwords checked at once, across all accounts and addresses: each scrypt costs ~16 MiB and a
+ * core for tens of milliseconds, so many clients guessing many accounts cannot starve the process.
+ */
+export const MAX_CONCURRENT_CHECKS = 8;
+
 export interface LoginThrottle {
   accounts: Throttle;
   addresses: Throttle;
+  /** Attempts admitted and not finished. */
+  checking: number;
 }
 
 export function createLoginThrottle(
@@ -130,6 +138,7 @@ export function createLoginThrottle(
   return {
     accounts: new Throttle(policies.account ?? ACCOUNT_POLICY),
     addresses: new Throttle(policies.address ?? ADDRESS_POLICY),
+    checking: 0,
   };
 }
 
@@ -151,6 +160,12 @@ export function admitLogin(
     throttle.accounts.waitMs(account, now),
     throttle.addresses.waitMs(addressKey, now),
   );
+  if (wait === 0 && throttle.checking >= MAX_CONCURRENT_CHECKS) {
+    throw new TRPCError({
+      code: 'TOO_MANY_REQUESTS',
+      message: 'Too many sign-ins are being checked at once: try again in 1 second',
+    });
+  }
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
     throw new TRPCError({
@@ -160,7 +175,9 @@ export function admitLogin(
   }
   throttle.accounts.begin(account, now);
   throttle.addresses.begin(addressKey, now);
+  throttle.checking += 1;
   return (outcome) => {
+    throttle.checking -= 1;
     throttle.accounts.end(account, now, outcome);
     // A success does not clear the address: one good account must not unlock a guessing address.
     throttle.addresses.end(addressKey, now, outcome === 'succeeded' ? 'forget' : outcome);
