@@ -167,13 +167,18 @@ describe('scenes.update and scenes.complete', () => {
   });
 });
 
+/** What a client sends to reorder: each scene's id with the RowVersion it read. */
+function read(projectId: string) {
+  return listProjectScenes(t.db, projectId).map(({ id, rowVersion }) => ({ id, rowVersion }));
+}
+
 describe('scenes.reorder', () => {
   it('puts the scenes in the given order with indices 0..n-1', async () => {
     const project = await projectWith('a', 'b', 'c', 'd');
-    const ids = listProjectScenes(t.db, project.id).map((s) => s.id);
+    const scenes = read(project.id);
     const reordered = await t.caller.scenes.reorder({
       projectId: project.id,
-      sceneIds: [ids[3]!, ids[1]!, ids[0]!, ids[2]!],
+      scenes: [scenes[3]!, scenes[1]!, scenes[0]!, scenes[2]!],
     });
     expect(reordered.map((s) => [s.sceneIndex, s.scriptText])).toEqual([
       [0, 'd'],
@@ -189,46 +194,89 @@ describe('scenes.reorder', () => {
   it("rejects a list that is not exactly the project's scenes, changing nothing", async () => {
     const project = await projectWith('a', 'b', 'c');
     const other = await projectWith('z');
-    const ids = listProjectScenes(t.db, project.id).map((s) => s.id);
-    const foreign = listProjectScenes(t.db, other.id)[0]!.id;
-    for (const sceneIds of [
-      [ids[0]!, ids[1]!],
-      [ids[0]!, ids[1]!, ids[2]!, foreign],
-      [ids[0]!, ids[1]!, foreign],
-      [ids[0]!, ids[1]!, ids[1]!],
-      [ids[0]!, ids[1]!, ids[2]!, ids[2]!],
+    const scenes = read(project.id);
+    const [s0, s1, s2] = scenes as [(typeof scenes)[0], (typeof scenes)[0], (typeof scenes)[0]];
+    const foreign = read(other.id)[0]!;
+    for (const list of [
+      [s0, s1],
+      [s0, s1, s2, foreign],
+      [s0, s1, foreign],
+      [s0, s1, s1],
+      [s0, s1, s2, s2],
       [],
     ]) {
       const error = await rejects(
-        () => t.caller.scenes.reorder({ projectId: project.id, sceneIds }),
+        () => t.caller.scenes.reorder({ projectId: project.id, scenes: list }),
         'BAD_REQUEST',
       );
       expect(error.message).toMatch(
-        /^sceneIds must list each of the project's 3 scenes exactly once/,
+        /^scenes must list each of the project's 3 scenes exactly once/,
       );
     }
     await rejectsField(
-      () => t.caller.scenes.reorder({ projectId: project.id, sceneIds: 'a' as never }),
-      'sceneIds',
+      () => t.caller.scenes.reorder({ projectId: project.id, scenes: 'a' as never }),
+      'scenes',
+    );
+    await rejectsField(
+      () =>
+        t.caller.scenes.reorder({
+          projectId: project.id,
+          scenes: [{ id: s0.id }, s1, s2] as never,
+        }),
+      'scenes',
     );
     await rejects(
-      () => t.caller.scenes.reorder({ projectId: UNKNOWN_ID, sceneIds: [] }),
+      () => t.caller.scenes.reorder({ projectId: UNKNOWN_ID, scenes: [] }),
       'NOT_FOUND',
     );
     await rejects(
-      () => t.as('viewer').scenes.reorder({ projectId: project.id, sceneIds: ids }),
+      () => t.as('viewer').scenes.reorder({ projectId: project.id, scenes }),
       'FORBIDDEN',
     );
     await rejects(
-      () => t.anonymous.scenes.reorder({ projectId: project.id, sceneIds: ids }),
+      () => t.anonymous.scenes.reorder({ projectId: project.id, scenes }),
       'UNAUTHORIZED',
     );
     expect(scripts(project.id)).toEqual(['a', 'b', 'c']);
   });
 
+  it('a reorder with a RowVersion read before another change is CONFLICT and changes nothing', async () => {
+    const project = await projectWith('a', 'b', 'c');
+    const mine = read(project.id);
+    // Someone else moves 'c' first (and so 'a' and 'c' get new versions)...
+    await t.as('admin').scenes.reorder({
+      projectId: project.id,
+      scenes: [mine[2]!, mine[1]!, mine[0]!],
+    });
+    // ...so my reorder, built on what I read, must not silently win.
+    const error = await rejects(
+      () =>
+        t.caller.scenes.reorder({ projectId: project.id, scenes: [mine[1]!, mine[0]!, mine[2]!] }),
+      'CONFLICT',
+    );
+    expect(error.message).toContain(`SceneStates ${mine[0]!.id}`);
+    expect(error.message).toMatch(/you read version 1, it is now 2/);
+    expect(scripts(project.id)).toEqual(['c', 'b', 'a']);
+    // An edit of a scene that does not move is a change too.
+    const fresh = read(project.id);
+    await t.as('admin').scenes.update({ id: fresh[1]!.id, rowVersion: 1, scriptText: 'B' });
+    await rejects(
+      () =>
+        t.caller.scenes.reorder({
+          projectId: project.id,
+          scenes: [fresh[0]!, fresh[1]!, fresh[2]!],
+        }),
+      'CONFLICT',
+    );
+    // With the versions as they are now it goes through.
+    const now = read(project.id);
+    await t.caller.scenes.reorder({ projectId: project.id, scenes: [now[2]!, now[1]!, now[0]!] });
+    expect(scripts(project.id)).toEqual(['a', 'B', 'c']);
+  });
+
   it('accepts an empty list for a project without scenes', async () => {
     const project = await projectWith();
-    expect(await t.caller.scenes.reorder({ projectId: project.id, sceneIds: [] })).toEqual([]);
+    expect(await t.caller.scenes.reorder({ projectId: project.id, scenes: [] })).toEqual([]);
   });
 });
 
@@ -298,14 +346,14 @@ describe('index invariant', () => {
         await t.caller.scenes.delete({ id: victim.id, rowVersion: victim.rowVersion });
         model.splice(victim.sceneIndex, 1);
       } else if (op === 2) {
-        const order = scenes.map((s) => s.id);
+        const order = scenes.map(({ id, rowVersion }) => ({ id, rowVersion }));
         for (let i = order.length - 1; i > 0; i--) {
           const j = random(i + 1);
           [order[i], order[j]] = [order[j]!, order[i]!];
         }
-        await t.caller.scenes.reorder({ projectId: project.id, sceneIds: order });
+        await t.caller.scenes.reorder({ projectId: project.id, scenes: order });
         const textOf = new Map(scenes.map((s) => [s.id, s.scriptText]));
-        model.splice(0, model.length, ...order.map((id) => textOf.get(id)!));
+        model.splice(0, model.length, ...order.map(({ id }) => textOf.get(id)!));
       } else {
         const scene = scenes[random(scenes.length)]!;
         await t.caller.scenes.update({

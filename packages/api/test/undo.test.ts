@@ -269,8 +269,8 @@ const CASES: Case[] = [
     type: 'scenes.reorder',
     description: 'Moved scene 3 of "Film" to position 1',
     act: (c, f) => {
-      const [a, b, c3, d] = f.scenes.map((s) => s.id);
-      return c.scenes.reorder({ projectId: f.project.id, sceneIds: [c3!, a!, b!, d!] });
+      const [a, b, c3, d] = f.scenes.map(({ id, rowVersion }) => ({ id, rowVersion }));
+      return c.scenes.reorder({ projectId: f.project.id, scenes: [c3!, a!, b!, d!] });
     },
     affected: (f) => f.scenes.slice(0, 3).map((s) => s.id),
   },
@@ -279,7 +279,10 @@ const CASES: Case[] = [
     type: 'scenes.reorder',
     description: 'Reordered the scenes of "Film"',
     act: (c, f) =>
-      c.scenes.reorder({ projectId: f.project.id, sceneIds: f.scenes.map((s) => s.id).reverse() }),
+      c.scenes.reorder({
+        projectId: f.project.id,
+        scenes: f.scenes.map(({ id, rowVersion }) => ({ id, rowVersion })).reverse(),
+      }),
     affected: (f) => f.scenes.map((s) => s.id),
   },
   {
@@ -451,7 +454,10 @@ describe('every mutation is logged, undone and redone exactly', () => {
 
   it('a reorder that changes nothing logs nothing', async () => {
     const f = await fixture(t);
-    await t.caller.scenes.reorder({ projectId: f.project.id, sceneIds: f.scenes.map((s) => s.id) });
+    await t.caller.scenes.reorder({
+      projectId: f.project.id,
+      scenes: f.scenes.map(({ id, rowVersion }) => ({ id, rowVersion })),
+    });
     expect(logCount(t.db, t.principal('editor').userId)).toBe(0);
   });
 });
@@ -909,10 +915,13 @@ async function run(db: AuraDb, c: Caller, command: Command): Promise<boolean> {
     }
     case 'reorder': {
       const order = scenes
-        .map((scene, i) => ({ id: scene.id, key: command.keys[i % command.keys.length]!, i }))
+        .map((scene, i) => ({ scene, key: command.keys[i % command.keys.length]!, i }))
         .sort((a, b) => a.key - b.key || a.i - b.i);
       if (order.every((entry, i) => entry.i === i)) return false; // unchanged: not an action
-      await c.scenes.reorder({ projectId: project.id, sceneIds: order.map((e) => e.id) });
+      await c.scenes.reorder({
+        projectId: project.id,
+        scenes: order.map(({ scene }) => ({ id: scene.id, rowVersion: scene.rowVersion })),
+      });
       return true;
     }
     case 'register':

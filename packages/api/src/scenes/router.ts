@@ -13,7 +13,10 @@ export const scenesRouter = router({
     .input(sceneUpdateInput)
     .mutation(({ ctx, input }) => updateScene(ctx.db, ctx.actor, input)),
 
-  /** The full ordered list of the project's scene ids; returns the scenes in their new order. */
+  /**
+   * The full ordered list of the project's scenes (id and the RowVersion read); a stale one is
+   * CONFLICT. Returns the scenes in their new order.
+   */
   reorder: editorProcedure
     .input(sceneReorderInput)
     .mutation(({ ctx, input }) => reorderScenes(ctx.db, ctx.actor, input)),

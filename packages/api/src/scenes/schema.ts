@@ -34,10 +34,13 @@ export const sceneUpdateInput = sceneVersionedInput.extend({
   imageFilePath: contentFields.imageFilePath,
 });
 
-/** The project's scenes in their new order: every scene exactly once. */
+/**
+ * The project's scenes in their new order: every scene exactly once, each with the RowVersion the
+ * client read (a scene moved or edited since makes the reorder a CONFLICT).
+ */
 export const sceneReorderInput = z.object({
   projectId: projectIdField,
-  sceneIds: z.array(sceneIdField).max(ID_LIST_MAX),
+  scenes: z.array(sceneVersionedInput).max(ID_LIST_MAX),
 });
 
 export type SceneAddInput = z.output<typeof sceneAddInput>;

@@ -219,11 +219,6 @@ export function listProjectScenes(db: AuraDb, projectId: string): SceneState[] {
 }
 
 /**
- * Puts the project's scenes in the given order (indices become 0..n-1). The list must name every
- * scene of the project exactly once, else BAD_REQUEST and nothing changes. Returns the scenes in
- * their new order (with their new RowVersions).
- */
-/**
  * "Moved scene 3 to position 1" when the new order moves one scene (the others keep their
  * relative order), else "Reordered the scenes of …".
  */
@@ -239,15 +234,22 @@ function describeReorder(before: string[], after: string[], title: string): stri
   return `Reordered the scenes of "${title}"`;
 }
 
+/**
+ * Puts the project's scenes in the given order (indices become 0..n-1). The list must name every
+ * scene of the project exactly once, else BAD_REQUEST; each with the RowVersion the client read,
+ * else CONFLICT (someone moved or edited it since). Either way nothing changes. Returns the scenes
+ * in their new order (with their new RowVersions).
+ */
 export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput): SceneState[] {
+  const sceneIds = input.scenes.map((scene) => scene.id);
   return writeTransaction(db, (tx) => {
     const project = getById(tx, projectStates, input.projectId);
     const current = listProjectScenes(tx, input.projectId);
     const known = new Set(current.map((scene) => scene.id));
     const seen = new Set<string>();
     const duplicated = new Set<string>();
-    for (const id of input.sceneIds) (seen.has(id) ? duplicated : seen).add(id);
-    const unknown = input.sceneIds.filter((id) => !known.has(id));
+    for (const id of sceneIds) (seen.has(id) ? duplicated : seen).add(id);
+    const unknown = sceneIds.filter((id) => !known.has(id));
     const missing = current.filter((scene) => !seen.has(scene.id)).map((scene) => scene.id);
     if (duplicated.size || unknown.length || missing.length) {
       const problems = [
@@ -257,18 +259,22 @@ export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput
       ].filter(Boolean);
       throw new TRPCError({
         code: 'BAD_REQUEST',
-        message: `sceneIds must list each of the project's ${current.length} scenes exactly once (${problems.join('; ')})`,
+        message: `scenes must list each of the project's ${current.length} scenes exactly once (${problems.join('; ')})`,
       });
     }
+    const versionOf = new Map(current.map((scene) => [scene.id, scene.rowVersion]));
+    const stale = input.scenes.find((scene) => versionOf.get(scene.id) !== scene.rowVersion);
+    if (stale)
+      throw new ConflictError('SceneStates', stale.id, stale.rowVersion, versionOf.get(stale.id)!);
     const indexOf = new Map(current.map((scene) => [scene.id, scene.sceneIndex]));
     const description = describeReorder(
       current.map((scene) => scene.id),
-      input.sceneIds,
+      sceneIds,
       project.title,
     );
     const stamp = stampUpdate(sceneStates, {}, actor);
     return recordAction(tx, actor, { type: 'scenes.reorder', description }, (tracker) => {
-      input.sceneIds.forEach((id, index) => {
+      sceneIds.forEach((id, index) => {
         if (indexOf.get(id) === index) return;
         tracker.track('SceneStates', [id]);
         tx.update(sceneStates)
