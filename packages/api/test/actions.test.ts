@@ -1,7 +1,10 @@
 import { actionLogs, customTemplates, type AuraDb } from '@aura/db';
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { TRPCError } from '@trpc/server';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ZodError } from 'zod';
 import { createCaller, createContext, redo, undo } from '../src';
+import { encodeCursor } from '../src/paging';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -95,7 +98,7 @@ describe('undo and redo', () => {
         .from(actionLogs)
         .where(eq(actionLogs.userId, t.principal('editor').userId))
         .get()!.status,
-    ).toBe('Applied');
+    ).toBe('Failed');
   });
 
   it('each user has their own stack; a new action clears that user’s redo stack only', async () => {
@@ -196,6 +199,80 @@ describe('history', () => {
     expect(csv).toHaveLength(4);
     expect(csv[3]).toContain('"Created custom template ""Comma, ""quoted"""""');
   });
+
+  it('a malformed or foreign cursor is BAD_REQUEST on cursor, not an internal error', async () => {
+    t = openTestDb();
+    await t.caller.customTemplates.create(template('One'));
+    const [only] = (await t.caller.actions.history({})).items;
+    for (const cursor of [
+      'x',
+      `${only!.timestamp}|${only!.id}`,
+      encodeCursor('trash', [only!.timestamp, only!.id]),
+      encodeCursor('actions.history', [only!.timestamp]),
+      Buffer.from('[1,2,3]').toString('base64url'),
+      '%E0%A4%A',
+    ]) {
+      const error = await t.caller.actions.history({ cursor }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(error, cursor).toBeInstanceOf(TRPCError);
+      expect((error as TRPCError).code).toBe('BAD_REQUEST');
+      expect((error as TRPCError).cause).toBeInstanceOf(ZodError);
+      expect(Object.keys(((error as TRPCError).cause as ZodError).flatten().fieldErrors)).toEqual([
+        'cursor',
+      ]);
+    }
+  });
+
+  it('pages through actions logged in one millisecond without skipping or repeating one', async () => {
+    t = openTestDb();
+    vi.useFakeTimers({ toFake: ['Date'] });
+    try {
+      vi.setSystemTime(new Date('2030-01-01T00:00:00.000Z'));
+      for (let i = 0; i < 7; i++) await t.caller.customTemplates.create(template(`T${i}`));
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await t.caller.actions.history({ limit: 3, cursor });
+        seen.push(...page.items.map((i) => i.description));
+        cursor = page.nextCursor ?? undefined;
+      } while (cursor);
+      expect(seen).toEqual([6, 5, 4, 3, 2, 1, 0].map((i) => `Created custom template "T${i}"`));
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+});
+
+describe('undo images of updates', () => {
+  it('hold only the changed columns on both sides, for custom templates and versions too', async () => {
+    t = openTestDb();
+    const made = await t.caller.customTemplates.create(template('Big', { tags: ['a', 'b'] }));
+    await t.caller.customTemplates.update({
+      id: made.id,
+      rowVersion: made.rowVersion,
+      description: 'changed',
+    });
+    const project = await t.caller.projects.create({ title: 'P' });
+    const { version } = await t.caller.versions.create({ projectId: project.id });
+    await t.caller.versions.softDelete({ id: version.id, rowVersion: version.rowVersion });
+    const images = (type: string) => {
+      const row = t.db.select().from(actionLogs).where(eq(actionLogs.actionType, type)).get()!;
+      const after = (JSON.parse(row.payloadJson!) as { changes: { after: object }[] }).changes[0]!;
+      const before = (JSON.parse(row.inversePayloadJson!) as { changes: { before: object }[] })
+        .changes[0]!;
+      return [Object.keys(before.before).sort(), Object.keys(after.after).sort()];
+    };
+    expect(images('customTemplates.update')).toEqual([
+      ['description', 'id', 'rowVersion', 'updatedAt'],
+      ['description', 'id', 'rowVersion', 'updatedAt'],
+    ]);
+    const [before, after] = images('versions.softDelete');
+    expect(before).toEqual(after);
+    expect(before).toContain('deletedAt');
+    expect(before).not.toContain('versionNumber');
+  });
 });
 
 describe('undo of version and template actions', () => {
@@ -223,7 +300,7 @@ describe('undo of version and template actions', () => {
     await t.caller.actions.undo();
     expect(
       t.db.select().from(projectVersions).where(eq(projectVersions.id, v1.id)).get(),
-    ).toMatchObject({ isDeleted: false, rowVersion: v1.rowVersion });
+    ).toMatchObject({ isDeleted: false, rowVersion: v1.rowVersion + 2 });
 
     t.db
       .update(projectStates)
@@ -282,7 +359,8 @@ describe('row images', () => {
       {
         title: 'Big',
         briefJson: specs,
-        rowVersion: 1,
+        // The old content under a new version: 1, 2 for the rename, 3 for its undo.
+        rowVersion: 3,
       },
     );
   });

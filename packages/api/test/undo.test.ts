@@ -21,6 +21,7 @@ import {
   rotateSecrets,
   sceneIndicesAreDense,
 } from '../src';
+import { UNDO_LOG_LIMITS } from '../src/actions/recorder';
 import { openTestDb, type Caller, type TestDb } from './helpers';
 
 /**
@@ -52,11 +53,14 @@ const TABLES = {
 
 type Row = Record<string, unknown>;
 
-/** Every row of the content tables, without the columns an undo itself stamps. */
+/**
+ * Every row of the content tables, without the columns an undo itself stamps: UpdatedAt,
+ * ModifiedBy and RowVersion (an undo writes the old content with a new version; see versions()).
+ */
 function state(db: AuraDb): Record<keyof typeof TABLES, Row[]> {
   const read = (table: keyof typeof TABLES) =>
     (db.$client.prepare(`SELECT * FROM ${table} ORDER BY ${TABLES[table]}`).all() as Row[]).map(
-      ({ UpdatedAt: _u, ModifiedBy: _m, ...rest }) => rest,
+      ({ UpdatedAt: _u, ModifiedBy: _m, RowVersion: _v, ...rest }) => rest,
     );
   return {
     ProjectStates: read('ProjectStates'),
@@ -64,6 +68,46 @@ function state(db: AuraDb): Record<keyof typeof TABLES, Row[]> {
     AssetStates: read('AssetStates'),
     Configurations: read('Configurations'),
   };
+}
+
+/** The RowVersion of every row of the content tables, by `Table:key`. */
+function versions(db: AuraDb): Map<string, number> {
+  const all = new Map<string, number>();
+  for (const [table, key] of Object.entries(TABLES))
+    for (const row of db.$client
+      .prepare(`SELECT ${key} AS k, RowVersion AS v FROM ${table}`)
+      .all() as { k: string; v: number }[])
+      all.set(`${table}:${row.k}`, row.v);
+  return all;
+}
+
+/**
+ * Watches RowVersion move only forward: `check()` after each step fails when a row carries a
+ * version lower than the highest it ever had, or a row whose content changed (or that came back
+ * after being removed) carries one it had before.
+ */
+function versionWatch(db: AuraDb) {
+  const highest = new Map<string, number>();
+  let lastContent = new Map<string, string>();
+  const check = () => {
+    const s = state(db);
+    const content = new Map<string, string>();
+    for (const [table, key] of Object.entries(TABLES))
+      for (const row of s[table as keyof typeof TABLES])
+        content.set(`${table}:${String(row[key])}`, JSON.stringify(row));
+    for (const [row, version] of versions(db)) {
+      const top = highest.get(row);
+      if (top !== undefined) {
+        if (lastContent.get(row) === content.get(row))
+          expect(version, row).toBeGreaterThanOrEqual(top);
+        else expect(version, `${row} changed: a version it never had`).toBeGreaterThan(top);
+      }
+      highest.set(row, Math.max(top ?? 0, version));
+    }
+    lastContent = content;
+  };
+  check();
+  return check;
 }
 
 function logOf(db: AuraDb, userId: string) {
@@ -77,6 +121,30 @@ function logOf(db: AuraDb, userId: string) {
 
 function logCount(db: AuraDb, userId: string): number {
   return db.select({ n: count() }).from(actionLogs).where(eq(actionLogs.userId, userId)).get()!.n;
+}
+
+/** Primary keys of the undoable tables, as image properties. */
+const KEY_PROPERTIES = new Set(['id', 'key']);
+
+/**
+ * An update's images hold the columns it changed and nothing else, on both sides (plus the key and
+ * RowVersion): the same columns before and after, each with a different value.
+ */
+function expectChangedColumnsOnly(entry: typeof actionLogs.$inferSelect) {
+  type Change = { table: string; id: string; after?: Row | null; before?: Row | null };
+  const after = (JSON.parse(entry.payloadJson!) as { changes: Change[] }).changes;
+  const before = (JSON.parse(entry.inversePayloadJson!) as { changes: Change[] }).changes;
+  for (const change of after) {
+    const old = before.find((c) => c.table === change.table && c.id === change.id)!.before;
+    if (!old || !change.after) continue;
+    expect(Object.keys(old).sort(), change.table).toEqual(Object.keys(change.after).sort());
+    for (const column of Object.keys(old)) {
+      if (KEY_PROPERTIES.has(column) || column === 'rowVersion') continue;
+      expect(JSON.stringify(old[column]), `${change.table}.${column}`).not.toBe(
+        JSON.stringify(change.after[column]),
+      );
+    }
+  }
 }
 
 async function failure(promise: Promise<unknown>): Promise<TRPCError> {
@@ -375,9 +443,11 @@ describe('every mutation is logged, undone and redone exactly', () => {
     if (c.prepare) await c.prepare(t.as('admin'), f);
     const editor = t.principal('editor').userId;
     const before = state(t.db);
+    const forward = versionWatch(t.db);
 
     const result = await c.act(t.caller, f);
     const after = state(t.db);
+    forward();
     expect(after).not.toEqual(before);
 
     const log = logOf(t.db, editor);
@@ -392,23 +462,27 @@ describe('every mutation is logged, undone and redone exactly', () => {
       correlationId: null,
     });
     expect(log[0]!.affectedResourceIds!.split(',').sort()).toEqual(c.affected(f, result).sort());
+    expectChangedColumnsOnly(log[0]!);
 
     const undone = await t.caller.actions.undo();
     expect(undone.actions).toEqual([
       { id: log[0]!.id, actionType: c.type, description: c.description },
     ]);
     expect(state(t.db)).toEqual(before);
+    forward();
     expect(logOf(t.db, editor)[0]).toMatchObject({ status: 'Undone', undoneByUserId: editor });
     await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     expect((await t.caller.actions.redo()).actions.map((a) => a.id)).toEqual([log[0]!.id]);
     expect(state(t.db)).toEqual(after);
+    forward();
     expect(logOf(t.db, editor)[0]).toMatchObject({ status: 'Applied', undoneAt: null });
     await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
 
     // And once more, to show the images compose (undo after redo).
     await t.caller.actions.undo();
     expect(state(t.db)).toEqual(before);
+    forward();
     for (const scenesOf of new Set(state(t.db).SceneStates.map((s) => s.ProjectId as string)))
       expect(sceneIndicesAreDense(t.db, scenesOf)).toBe(true);
   });
@@ -534,7 +608,10 @@ describe('conflicts, the redo stack and batches', () => {
     expect(error.message).toContain(`SceneStates ${scene.id}`);
     expect(error.message).toMatch(/RowVersion is 3, expected 2/);
     expect(state(t.db)).toEqual(before);
-    expect(logOf(t.db, t.principal('editor').userId)[0]!.status).toBe('Applied');
+    const [entry] = logOf(t.db, t.principal('editor').userId);
+    expect(error.message).toContain(`"${entry!.description}" (action ${entry!.id})`);
+    expect(entry).toMatchObject({ status: 'Failed', undoneAt: null });
+    expect(entry!.errorMessage).toContain(`SceneStates ${scene.id} was changed since`);
   });
 
   it('undo of a move is CONFLICT when a shifted scene was edited by someone else since', async () => {
@@ -576,13 +653,22 @@ describe('conflicts, the redo stack and batches', () => {
 
   it('undo of a scene delete after the project was removed for good is CONFLICT, not an internal error', async () => {
     const f = await fixture(t);
+    const other = await t.caller.projects.create({ title: 'Other' });
     await t.caller.scenes.delete({ id: f.scenes[3]!.id, rowVersion: 1 });
     await t.as('admin').projects.hardDelete({ id: f.project.id });
     const before = state(t.db);
     const error = await failure(t.caller.actions.undo());
     expect(error.code).toBe('CONFLICT');
     expect(error.message).toContain(`SceneStates ${f.scenes[3]!.id}`);
+    expect(error.message).toMatch(/a row it belongs to no longer exists/);
     expect(state(t.db)).toEqual(before);
+    // Not stuck: the next undo takes the action before it.
+    expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual([
+      'projects.create',
+    ]);
+    expect(await t.caller.projects.list({})).not.toContainEqual(
+      expect.objectContaining({ id: other.id }),
+    );
   });
 
   it('undo keeps version numbers moving forward (LastVersionNumber is a counter, not content)', async () => {
@@ -678,6 +764,206 @@ describe('conflicts, the redo stack and batches', () => {
     expect((await t.caller.actions.undo()).actions.map((a) => a.actionType)).toEqual([
       'projects.setWizardStep',
     ]);
+  });
+});
+
+describe('RowVersion only moves forward (undo and redo write new versions)', () => {
+  it('a write with a version read before an undo is CONFLICT; the later write is kept', async () => {
+    const f = await fixture(t);
+    const a = t.caller; // the editor
+    const b = t.as('admin');
+    const x = t.as('admin'); // another client, holding what it read
+    await a.projects.update({ id: f.project.id, rowVersion: 1, title: 'Renamed' });
+    const read = await x.projects.get({ id: f.project.id });
+    expect(read.rowVersion).toBe(2);
+    await a.actions.undo();
+    const undone = await b.projects.get({ id: f.project.id });
+    expect(undone).toMatchObject({ title: 'Film', rowVersion: 3 });
+    await b.projects.update({ id: f.project.id, rowVersion: undone.rowVersion, title: 'Theirs' });
+    const error = await failure(
+      x.projects.update({ id: f.project.id, rowVersion: read.rowVersion, title: 'Stale' }),
+    );
+    expect(error.code).toBe('CONFLICT');
+    expect(await b.projects.get({ id: f.project.id })).toMatchObject({
+      title: 'Theirs',
+      rowVersion: 4,
+    });
+  });
+
+  it('a redo writes a new version too, and consecutive undos and redos of one row compose', async () => {
+    const f = await fixture(t);
+    const watch = versionWatch(t.db);
+    await t.caller.projects.update({ id: f.project.id, rowVersion: 1, title: 'A' });
+    await t.caller.projects.update({ id: f.project.id, rowVersion: 2, title: 'B' });
+    await t.caller.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: 'C' });
+    const titles: string[] = [];
+    const title = async () =>
+      titles.push((await t.caller.projects.get({ id: f.project.id })).title);
+    for (const verb of ['undo', 'undo', 'undo', 'redo', 'redo', 'undo', 'redo', 'redo'] as const) {
+      await t.caller.actions[verb]();
+      watch();
+      await title();
+    }
+    expect(titles).toEqual(['B', 'A', 'Film', 'A', 'B', 'A', 'B', 'B']);
+    const project = await t.caller.projects.get({ id: f.project.id });
+    // 2 updates and 7 undo/redo steps of the project (the scene's two steps do not count).
+    expect(project.rowVersion).toBe(1 + 2 + 6);
+    expect(project.scenes[0]!.scriptText).toBe('C');
+  });
+
+  it('a scene deleted and brought back by undo gets a version it never had', async () => {
+    const f = await fixture(t);
+    const scene = f.scenes[1]!;
+    await t.caller.scenes.update({ id: scene.id, rowVersion: 1, scriptText: 'Edited' });
+    const read = listProjectScenes(t.db, f.project.id)[1]!;
+    await t.caller.scenes.delete({ id: scene.id, rowVersion: read.rowVersion });
+    await t.caller.actions.undo();
+    const back = listProjectScenes(t.db, f.project.id)[1]!;
+    expect(back).toMatchObject({ id: scene.id, scriptText: 'Edited' });
+    expect(back.rowVersion).toBeGreaterThan(read.rowVersion);
+    await expect(
+      t.as('admin').scenes.update({ id: scene.id, rowVersion: read.rowVersion, scriptText: 'X' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    await t.caller.actions.undo();
+    expect(listProjectScenes(t.db, f.project.id)[1]!.scriptText).toBe('Two');
+  });
+});
+
+describe('an undo or redo that cannot apply is marked Failed; the next one goes on', () => {
+  it('undo: the newest action conflicts, is marked Failed, and the next undo takes the older one', async () => {
+    const f = await fixture(t);
+    const editor = t.principal('editor').userId;
+    await t.caller.projects.update({ id: f.project.id, rowVersion: 1, title: 'Mine' });
+    await t.caller.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: 'My one' });
+    await t.as('admin').scenes.update({ id: f.scenes[0]!.id, rowVersion: 2, scriptText: 'Theirs' });
+    const [rename, edit] = logOf(t.db, editor);
+    const before = state(t.db);
+    const error = await failure(t.caller.actions.undo());
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain(`"${edit!.description}" (action ${edit!.id})`);
+    expect(error.message).toContain('the next undo goes on with the older actions');
+    expect(state(t.db)).toEqual(before);
+    expect(logOf(t.db, editor)[1]).toMatchObject({ id: edit!.id, status: 'Failed' });
+
+    const next = await t.caller.actions.undo();
+    expect(next.actions.map((a) => a.id)).toEqual([rename!.id]);
+    const project = await t.caller.projects.get({ id: f.project.id });
+    expect(project.title).toBe('Film');
+    expect(project.scenes[0]!.scriptText).toBe('Theirs');
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    // The failed action is history, not a redo step: redo gives back the rename only.
+    expect((await t.caller.actions.redo()).actions.map((a) => a.id)).toEqual([rename!.id]);
+    await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const failed = await t.caller.actions.history({ status: 'Failed' });
+    expect(failed.items.map((i) => [i.id, i.errorMessage])).toEqual([
+      [edit!.id, expect.stringContaining(`SceneStates ${f.scenes[0]!.id} was changed since`)],
+    ]);
+  });
+
+  it('redo: an action changed since it was undone is marked Failed; the next redo goes on', async () => {
+    const f = await fixture(t);
+    await t.caller.projects.update({ id: f.project.id, rowVersion: 1, title: 'A' });
+    await t.caller.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: 'S' });
+    await t.caller.actions.undo(); // the scene
+    await t.caller.actions.undo(); // the rename
+    const current = await t.as('admin').projects.get({ id: f.project.id });
+    await t.as('admin').projects.update({
+      id: f.project.id,
+      rowVersion: current.rowVersion,
+      title: 'Theirs',
+    });
+    const before = state(t.db);
+    const error = await failure(t.caller.actions.redo());
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain(`ProjectStates ${f.project.id}`);
+    expect(error.message).toContain('the next redo goes on with the next actions');
+    expect(state(t.db)).toEqual(before);
+    expect((await t.caller.actions.redo()).actions.map((a) => a.actionType)).toEqual([
+      'scenes.update',
+    ]);
+    const project = await t.caller.projects.get({ id: f.project.id });
+    expect(project.title).toBe('Theirs');
+    expect(project.scenes[0]!.scriptText).toBe('S');
+  });
+
+  it('a conflict in the middle of a batch rolls back the rows already moved', async () => {
+    const f = await fixture(t);
+    const batch = createCaller(
+      createContext({
+        db: t.db,
+        principal: t.principal('editor'),
+        correlationId: 'b',
+        batch: true,
+      }),
+    );
+    await batch.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: 'One!' });
+    await batch.scenes.update({ id: f.scenes[1]!.id, rowVersion: 1, scriptText: 'Two!' });
+    // The older step of the batch conflicts; the newer one is undone first, then rolled back.
+    await t.as('admin').scenes.update({ id: f.scenes[0]!.id, rowVersion: 2, scriptText: 'Theirs' });
+    const before = state(t.db);
+    const error = await failure(t.caller.actions.undo());
+    expect(error.code).toBe('CONFLICT');
+    expect(error.message).toContain('and 1 more of its batch');
+    expect(state(t.db)).toEqual(before);
+    expect(logOf(t.db, t.principal('editor').userId).map((r) => r.status)).toEqual([
+      'Failed',
+      'Failed',
+    ]);
+  });
+});
+
+describe('the undo log is bounded', () => {
+  const saved = { ...UNDO_LOG_LIMITS };
+  afterEach(() => Object.assign(UNDO_LOG_LIMITS, saved));
+
+  it('a change too large to keep is applied and logged as Expired without images; undo skips it', async () => {
+    const f = await fixture(t);
+    const editor = t.principal('editor').userId;
+    await t.caller.projects.update({ id: f.project.id, rowVersion: 1, title: 'Small' });
+    UNDO_LOG_LIMITS.maxImageBytes = 4_000;
+    const big = 'x'.repeat(5_000);
+    await t.caller.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: big });
+    const [small, large] = logOf(t.db, editor);
+    expect(small).toMatchObject({ status: 'Applied' });
+    expect(large).toMatchObject({
+      actionType: 'scenes.update',
+      status: 'Expired',
+      payloadJson: null,
+      inversePayloadJson: null,
+    });
+    expect(large!.errorMessage).toMatch(
+      /^Not undoable: its row images are \d+ bytes, more than the 4000/,
+    );
+    expect(listProjectScenes(t.db, f.project.id)[0]!.scriptText).toBe(big);
+    // Undo goes on with the action before it; the large change stays.
+    expect((await t.caller.actions.undo()).actions.map((a) => a.id)).toEqual([small!.id]);
+    expect(listProjectScenes(t.db, f.project.id)[0]!.scriptText).toBe(big);
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('each user keeps their newest entries; older ones are pruned first', async () => {
+    const f = await fixture(t);
+    const editor = t.principal('editor').userId;
+    const adminEntries = logCount(t.db, t.principal('admin').userId);
+    UNDO_LOG_LIMITS.maxEntriesPerUser = 3;
+    for (let i = 0; i < 5; i++) {
+      const { rowVersion } = await t.caller.projects.get({ id: f.project.id });
+      await t.caller.projects.update({ id: f.project.id, rowVersion, title: `T${i}` });
+    }
+    expect(logOf(t.db, editor).map((r) => r.description)).toEqual([
+      'Renamed project "T1" to "T2"',
+      'Renamed project "T2" to "T3"',
+      'Renamed project "T3" to "T4"',
+    ]);
+    // Another user's log is theirs: not pruned by the editor's actions.
+    expect(logCount(t.db, t.principal('admin').userId)).toBe(adminEntries);
+    for (let i = 0; i < 3; i++) await t.caller.actions.undo();
+    expect((await t.caller.projects.get({ id: f.project.id })).title).toBe('T1');
+    await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
+  });
+
+  it('the defaults: 256 KiB of images per action, 200 actions per user', () => {
+    expect(saved).toEqual({ maxImageBytes: 256 * 1024, maxEntriesPerUser: 200 });
   });
 });
 
@@ -962,23 +1248,29 @@ describe('property: any sequence of actions', () => {
             }
             const editor = t.principal('editor').userId;
             const start = state(t.db);
+            const forward = versionWatch(t.db);
             let actions = 0;
             for (const command of commands) {
               const logged = logCount(t.db, editor);
               if (!(await run(t.db, t.caller, command))) continue;
               // Each call is exactly one action.
               expect(logCount(t.db, editor)).toBe(logged + 1);
+              forward();
               actions++;
             }
             const end = state(t.db);
             for (let i = 0; i < actions; i++) {
               expect((await t.caller.actions.undo()).actions).toHaveLength(1);
+              forward();
               for (const project of t.db.select({ id: projectStates.id }).from(projectStates).all())
                 expect(sceneIndicesAreDense(t.db, project.id)).toBe(true);
             }
             expect(state(t.db)).toEqual(start);
             await expect(t.caller.actions.undo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
-            for (let i = 0; i < actions; i++) await t.caller.actions.redo();
+            for (let i = 0; i < actions; i++) {
+              await t.caller.actions.redo();
+              forward();
+            }
             expect(state(t.db)).toEqual(end);
             await expect(t.caller.actions.redo()).rejects.toMatchObject({ code: 'NOT_FOUND' });
             expect(

@@ -10,7 +10,7 @@ import {
   sceneStates,
   type AuraDb,
 } from '@aura/db';
-import { and, eq, getTableColumns, max, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, max, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
 
 /**
@@ -60,6 +60,15 @@ export interface ActionScope {
 export const actionScope = new AsyncLocalStorage<ActionScope>();
 
 export const ACTION_TTL_DAYS = { persistent: 30, transient: 1 };
+
+/**
+ * The undo log's bounds. An action whose row images (before and after together, as stored JSON)
+ * exceed `maxImageBytes` is logged without them, as Expired (not undoable), with the reason in
+ * ErrorMessage: the change itself goes through. Each user keeps their newest
+ * `maxEntriesPerUser` actions; older ones are deleted as new ones are logged. So one user's log
+ * holds at most maxImageBytes x maxEntriesPerUser of images (50 MiB), whatever they edit.
+ */
+export const UNDO_LOG_LIMITS = { maxImageBytes: 256 * 1024, maxEntriesPerUser: 200 };
 const DAY_MS = 86_400_000;
 
 export function pkColumn(table: UndoableTable): SQLiteColumn {
@@ -183,21 +192,28 @@ export function recordAction<R>(
   const persistent = scope.isPersistent ?? true;
   now = nextActionTime(tx, userId, now);
   const at = nowIso(now);
+  const payloadJson = JSON.stringify({
+    changes: changes.map(({ table, id, after }) => ({ table, id, after })),
+  });
+  const inversePayloadJson = JSON.stringify({
+    changes: changes.map(({ table, id, before }) => ({ table, id, before })),
+  });
+  const imageBytes = Buffer.byteLength(payloadJson) + Buffer.byteLength(inversePayloadJson);
+  const undoable = imageBytes <= UNDO_LOG_LIMITS.maxImageBytes;
   tx.insert(actionLogs)
     .values({
       userId,
       actionType: type,
       description,
       timestamp: at,
-      status: 'Applied',
+      status: undoable ? 'Applied' : 'Expired',
+      errorMessage: undoable
+        ? null
+        : `Not undoable: its row images are ${imageBytes} bytes, more than the ${UNDO_LOG_LIMITS.maxImageBytes} the undo log keeps per action`,
       affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
-      payloadJson: JSON.stringify({
-        changes: changes.map(({ table, id, after }) => ({ table, id, after })),
-      }),
+      payloadJson: undoable ? payloadJson : null,
       inverseActionType: `${type}.undo`,
-      inversePayloadJson: JSON.stringify({
-        changes: changes.map(({ table, id, before }) => ({ table, id, before })),
-      }),
+      inversePayloadJson: undoable ? inversePayloadJson : null,
       canBatch: Boolean(scope.canBatch && scope.correlationId),
       isPersistent: persistent,
       expiresAt: nowIso(
@@ -213,5 +229,17 @@ export function recordAction<R>(
       modifiedBy: userId,
     })
     .run();
+  pruneLog(tx, userId);
   return result;
+}
+
+/** Deletes the user's actions beyond their newest UNDO_LOG_LIMITS.maxEntriesPerUser. */
+function pruneLog(tx: AuraDb, userId: string): void {
+  // LIMIT -1: SQLite's "no limit", which OFFSET needs (the query builder drops a negative one).
+  tx.run(
+    sql`DELETE FROM "ActionLogs" WHERE "Id" IN (
+      SELECT "Id" FROM "ActionLogs" WHERE "UserId" = ${userId}
+      ORDER BY "Timestamp" DESC, "Id" DESC
+      LIMIT -1 OFFSET ${UNDO_LOG_LIMITS.maxEntriesPerUser})`,
+  );
 }

@@ -3,7 +3,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { authedProcedure, editorProcedure, router } from '../trpc';
 import { LABEL_MAX, isoDateTimeField, uuidField } from '../limits';
-import { exportHistory, history, redo, undo } from './service';
+import { cursorField } from '../paging';
+import { HISTORY_LIST, exportHistory, history, redo, undo } from './service';
 
 /** Whose history: one's own; another user's only for an admin. */
 function subject(ctx: { principal: { userId: string; role: string } }, userId?: string): string {
@@ -33,7 +34,7 @@ export const actionsRouter = router({
         actionType: z.string().max(LABEL_MAX).optional(),
         from: isoDate.optional(),
         to: isoDate.optional(),
-        cursor: z.string().max(200).optional(),
+        cursor: cursorField(HISTORY_LIST, 2),
         limit: z.number().int().min(1).max(100).default(50),
       }),
     )

@@ -1,6 +1,20 @@
 import { actionLogs, nowIso, sceneStates, writeTransaction, type AuraDb } from '@aura/db';
 import { TRPCError } from '@trpc/server';
-import { and, asc, desc, eq, getTableColumns, gt, gte, lte, max, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  getTableColumns,
+  gt,
+  gte,
+  inArray,
+  lte,
+  max,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
+import { keysetAfter, toPage, type Page } from '../paging';
 import {
   PRESERVED_COLUMNS,
   UNDOABLE_TABLES,
@@ -32,30 +46,115 @@ function parse(row: ActionRow): { payload: StoredChanges; inverse: StoredChanges
 const versionOf = (image: RowImage | null | undefined) =>
   image ? (image.rowVersion as number) : null;
 
+/** Why an undo or redo step cannot apply; `step` marks the actions Failed with it. */
+class StepConflict extends Error {}
+
+/** One log entry with its images parsed; `dirty` once a relabel changed them. */
+interface LoadedEntry {
+  row: ActionRow;
+  payload: StoredChanges;
+  inverse: StoredChanges;
+  dirty: boolean;
+}
+
+/**
+ * The images of a user's log entries that one undo or redo step reads and relabels.
+ *
+ * An image's RowVersion names the state it describes: the version the row carries while it is in
+ * that state. Undo and redo write a state back with a NEW version (RowVersion only grows), so
+ * every image of the user's Applied and Undone entries that named the old version of that state
+ * is relabelled with the new one. That is what lets consecutive undos and redos compose (the next
+ * older entry's after-image is the state just written) while a change by anyone else still shows
+ * as a version that no image names.
+ */
+class LogImages {
+  private readonly entries = new Map<string, LoadedEntry>();
+
+  constructor(
+    private readonly tx: AuraDb,
+    private readonly userId: string,
+    private readonly now: string,
+  ) {}
+
+  entry(row: ActionRow): LoadedEntry {
+    let entry = this.entries.get(row.id);
+    if (!entry) {
+      entry = { row, ...parse(row), dirty: false };
+      this.entries.set(row.id, entry);
+    }
+    return entry;
+  }
+
+  /** State `from` of a row is now at RowVersion `to` in every undoable entry of the user. */
+  relabel(table: UndoableTable, id: string, from: number, to: number): void {
+    const rows = this.tx
+      .select()
+      .from(actionLogs)
+      .where(
+        and(
+          liveFor(this.userId, this.now),
+          inArray(actionLogs.status, ['Applied', 'Undone']),
+          sql`instr(',' || ${actionLogs.affectedResourceIds} || ',', ${`,${id},`}) > 0`,
+        ),
+      )
+      .all();
+    for (const row of rows) {
+      const entry = this.entry(row);
+      const images = [
+        ...entry.payload.changes.map((c) => ({ c, image: c.after })),
+        ...entry.inverse.changes.map((c) => ({ c, image: c.before })),
+      ];
+      for (const { c, image } of images) {
+        if (c.table === table && c.id === id && image && image.rowVersion === from) {
+          image.rowVersion = to;
+          entry.dirty = true;
+        }
+      }
+    }
+  }
+
+  /** Writes the relabelled images back. */
+  save(actor: string, at: string): void {
+    for (const { row, payload, inverse, dirty } of this.entries.values()) {
+      if (!dirty) continue;
+      this.tx
+        .update(actionLogs)
+        .set({
+          payloadJson: JSON.stringify(payload),
+          inversePayloadJson: JSON.stringify(inverse),
+          updatedAt: at,
+          modifiedBy: actor,
+          rowVersion: sql`${actionLogs.rowVersion} + 1`,
+        })
+        .where(eq(actionLogs.id, row.id))
+        .run();
+    }
+  }
+}
+
 /**
  * Moves rows from one image to another: for undo from after to before, for redo from before to
- * after. Each row must still be exactly as the action (or its undo) left it: same RowVersion, or
- * still absent; otherwise CONFLICT naming it, and the caller's transaction rolls back. A row gets
- * its image's content and RowVersion back exactly, so consecutive undos compose; UpdatedAt and
- * ModifiedBy record the undo itself (who and when is also in the action's UndoneAt/UndoneByUserId),
- * and bookkeeping columns (PRESERVED_COLUMNS) keep their current value.
+ * after. Each row must still be exactly as the action (or its undo) left it: the RowVersion its
+ * `from` image names, or still absent; otherwise the step conflicts, naming the row, and nothing
+ * is changed. A row gets the image's content with a NEW RowVersion (one more than its current one,
+ * or than the version it had when it was removed), never an old one: a client still holding a
+ * version read before the undo cannot write with it. UpdatedAt and ModifiedBy record the undo
+ * itself (who and when is also in the action's UndoneAt/UndoneByUserId), and bookkeeping columns
+ * (PRESERVED_COLUMNS) keep their current value.
  *
  * A row is never removed while rows the action did not track refer to it (ON DELETE CASCADE would
  * take them along silently), and a row that cannot be written back (its parent is gone, a unique
- * index now holds another row) is a CONFLICT too.
+ * index now holds another row) is a conflict too.
  */
 function moveRows(
   tx: AuraDb,
   actor: string,
+  images: LogImages,
   steps: { table: UndoableTable; id: string; from: RowImage | null; to: RowImage | null }[],
-  verb: 'undo' | 'redo',
   at: string,
 ): void {
   const conflict = (table: string, id: string, why: string) =>
-    new TRPCError({
-      code: 'CONFLICT',
-      message: `Cannot ${verb}: ${table} ${id} ${why}. Nothing was changed.`,
-    });
+    new StepConflict(`${table} ${id} ${why}`);
   for (const { table, id, from, to } of steps) {
     const current = readRow(tx, table, id);
     const actual = versionOf(current);
@@ -81,7 +180,9 @@ function moveRows(
           .where(eq(pkColumn(table), id))
           .run();
       } else {
-        const values: RowImage = { ...to, updatedAt: at, modifiedBy: actor };
+        // A removed row comes back one version past the one it was removed at (its `to` image's).
+        const written = (current ? actual! : versionOf(to)!) + 1;
+        const values: RowImage = { ...to, rowVersion: written, updatedAt: at, modifiedBy: actor };
         if (current) {
           for (const column of PRESERVED_COLUMNS[table] ?? []) values[column] = current[column];
           tx.update(target)
@@ -92,6 +193,7 @@ function moveRows(
           tx.insert(target)
             .values(values as never)
             .run();
+        images.relabel(table, id, versionOf(to)!, written);
       }
     } catch (error) {
       const code = constraintCode(error);
@@ -162,7 +264,7 @@ function sceneOrderIntact(tx: AuraDb, projectId: string): boolean {
  * Applies the steps of `actions` (in order). Row versions guard the rows an action tracked, not
  * the ones added to or removed from the same project since: when moving the tracked scenes back
  * breaks an order that was intact (a gap or two scenes at one index), someone changed the
- * project's scenes since, and the whole undo or redo is a CONFLICT.
+ * project's scenes since, and the whole undo or redo conflicts.
  */
 function apply(
   tx: AuraDb,
@@ -170,22 +272,26 @@ function apply(
   actions: ActionRow[],
   verb: 'undo' | 'redo',
   at: string,
+  now: string,
 ): void {
-  const steps = actions.flatMap((action) => stepsOf(action, verb));
+  const images = new LogImages(tx, actor, now);
+  const steps = actions.flatMap((action) => stepsOf(images.entry(action), verb));
   const intactBefore = sceneOrders(tx, steps);
-  moveRows(tx, actor, steps, verb, at);
+  moveRows(tx, actor, images, steps, at);
   for (const [projectId, intact] of intactBefore) {
     if (intact && !sceneOrderIntact(tx, projectId))
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `Cannot ${verb}: the scenes of ProjectStates ${projectId} were added, removed or moved since. Nothing was changed.`,
-      });
+      throw new StepConflict(
+        `the scenes of ProjectStates ${projectId} were added, removed or moved since`,
+      );
   }
+  images.save(actor, at);
 }
 
-/** Undo walks the changes newest first, from after- to before-images; redo the other way. */
-function stepsOf(action: ActionRow, verb: 'undo' | 'redo') {
-  const { payload, inverse } = parse(action);
+/**
+ * Undo walks the changes newest first, from after- to before-images; redo the other way. The
+ * steps hold the entry's own image objects, so a relabel by an earlier step is seen by a later one.
+ */
+function stepsOf({ payload, inverse }: LoadedEntry, verb: 'undo' | 'redo') {
   const before = new Map(inverse.changes.map((c) => [`${c.table}:${c.id}`, c.before ?? null]));
   const forward = payload.changes.map((c) => ({
     table: c.table,
@@ -271,14 +377,27 @@ export interface UndoRedoResult {
 /**
  * One undo or redo step in one transaction: the user's next actions (one, or a batch) are applied
  * backwards or forwards and their log rows updated; NOT_FOUND when there is nothing to do.
+ *
+ * An undo never gets stuck: when the actions can no longer apply (a row was changed by someone
+ * else, its project was deleted for good, a unique index now holds another row), no row changes,
+ * the actions are marked Failed with the reason in ErrorMessage, and the caller gets a CONFLICT
+ * naming them; their next undo (or redo) goes on with the actions after them.
  */
 function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): UndoRedoResult {
-  return writeTransaction(db, (tx) => {
-    const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, nowIso(now));
+  const outcome = writeTransaction(db, (tx) => {
+    const live = nowIso(now);
+    const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, live);
     if (actions.length === 0)
       throw new TRPCError({ code: 'NOT_FOUND', message: `Nothing to ${verb}` });
     const at = nowIso(nextActionTime(tx, userId, now));
-    apply(tx, userId, actions, verb, at);
+    try {
+      // A savepoint: a conflict undoes the rows already moved, and only the marking remains.
+      tx.transaction((inner) => apply(inner as unknown as AuraDb, userId, actions, verb, at, live));
+    } catch (error) {
+      if (!(error instanceof StepConflict)) throw error;
+      markFailed(tx, userId, actions, `Cannot ${verb}: ${error.message}`, at);
+      return { failed: failureOf(actions, verb, error.message) };
+    }
     const state =
       verb === 'undo'
         ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
@@ -295,8 +414,54 @@ function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): Und
         .run();
     }
     return {
-      actions: actions.map(({ id, actionType, description }) => ({ id, actionType, description })),
+      result: {
+        actions: actions.map(({ id, actionType, description }) => ({
+          id,
+          actionType,
+          description,
+        })),
+      },
     };
+  });
+  if ('failed' in outcome) throw outcome.failed;
+  return outcome.result;
+}
+
+function markFailed(
+  tx: AuraDb,
+  userId: string,
+  actions: ActionRow[],
+  reason: string,
+  at: string,
+): void {
+  tx.update(actionLogs)
+    .set({
+      status: 'Failed',
+      errorMessage: reason,
+      updatedAt: at,
+      modifiedBy: userId,
+      rowVersion: sql`${actionLogs.rowVersion} + 1`,
+    })
+    .where(
+      inArray(
+        actionLogs.id,
+        actions.map((action) => action.id),
+      ),
+    )
+    .run();
+}
+
+/** The CONFLICT a failed step returns: which actions, why, and what the next call does. */
+function failureOf(actions: ActionRow[], verb: 'undo' | 'redo', reason: string): TRPCError {
+  const first = actions[0]!;
+  const named = `"${first.description}" (action ${first.id}${
+    actions.length > 1 ? ` and ${actions.length - 1} more of its batch` : ''
+  })`;
+  return new TRPCError({
+    code: 'CONFLICT',
+    message:
+      `Cannot ${verb} ${named}: ${reason}. Nothing was changed; the action is marked Failed, ` +
+      `so the next ${verb} goes on with the ${verb === 'undo' ? 'older' : 'next'} actions.`,
   });
 }
 
@@ -316,28 +481,26 @@ export interface HistoryQuery {
   actionType?: string;
   from?: string;
   to?: string;
-  /** `${timestamp}|${id}` of the last row of the previous page. */
-  cursor?: string;
+  /** The decoded cursor (`HISTORY_LIST` keys: timestamp, id) of the previous page's last row. */
+  cursor?: readonly string[] | null;
   limit: number;
 }
 
 export type HistoryItem = Omit<ActionRow, 'payloadJson' | 'inversePayloadJson'>;
 
+/** The paging list name of `actions.history` cursors (see paging.ts). */
+export const HISTORY_LIST = 'actions.history';
+
 /** A user's actions, newest first (payloads left out: they hold whole row images). */
-export function history(
-  db: AuraDb,
-  query: HistoryQuery,
-): { items: HistoryItem[]; nextCursor: string | null } {
+export function history(db: AuraDb, query: HistoryQuery): Page<HistoryItem> {
   const conditions: SQL[] = [eq(actionLogs.userId, query.userId)];
   if (query.status) conditions.push(eq(actionLogs.status, query.status));
   if (query.actionType) conditions.push(eq(actionLogs.actionType, query.actionType));
   if (query.from) conditions.push(gte(actionLogs.timestamp, query.from));
   if (query.to) conditions.push(lte(actionLogs.timestamp, query.to));
   if (query.cursor) {
-    const [ts, id] = query.cursor.split('|');
-    conditions.push(
-      sql`(${actionLogs.timestamp} < ${ts} OR (${actionLogs.timestamp} = ${ts} AND ${actionLogs.id} < ${id}))`,
-    );
+    const [timestamp, id] = query.cursor as [string, string];
+    conditions.push(keysetAfter('desc', actionLogs.timestamp, timestamp, actionLogs.id, id));
   }
   const { payloadJson: _p, inversePayloadJson: _i, ...columns } = getTableColumns(actionLogs);
   const rows = db
@@ -347,12 +510,7 @@ export function history(
     .orderBy(desc(actionLogs.timestamp), desc(actionLogs.id))
     .limit(query.limit + 1)
     .all();
-  const items = rows.slice(0, query.limit);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor: rows.length > query.limit && last ? `${last.timestamp}|${last.id}` : null,
-  };
+  return toPage(rows, query.limit, HISTORY_LIST, (row) => [row.timestamp, row.id]);
 }
 
 const CSV_COLUMNS = [
@@ -376,12 +534,13 @@ function csvField(value: unknown): string {
 /** A user's whole history as JSON or CSV (what GDPR's data export asks for). */
 export function exportHistory(db: AuraDb, userId: string, format: 'json' | 'csv'): string {
   const items: HistoryItem[] = [];
-  let cursor: string | undefined;
+  let cursor: string[] | null = null;
   for (;;) {
     const page = history(db, { userId, cursor, limit: 500 });
     items.push(...page.items);
-    if (!page.nextCursor) break;
-    cursor = page.nextCursor;
+    const last = page.items.at(-1);
+    if (!page.nextCursor || !last) break;
+    cursor = [last.timestamp, last.id];
   }
   if (format === 'json') return JSON.stringify(items, null, 2);
   return [
