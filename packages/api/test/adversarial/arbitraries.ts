@@ -30,12 +30,13 @@ type JsonSchema = {
   minItems?: number;
   maxItems?: number;
   format?: string;
+  pattern?: string;
 };
 
 /** What the generators may use from the fixture world. */
 export interface FuzzContext {
-  /** Ids of existing rows of every kind. */
-  ids: string[];
+  /** Ids of existing rows by kind: projects, scenes, versions, users, tokens, ... */
+  ids: Record<string, string[]>;
   /** Files and folders inside the media roots. */
   mediaPaths: string[];
   /** The service's own files and folders: database, -wal, key file, backups, data dir. */
@@ -87,7 +88,7 @@ function hostileStrings(context: FuzzContext): fc.Arbitrary<string> {
     fc.constantFrom(...context.servicePaths),
     fc.constantFrom(...context.servicePaths).map((p) => `${p}/../${path.basename(p)}`),
     fc.constantFrom(...context.mediaPaths).map((p) => `${p}/../../${path.basename(p)}`),
-    fc.constantFrom(...context.ids).map((id) => `${id}\u0000`),
+    fc.constantFrom(...allIds(context)).map((id) => `${id}\u0000`),
     fc
       .tuple(fc.integer({ min: 1_000, max: HUGE }), fc.constantFrom('a', 'é', '\u0000', '/', '😀'))
       .map(([length, unit]) => unit.repeat(Math.ceil(length / unit.length))),
@@ -131,10 +132,27 @@ function hostileValues(context: FuzzContext): fc.Arbitrary<unknown> {
   );
 }
 
+const allIds = (context: FuzzContext) => Object.values(context.ids).flat();
+
 const ID_NAME = /(^id$|Id$|Ids$)/;
+
+/** The kind of row an id field names: `projectId` a project, a bare `id` the procedure's own. */
+function idKind(field: string, domain: string): string {
+  if (field === 'id' || field === '') return domain;
+  const stem = field
+    .replace(/Ids?$/, '')
+    .replace(/^(from|to)/, '')
+    .toLowerCase();
+  return `${stem}s`;
+}
 const PATH_NAME = /(Path|File|Directory)$/;
 
-function validString(name: string, schema: JsonSchema, context: FuzzContext): fc.Arbitrary<string> {
+function validString(
+  name: string,
+  schema: JsonSchema,
+  context: FuzzContext,
+  domain: string,
+): fc.Arbitrary<string> {
   const minLength = schema.minLength ?? 0;
   const maxLength = Math.min(schema.maxLength ?? 60, 60);
   const plain = fc.string({ minLength, maxLength: Math.max(minLength, maxLength) });
@@ -143,13 +161,25 @@ function validString(name: string, schema: JsonSchema, context: FuzzContext): fc
       .date({ min: new Date('2000-01-01'), max: new Date('2100-01-01'), noInvalidDate: true })
       .map((date) => date.toISOString());
   }
-  if (ID_NAME.test(name)) return fc.oneof(fc.constantFrom(...context.ids), plain);
-  if (PATH_NAME.test(name)) return fc.oneof(fc.constantFrom(...context.mediaPaths), plain);
   if (name === 'key')
     return fc.oneof(
       fc.constantFrom(...context.configKeys),
       fc.stringMatching(/^[A-Za-z][A-Za-z.]{0,30}$/),
     );
+  if (schema.pattern && !schema.format) {
+    return fc
+      .stringMatching(new RegExp(schema.pattern), { size: 'xsmall' })
+      .filter((text) => text.length >= minLength && text.length <= (schema.maxLength ?? Infinity));
+  }
+  if (ID_NAME.test(name) || (name === 'id' && domain)) {
+    const own = context.ids[idKind(name, domain)] ?? [];
+    return fc.oneof(
+      { arbitrary: own.length ? fc.constantFrom(...own) : plain, weight: 4 },
+      { arbitrary: fc.constantFrom(...allIds(context)), weight: 1 },
+      { arbitrary: plain, weight: 1 },
+    );
+  }
+  if (PATH_NAME.test(name)) return fc.oneof(fc.constantFrom(...context.mediaPaths), plain);
   if (name === 'email') {
     return fc.oneof(
       fc.constantFrom('viewer@adversarial.test', 'editor@adversarial.test'),
@@ -180,77 +210,100 @@ const HOSTILE_WEIGHT = 1;
 const VALID_WEIGHT = 12;
 
 /** An arbitrary for the JSON schema of one procedure input. */
-export function arbitraryFromSchema(root: JsonSchema, context: FuzzContext): fc.Arbitrary<unknown> {
+export function arbitraryFromSchema(
+  root: JsonSchema,
+  context: FuzzContext,
+  /** The kind of row a bare `id` names (`scenes` for scenes.update). */
+  domain = '',
+): fc.Arbitrary<unknown> {
   const hostile = hostileValues(context);
   const defs = root.$defs ?? {};
 
-  function build(schema: JsonSchema, name: string, depth: number): fc.Arbitrary<unknown> {
-    const valid = buildValid(schema, name, depth);
-    return fc.oneof(
-      { arbitrary: valid, weight: VALID_WEIGHT },
-      { arbitrary: hostile, weight: HOSTILE_WEIGHT },
-    );
-  }
-
-  function buildValid(schema: JsonSchema, name: string, depth: number): fc.Arbitrary<unknown> {
-    if (schema.$ref) {
-      const target = defs[schema.$ref.replace('#/$defs/', '')];
-      if (!target || depth > 4) return fc.jsonValue({ maxDepth: 1 });
-      return buildValid(target, name, depth + 1);
+  /** The schema's shape; with `hostileNodes`, any value may be replaced by a hostile one. */
+  function make(hostileNodes: boolean): fc.Arbitrary<unknown> {
+    function build(schema: JsonSchema, name: string, depth: number): fc.Arbitrary<unknown> {
+      const valid = buildValid(schema, name, depth);
+      if (!hostileNodes) return valid;
+      return fc.oneof(
+        { arbitrary: valid, weight: VALID_WEIGHT },
+        { arbitrary: hostile, weight: HOSTILE_WEIGHT },
+      );
     }
-    if (schema.const !== undefined) return fc.constant(schema.const);
-    if (schema.enum) return fc.constantFrom(...schema.enum);
-    const branches = schema.anyOf ?? schema.oneOf;
-    if (branches) return fc.oneof(...branches.map((branch) => buildValid(branch, name, depth + 1)));
-    if (schema.allOf?.[0]) return buildValid(schema.allOf[0], name, depth + 1);
-    const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
-    switch (type) {
-      case 'string':
-        return validString(name, schema, context);
-      case 'integer':
-        return validNumber(schema, true);
-      case 'number':
-        return validNumber(schema, false);
-      case 'boolean':
-        return fc.boolean();
-      case 'null':
-        return fc.constant(null);
-      case 'array':
-        return fc.array(schema.items ? build(schema.items, name, depth + 1) : fc.jsonValue(), {
-          minLength: schema.minItems ?? 0,
-          maxLength: Math.min(schema.maxItems ?? 4, Math.max(schema.minItems ?? 0, 4)),
-        });
-      case 'object': {
-        const properties = schema.properties ?? {};
-        const required = schema.required ?? [];
-        const shaped = fc.record(
-          Object.fromEntries(
-            Object.entries(properties).map(([key, value]) => [key, build(value, key, depth + 1)]),
-          ),
-          { requiredKeys: required.filter((key) => key in properties) },
-        );
-        const extra = schema.additionalProperties;
-        if (extra && typeof extra === 'object' && depth < 4) {
-          const dictionary = fc.dictionary(
-            fc.string({ maxLength: 20 }),
-            build(extra, name, depth + 1),
-            {
-              maxKeys: 4,
-            },
-          );
-          return fc.tuple(shaped, dictionary).map(([a, b]) => ({ ...b, ...a }));
-        }
-        return shaped;
+
+    function buildValid(schema: JsonSchema, name: string, depth: number): fc.Arbitrary<unknown> {
+      if (schema.$ref) {
+        const target = defs[schema.$ref.replace('#/$defs/', '')];
+        if (!target || depth > 4) return fc.jsonValue({ maxDepth: 1 });
+        return buildValid(target, name, depth + 1);
       }
-      default:
-        // `{}`: any value (config.set's value).
-        return fc.oneof(fc.jsonValue({ maxDepth: 2 }), hostile);
+      if (schema.const !== undefined) return fc.constant(schema.const);
+      if (schema.enum) return fc.constantFrom(...schema.enum);
+      const branches = schema.anyOf ?? schema.oneOf;
+      if (branches)
+        return fc.oneof(...branches.map((branch) => buildValid(branch, name, depth + 1)));
+      if (schema.allOf?.[0]) return buildValid(schema.allOf[0], name, depth + 1);
+      const type = Array.isArray(schema.type) ? schema.type[0] : schema.type;
+      switch (type) {
+        case 'string':
+          return validString(name, schema, context, domain);
+        case 'integer':
+          return validNumber(schema, true);
+        case 'number':
+          return validNumber(schema, false);
+        case 'boolean':
+          return fc.boolean();
+        case 'null':
+          return fc.constant(null);
+        case 'array':
+          return fc.array(schema.items ? build(schema.items, name, depth + 1) : fc.jsonValue(), {
+            minLength: schema.minItems ?? 0,
+            maxLength: Math.min(schema.maxItems ?? 4, Math.max(schema.minItems ?? 0, 4)),
+          });
+        case 'object': {
+          const properties = schema.properties ?? {};
+          const required = schema.required ?? [];
+          const shaped = fc.record(
+            Object.fromEntries(
+              Object.entries(properties).map(([key, value]) => [key, build(value, key, depth + 1)]),
+            ),
+            { requiredKeys: required.filter((key) => key in properties) },
+          );
+          const extra = schema.additionalProperties;
+          if (extra && typeof extra === 'object' && depth < 4) {
+            const dictionary = fc.dictionary(
+              fc.string({ maxLength: 20 }),
+              build(extra, name, depth + 1),
+              {
+                maxKeys: 4,
+              },
+            );
+            return fc.tuple(shaped, dictionary).map(([a, b]) => ({ ...b, ...a }));
+          }
+          return shaped;
+        }
+        default:
+          // `{}`: any value (config.set's value, a spec refined in code): mostly JSON objects.
+          return fc.oneof(
+            {
+              arbitrary: fc.dictionary(
+                fc.string({ maxLength: 10 }),
+                fc.jsonValue({ maxDepth: 2 }),
+                { maxKeys: 4 },
+              ),
+              weight: 3,
+            },
+            { arbitrary: fc.jsonValue({ maxDepth: 2 }), weight: 1 },
+          );
+      }
     }
+
+    return buildValid(root, '', 0);
   }
 
+  // Clean inputs reach the services; mixed ones probe each field; wholly hostile ones the parser.
   return fc.oneof(
-    { arbitrary: buildValid(root, '', 0), weight: 8 },
-    { arbitrary: build(root, '', 0), weight: 1 },
+    { arbitrary: make(false), weight: 4 },
+    { arbitrary: make(true), weight: 4 },
     { arbitrary: hostile, weight: 1 },
   );
 }

@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { TRPCError } from '@trpc/server';
 import path from 'node:path';
 import { arbitraryFromSchema, inputSchema, type FuzzContext } from './arbitraries';
-import { callProcedure, openWorld, procedures, type WorldSite } from './world';
+import { callProcedure, openWorld, procedures, type World, type WorldSite } from './world';
 
 /** Slow by design (password hashing, a whole-database copy): fewer runs, same properties. */
 const SLOW: Record<string, number> = {
@@ -26,6 +26,8 @@ const SLOW: Record<string, number> = {
  * Failed (with the reason) so the user can go on with older entries: that is its CONFLICT.
  */
 const WRITES_WHEN_REJECTED = new Set(['actions.undo', 'actions.redo']);
+
+const WORLD_CALLS = 20;
 
 export interface FuzzOptions {
   site: WorldSite;
@@ -57,6 +59,56 @@ function confineCreatedDirectory(site: WorldSite, input: unknown): unknown {
   return { ...input, outputDirectory: path.join(site.media, 'fuzz', name) };
 }
 
+/** The kind of row a bare `id` of the procedure names: "auth.tokens.revoke" → tokens. */
+function domainOf(procedure: string): string {
+  const parts = procedure.split('.');
+  return parts.length > 2 ? parts[1]! : parts[0]!;
+}
+
+/** Where the RowVersion of a procedure's row lives: table and key column. */
+const VERSIONED: Record<string, [string, string]> = {
+  projects: ['ProjectStates', 'Id'],
+  scenes: ['SceneStates', 'Id'],
+  assets: ['AssetStates', 'Id'],
+  checkpoints: ['RenderCheckpoints', 'Id'],
+  versions: ['ProjectVersions', 'Id'],
+  customTemplates: ['CustomTemplates', 'Id'],
+  users: ['Users', 'Id'],
+  config: ['Configurations', 'Key'],
+};
+
+/**
+ * A random rowVersion almost never matches, so most writes would stop at CONFLICT. When asked,
+ * the input carries the row's current version instead (read just before the call), so the fuzz
+ * also reaches the code behind the version check.
+ */
+function withCurrentVersion(world: World, procedure: string, input: unknown): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input)) return input;
+  const record = input as Record<string, unknown>;
+  const domain = domainOf(procedure);
+  const current = (table: string, column: string, key: unknown) => {
+    const version = world.rowVersion(table, key as string, column);
+    return Number.isNaN(version) ? undefined : version;
+  };
+  const fixed = { ...record };
+  const target = VERSIONED[domain];
+  if (target && 'rowVersion' in record) {
+    const key = target[1] === 'Key' ? record.key : record.id;
+    if (typeof key === 'string') fixed.rowVersion = current(target[0], target[1], key);
+  }
+  if (domain === 'system' && 'rowVersion' in record) {
+    fixed.rowVersion = current('SystemConfiguration', 'Id', 1);
+  }
+  if ('projectRowVersion' in record && typeof record.versionId === 'string') {
+    const projectId = world.db.$client
+      .prepare('SELECT ProjectId FROM ProjectVersions WHERE Id = ?')
+      .pluck()
+      .get(record.versionId);
+    fixed.projectRowVersion = current('ProjectStates', 'Id', projectId);
+  }
+  return fixed;
+}
+
 /** An input for the report: JSON, long strings and deep nesting cut so a line stays readable. */
 function describe(input: unknown): string {
   let text: string;
@@ -82,22 +134,18 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
   const weight = (name: string) => SLOW[name] ?? 1;
   const totalWeight = all.reduce((sum, [name]) => sum + weight(name), 0);
   const context: FuzzContext = {
-    ids: [
-      site.ids.project,
-      site.ids.trashedProject,
-      ...site.ids.scenes,
-      site.ids.asset,
-      site.ids.checkpoint,
-      ...site.ids.versions,
-      site.ids.trashedVersion,
-      site.ids.template,
-      site.ids.customTemplate,
-      site.ids.trashedCustomTemplate,
-      site.ids.queuedExport,
-      site.ids.cancelledExport,
-      ...Object.values(site.ids.tokens),
-      ...Object.values(site.ids.users).map((user) => user.userId),
-    ],
+    ids: {
+      projects: [site.ids.project, site.ids.trashedProject],
+      scenes: site.ids.scenes,
+      assets: [site.ids.asset],
+      checkpoints: [site.ids.checkpoint],
+      versions: [...site.ids.versions, site.ids.trashedVersion],
+      templates: [site.ids.template],
+      customTemplates: [site.ids.customTemplate, site.ids.trashedCustomTemplate],
+      exports: [site.ids.queuedExport, site.ids.cancelledExport],
+      tokens: Object.values(site.ids.tokens),
+      users: Object.values(site.ids.users).map((user) => user.userId),
+    },
     mediaPaths: [
       path.join(site.media, 'in.mp4'),
       path.join(site.media, 'voice.wav'),
@@ -124,11 +172,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     const runs = Math.max(2, Math.ceil((options.calls * weight(name)) / totalWeight));
     const schema = inputSchema(def.inputs);
     const input = schema
-      ? arbitraryFromSchema(schema, context)
+      ? arbitraryFromSchema(schema, context, domainOf(name))
       : fc.oneof(fc.constant(undefined), fc.anything({ maxDepth: 2 }));
-    // One world per procedure: the calls of one procedure see each other's effects, not others'.
-    const world = openWorld(site);
+    // Worlds per procedure: calls see the effects of the same procedure's earlier calls, and a
+    // fresh world every WORLD_CALLS calls brings back the rows a success used up (a completed
+    // project cannot be completed again).
+    let world = openWorld(site);
+    let callsInWorld = 0;
     const procedureStart = Date.now();
+    const rejectedBefore = report.rejected;
     // The last failing call: after fast-check's shrinking, the smallest input that still fails.
     let smallest: { who: string; input: unknown; problem: string } | null = null;
     try {
@@ -136,8 +188,15 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
         fc.asyncProperty(
           input,
           fc.constantFrom('admin', 'editor') as fc.Arbitrary<'admin' | 'editor'>,
-          async (raw, who) => {
-            const args = confineCreatedDirectory(site, raw);
+          fc.boolean(),
+          async (raw, who, current) => {
+            if (++callsInWorld > WORLD_CALLS) {
+              world.close();
+              world = openWorld(site);
+              callsInWorld = 1;
+            }
+            const versioned = current ? withCurrentVersion(world, name, raw) : raw;
+            const args = confineCreatedDirectory(site, versioned);
             const before = world.dataVersion();
             report.calls += 1;
             const error = await callProcedure(world.caller(who), name, args).then(
@@ -173,7 +232,8 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     } finally {
       world.close();
     }
-    log(`${name}: ${runs} runs in ${Date.now() - procedureStart} ms`);
+    const rejected = report.rejected - rejectedBefore;
+    log(`${name}: ${runs} runs, ${rejected} rejected, ${Date.now() - procedureStart} ms`);
   }
   report.ms = Date.now() - started;
   return report;
