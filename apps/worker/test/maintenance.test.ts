@@ -108,7 +108,7 @@ function craft(db: AuraDb, dir: string, output: string) {
     {
       projectId: project.id,
       assetType: 'Image',
-      filePath: touch(path.join(dir, 'tmp', 'old.png')),
+      filePath: touch(path.join(dir, 'media', 'tmp', 'old.png')),
       isTemporary: true,
     },
     't',
@@ -120,7 +120,7 @@ function craft(db: AuraDb, dir: string, output: string) {
     {
       projectId: project.id,
       assetType: 'Image',
-      filePath: touch(path.join(dir, 'tmp', 'new.png')),
+      filePath: touch(path.join(dir, 'media', 'tmp', 'new.png')),
       isTemporary: true,
     },
     't',
@@ -306,7 +306,7 @@ describe('createMaintenanceJobs', () => {
       log: logger,
       dbPath: file,
       backupDir: backups,
-      roots: [dir],
+      roots: [path.join(dir, 'media')],
       now: () => NOW,
     });
     const scheduler = new Scheduler(jobs, 1_000, logger, () => NOW.getTime());
@@ -403,7 +403,7 @@ describe('createMaintenanceJobs', () => {
       {
         projectId: project.id,
         assetType: 'Audio',
-        filePath: touch(path.join(dir, 'a.wav')),
+        filePath: touch(path.join(dir, 'media', 'a.wav')),
         isTemporary: true,
       },
       't',
@@ -415,7 +415,7 @@ describe('createMaintenanceJobs', () => {
       log: logger,
       dbPath: file,
       backupDir: backups,
-      roots: [dir],
+      roots: [path.join(dir, 'media')],
       now: () => NOW,
     });
     const scheduler = new Scheduler([tempJob!], 1_000, logger, () => NOW.getTime());
@@ -428,7 +428,8 @@ describe('createMaintenanceJobs', () => {
 
   it('warns once when a setting falls back to its default', async () => {
     const { db, file, backups } = database();
-    setSetting(db, 'Retention.BlobGraceMinutes', 0);
+    // Written by hand: config.set refuses it.
+    raw(db, `UPDATE Configurations SET Value = '0' WHERE Key = 'Retention.BlobGraceMinutes'`);
     const { lines, logger } = memoryLogger();
     const jobs = createMaintenanceJobs({ db, log: logger, dbPath: file, backupDir: backups });
     const blobs = jobs.find((j) => j.name === 'cleanup.blobs')!;
@@ -437,7 +438,7 @@ describe('createMaintenanceJobs', () => {
     const warnings = lines.filter((l) => l.msg === 'maintenance settings fall back to defaults');
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.fields.warnings).toEqual([
-      'Retention.BlobGraceMinutes must be a number of at least 1; using the default 60',
+      'Retention.BlobGraceMinutes must be a whole number from 1 to 10080; using the default 60',
     ]);
   });
 

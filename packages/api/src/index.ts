@@ -372,6 +372,7 @@ export {
   listExports,
   mediaRoots as exportMediaRoots,
   outputDirectory as exportOutputDirectory,
+  realOutputDirectory as exportRealOutputDirectory,
   reportExportProgress,
   resolveInputFile as resolveExportInputFile,
   resolveOutputFile as resolveExportOutputFile,
@@ -407,8 +408,10 @@ export {
 } from './actions/recorder';
 export * from './exports/jobs';
 export * from './maintenance/cleanup';
+export * from './media/paths';
 export * from './maintenance/backups';
 export {
+  cleanupGuard,
   cleanupRoots,
   referencedPaths,
   removeFileWithin,
@@ -416,7 +419,11 @@ export {
   type RemoveOutcome,
 } from './maintenance/files';
 export {
+  INSTALLATION_CATEGORIES,
+  MAINTENANCE_BOUNDS,
   MAINTENANCE_DEFAULTS,
+  isInstallationSetting,
+  maintenanceValueProblem,
   readMaintenanceSettings,
   type MaintenanceSettingKey,
   type MaintenanceSettings,

@@ -24,7 +24,7 @@ async function newProject() {
 const audio = (projectId: string, n = 0) => ({
   projectId,
   assetType: 'Audio' as const,
-  filePath: `/media/voice-${n}.wav`,
+  filePath: `${t.dir}/media/voice-${n}.wav`,
   fileSizeBytes: 1000 + n,
   mimeType: 'audio/wav',
 });
@@ -36,7 +36,7 @@ describe('assets.register', () => {
     expect(permanent).toMatchObject({
       projectId: project.id,
       assetType: 'Audio',
-      filePath: '/media/voice-0.wav',
+      filePath: `${t.dir}/media/voice-0.wav`,
       fileSizeBytes: 1000,
       mimeType: 'audio/wav',
       isTemporary: false,
@@ -46,7 +46,7 @@ describe('assets.register', () => {
     const temporary = await t.as('admin').assets.register({
       projectId: project.id,
       assetType: 'Subtitle',
-      filePath: '/media/subs.srt',
+      filePath: `${t.dir}/media/subs.srt`,
       fileSizeBytes: 0,
       isTemporary: true,
     });
@@ -92,7 +92,7 @@ describe('assets.list', () => {
         await t.caller.assets.register({
           projectId: project.id,
           assetType,
-          filePath: `/m/${i}`,
+          filePath: `${t.dir}/media/m/${i}`,
           fileSizeBytes: i,
         }),
       );

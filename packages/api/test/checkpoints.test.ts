@@ -42,14 +42,14 @@ describe('checkpoints.create', () => {
       completedScenes: 3,
       totalScenes: 5,
       checkpointData: { done: [0, 1, 2], voice: 'Ava' },
-      outputFilePath: '/out/partial.mp4',
+      outputFilePath: `${t.dir}/media/out/partial.mp4`,
     });
     expect(checkpoint).toMatchObject({
       projectId: project.id,
       stageName: 'TTS',
       completedScenes: 3,
       totalScenes: 5,
-      outputFilePath: '/out/partial.mp4',
+      outputFilePath: `${t.dir}/media/out/partial.mp4`,
       isValid: true,
       rowVersion: 1,
       createdBy: t.principal('editor').userId,

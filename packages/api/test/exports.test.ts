@@ -358,16 +358,20 @@ describe('exports.enqueue', () => {
     const rowsBefore = exportRows();
     const treeBefore = tree();
 
+    // `outside` is beside the test database, so in its data directory: the service's, not media.
+    const inDataDir = /service's own files in the data directory/;
     const attempts: [string, RegExp][] = [
       ['media/clip.mp4', /must be an absolute path/],
       [path.join(media, 'missing.mp4'), /does not exist/],
       [path.join(media, 'clip.mp4', 'x'), /does not exist/],
-      [media, /outside the allowed media folders|not a regular file/],
+      [media, /a media folder itself/],
       [path.join(media, 'takes'), /does not exist/],
-      [secret, /outside the allowed media folders/],
-      [path.join(media, 'escape.mp4'), /outside the allowed media folders/],
-      [path.join(media, 'escape-dir', 'secret.mp4'), /outside the allowed media folders/],
-      [`${media}/../outside/secret.mp4`, /outside the allowed media folders/],
+      [secret, inDataDir],
+      [path.join(media, 'escape.mp4'), inDataDir],
+      [path.join(media, 'escape-dir', 'secret.mp4'), inDataDir],
+      [`${media}/../outside/secret.mp4`, /must not contain '\.\.'/],
+      [path.join(t.dir, 'aura.db'), /service's database/],
+      [`${media}/clip.mp4\u0001`, /control characters/],
       ['/etc/passwd', /outside the allowed media folders/],
     ];
     for (const [inputFile, message] of attempts) {
@@ -408,14 +412,15 @@ describe('exports.enqueue', () => {
     expect(tree().filter((p) => p !== 'media/folder/')).toEqual(treeBefore);
   });
 
-  it('defaults the media roots to the data and output directories', async () => {
+  it('defaults the media roots to `media` in the data directory and the output directory', async () => {
     delete process.env.AURA_MEDIA_ROOTS;
     const inData = file(path.join(data, 'renders', 'a.mp4'));
+    const inDataMedia = file(path.join(data, 'media', 'a.mp4'));
     const inOutput = file(path.join(output, 'b.mp4'));
     const inMedia = file(path.join(media, 'c.mp4'));
     await t.caller.exports.enqueue({
       presetName: 'youtube-720p',
-      inputFile: inData,
+      inputFile: inDataMedia,
       outputFile: 'a',
     });
     await t.caller.exports.enqueue({
@@ -423,10 +428,17 @@ describe('exports.enqueue', () => {
       inputFile: inOutput,
       outputFile: 'b2',
     });
+    // The rest of the data directory is the service's, and `media` beside the database is not a
+    // root while AURA_DATA_DIR points elsewhere.
+    await expectError(
+      t.caller.exports.enqueue({ presetName: 'youtube-720p', inputFile: inData, outputFile: 'd' }),
+      'BAD_REQUEST',
+      /service's own files/,
+    );
     await expectError(
       t.caller.exports.enqueue({ presetName: 'youtube-720p', inputFile: inMedia, outputFile: 'c' }),
       'BAD_REQUEST',
-      /outside the allowed media folders/,
+      /service's own files/,
     );
     // A configured root that does not exist holds nothing, and does not break the others.
     process.env.AURA_MEDIA_ROOTS = [path.join(t.dir, 'gone'), media].join(path.delimiter);

@@ -105,7 +105,9 @@ function setup() {
   const output = path.join(t.dir, 'output');
   mkdirSync(output, { recursive: true });
   seedDatabase(t.db, { outputDirectory: output });
-  const root = realpathSync(t.dir);
+  // Media has a folder of its own: the database's folder is the service's, never a media root.
+  mkdirSync(path.join(t.dir, 'media'), { recursive: true });
+  const root = realpathSync(path.join(t.dir, 'media'));
   return { root, output: realpathSync(output), roots: [root] };
 }
 
@@ -194,16 +196,17 @@ describe('maintenance settings', () => {
       key: 'Backup.IntervalHours',
       rowVersion: interval.rowVersion,
     });
-    await setSetting('Retention.SoftDeletePurgeDays', -1);
-    await setSetting('Retention.AutosaveKeepLast', 2.5);
+    // Written by hand (config.set refuses them: see settings.test.ts).
+    setRaw('Configurations', 'Retention.SoftDeletePurgeDays', 'Value', '-1', 'Key');
+    setRaw('Configurations', 'Retention.AutosaveKeepLast', 'Value', '2.5', 'Key');
     setRaw('Configurations', 'Retention.ExportHistoryDays', 'Value', '"90"', 'Key');
     const read = readMaintenanceSettings(t.db);
     expect(read.values).toEqual(MAINTENANCE_DEFAULTS);
     expect(read.sources['Backup.Keep']).toBe('default');
     expect(read.warnings).toEqual([
-      'Retention.SoftDeletePurgeDays must be a number of at least 0; using the default 30',
-      'Retention.ExportHistoryDays must be a number of at least 0; using the default 90',
-      'Retention.AutosaveKeepLast must be a whole number of at least 0; using the default 20',
+      'Retention.SoftDeletePurgeDays must be a whole number from 1 to 3650; using the default 30',
+      'Retention.ExportHistoryDays must be a whole number from 1 to 3650; using the default 90',
+      'Retention.AutosaveKeepLast must be a whole number from 1 to 1000; using the default 20',
       'Backup.IntervalHours is inactive; using the default 6',
     ]);
   });
@@ -330,19 +333,25 @@ describe('cleanupTemporaryAssets', () => {
     expect(existsSync(locked.filePath)).toBe(false);
   });
 
-  it('deletes files only inside the media roots by default (data and output directories)', () => {
-    const { output } = setup();
-    vi.stubEnv('AURA_MEDIA_ROOTS', output);
+  it('deletes files only inside the media roots by default (media in the data directory, output)', () => {
+    const { root, output } = setup();
     const p = project('Default roots');
     const inOutput = asset(p.id, file(path.join(output, 'tmp', 'a.wav')), true, ago(2 * DAY));
+    const inMedia = asset(p.id, file(path.join(root, 'b.wav')), true, ago(2 * DAY));
     const elsewhere = asset(p.id, file(path.join(t.dir, 'elsewhere.wav')), true, ago(2 * DAY));
     expect(cleanupTemporaryAssets(t.db, { now: NOW })).toMatchObject({
-      deleted: 2,
-      filesDeleted: 1,
+      deleted: 3,
+      filesDeleted: 2,
       filesKept: 1,
     });
     expect(existsSync(inOutput.filePath)).toBe(false);
+    expect(existsSync(inMedia.filePath)).toBe(false);
     expect(existsSync(elsewhere.filePath)).toBe(true);
+    // AURA_MEDIA_ROOTS replaces the defaults.
+    vi.stubEnv('AURA_MEDIA_ROOTS', output);
+    const again = asset(p.id, file(path.join(root, 'c.wav')), true, ago(2 * DAY));
+    expect(cleanupTemporaryAssets(t.db, { now: NOW })).toMatchObject({ filesKept: 1 });
+    expect(existsSync(again.filePath)).toBe(true);
   });
 });
 

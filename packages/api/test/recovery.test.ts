@@ -1,4 +1,4 @@
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -11,6 +11,7 @@ import {
   staleCutoff,
   type RouterOutputs,
 } from '../src';
+import { seedDatabase } from '@aura/db';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 
 type RecoveryPage = RouterOutputs['recovery']['list'];
@@ -18,7 +19,7 @@ type RecoveryPage = RouterOutputs['recovery']['list'];
 let t: TestDb;
 beforeEach(() => {
   t = openTestDb();
-  vi.stubEnv('AURA_RECOVERY_STALE_MINUTES', '');
+  mkdirSync(path.join(t.dir, 'media'));
 });
 afterEach(() => {
   vi.unstubAllEnvs();
@@ -32,8 +33,9 @@ function touch(id: string, updatedAt: string) {
   t.db.$client.prepare('UPDATE ProjectStates SET UpdatedAt = ? WHERE Id = ?').run(updatedAt, id);
 }
 
+/** A file in the default media root (`media` beside the database). */
 function file(name: string, present: boolean): string {
-  const full = path.join(t.dir, name);
+  const full = path.join(t.dir, 'media', name);
   if (present) writeFileSync(full, 'data');
   return full;
 }
@@ -137,12 +139,23 @@ describe('recovery.list', () => {
     const scene = (await t.caller.projects.get({ id: s.a.id })).scenes[0]!;
     expect(a!.missingFiles).toEqual(
       expect.arrayContaining([
-        { kind: 'sceneImage', ownerId: scene.id, path: path.join(t.dir, 'a-image.png') },
-        { kind: 'asset', ownerId: s.missingAsset.id, path: path.join(t.dir, 'a-subs.srt') },
+        {
+          kind: 'sceneImage',
+          ownerId: scene.id,
+          path: path.join(t.dir, 'media', 'a-image.png'),
+          reason: 'missing',
+        },
+        {
+          kind: 'asset',
+          ownerId: s.missingAsset.id,
+          path: path.join(t.dir, 'media', 'a-subs.srt'),
+          reason: 'missing',
+        },
         {
           kind: 'checkpointOutput',
           ownerId: s.lastValid.id,
-          path: path.join(t.dir, 'a-partial.mp4'),
+          path: path.join(t.dir, 'media', 'a-partial.mp4'),
+          reason: 'missing',
         },
       ]),
     );
@@ -151,7 +164,7 @@ describe('recovery.list', () => {
     expect(e).toMatchObject({ id: s.e.id, lastValidCheckpoint: null, missingFiles: [] });
   });
 
-  it('takes the staleness from the input, else AURA_RECOVERY_STALE_MINUTES, else 30', async () => {
+  it('takes the staleness from the input, else the setting Retention.RecoveryStaleMinutes', async () => {
     const s = await seed();
     const titles = (page: RecoveryPage) => page.items.map((p) => p.title);
     expect(titles(await t.caller.recovery.list({ staleMinutes: 0 }))).toEqual([
@@ -161,18 +174,27 @@ describe('recovery.list', () => {
     ]);
     expect(titles(await t.caller.recovery.list({ staleMinutes: 24 * 60 }))).toEqual(['E']);
 
-    vi.stubEnv('AURA_RECOVERY_STALE_MINUTES', '1000');
-    expect(defaultStaleMinutes()).toBe(1000);
-    const fromEnv = await t.caller.recovery.list({});
-    expect(fromEnv.staleMinutes).toBe(1000);
-    expect(titles(fromEnv)).toEqual(['E']);
+    // Unseeded: the default 30. An admin's setting is read by the next call.
+    expect(defaultStaleMinutes(t.db)).toBe(30);
+    seedDatabase(t.db, { outputDirectory: path.join(t.dir, 'output') });
+    const setting = await t.as('admin').config.get({ key: 'Retention.RecoveryStaleMinutes' });
+    await t.as('admin').config.set({
+      key: 'Retention.RecoveryStaleMinutes',
+      value: 1000,
+      rowVersion: setting.rowVersion,
+    });
+    expect(defaultStaleMinutes(t.db)).toBe(1000);
+    const fromSetting = await t.caller.recovery.list({});
+    expect(fromSetting.staleMinutes).toBe(1000);
+    expect(titles(fromSetting)).toEqual(['E']);
     expect(titles(await t.caller.recovery.list({ staleMinutes: 60 }))).toEqual(['A', 'E']);
-
-    vi.stubEnv('AURA_RECOVERY_STALE_MINUTES', 'soon');
-    expect(defaultStaleMinutes()).toBe(30);
+    await t.as('admin').config.set({
+      key: 'Retention.RecoveryStaleMinutes',
+      value: 30,
+      rowVersion: setting.rowVersion + 1,
+    });
 
     // Touching a project (any versioned update) takes it out of the list.
-    vi.stubEnv('AURA_RECOVERY_STALE_MINUTES', '');
     await t.caller.projects.setStage({
       id: s.e.id,
       rowVersion: 1,

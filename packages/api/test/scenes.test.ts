@@ -38,12 +38,12 @@ describe('scenes.add', () => {
       scriptText: 'x',
       index: 1,
       durationSeconds: 2.5,
-      audioFilePath: '/a.wav',
+      audioFilePath: `${t.dir}/media/a.wav`,
     });
     expect(inserted).toMatchObject({
       sceneIndex: 1,
       durationSeconds: 2.5,
-      audioFilePath: '/a.wav',
+      audioFilePath: `${t.dir}/media/a.wav`,
       imageFilePath: null,
       isCompleted: false,
       rowVersion: 1,
@@ -102,20 +102,20 @@ describe('scenes.update and scenes.complete', () => {
     const scene = await t.caller.scenes.add({
       projectId: project.id,
       scriptText: 'draft',
-      imageFilePath: '/i.png',
+      imageFilePath: `${t.dir}/media/i.png`,
     });
     const updated = await t.as('admin').scenes.update({
       id: scene.id,
       rowVersion: 1,
       scriptText: 'final',
       durationSeconds: 3,
-      audioFilePath: '/v.wav',
+      audioFilePath: `${t.dir}/media/v.wav`,
       imageFilePath: null,
     });
     expect(updated).toMatchObject({
       scriptText: 'final',
       durationSeconds: 3,
-      audioFilePath: '/v.wav',
+      audioFilePath: `${t.dir}/media/v.wav`,
       imageFilePath: null,
       sceneIndex: 0,
       rowVersion: 2,

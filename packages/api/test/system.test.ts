@@ -108,17 +108,23 @@ describe('system.update', () => {
     expect(cleared).toMatchObject({ ffmpegPath: null, outputDirectory: output, rowVersion: 3 });
   });
 
-  it('resolves a bare command name on PATH and a relative directory against the workspace root', async () => {
+  it('resolves a bare command name on PATH; an output directory must be absolute', async () => {
     const relative = path.relative(workspaceRoot(), path.join(t.dir, 'rel-out'));
+    await expectBadRequest(
+      { rowVersion: 1, outputDirectory: relative },
+      'outputDirectory',
+      /must be an absolute path/,
+    );
+    expect(existsSync(path.join(t.dir, 'rel-out'))).toBe(false);
     const updated = await t.as('admin').system.update({
       rowVersion: 1,
       ffmpegPath: 'ffmpeg',
-      outputDirectory: relative,
+      outputDirectory: path.join(t.dir, 'abs-out'),
     });
     expect(path.isAbsolute(updated.ffmpegPath!)).toBe(true);
     expect(path.basename(updated.ffmpegPath!)).toBe('ffmpeg');
-    expect(updated.outputDirectory).toBe(path.join(t.dir, 'rel-out'));
-    expect(existsSync(path.join(t.dir, 'rel-out'))).toBe(true);
+    expect(updated.outputDirectory).toBe(path.join(t.dir, 'abs-out'));
+    expect(existsSync(path.join(t.dir, 'abs-out'))).toBe(true);
   });
 
   describe('ffmpegPath must be an executable FFmpeg', () => {

@@ -168,7 +168,7 @@ async function fixture(db: TestDb) {
   const image = await admin.assets.register({
     projectId: created.id,
     assetType: 'Image',
-    filePath: '/media/film/cat.png',
+    filePath: `${t.dir}/media/film/cat.png`,
     fileSizeBytes: 1234,
     mimeType: 'image/png',
     isTemporary: true,
@@ -176,7 +176,7 @@ async function fixture(db: TestDb) {
   await admin.assets.register({
     projectId: created.id,
     assetType: 'Audio',
-    filePath: '/media/film/voice.wav',
+    filePath: `${t.dir}/media/film/voice.wav`,
     fileSizeBytes: 99,
     isTemporary: false,
   });
@@ -328,7 +328,7 @@ const CASES: Case[] = [
         rowVersion: 1,
         scriptText: 'Two, rewritten',
         durationSeconds: 4.5,
-        imageFilePath: '/media/film/two.png',
+        imageFilePath: `${t.dir}/media/film/two.png`,
       }),
     affected: (f) => [f.scenes[1]!.id],
   },
@@ -375,7 +375,7 @@ const CASES: Case[] = [
       c.assets.register({
         projectId: f.project.id,
         assetType: 'Video',
-        filePath: '/media/film/final.mp4',
+        filePath: `${t.dir}/media/film/final.mp4`,
         fileSizeBytes: 5_000_000,
         mimeType: 'video/mp4',
         isTemporary: true,
@@ -1214,7 +1214,7 @@ async function run(db: AuraDb, c: Caller, command: Command): Promise<boolean> {
       await c.assets.register({
         projectId: project.id,
         assetType: command.type,
-        filePath: `/media/${project.id}/file-${command.n}`,
+        filePath: `${t.dir}/media/${project.id}/file-${command.n}`,
         fileSizeBytes: command.n,
         isTemporary: command.temporary,
       });

@@ -32,6 +32,17 @@ export function dataDirectory(env: NodeJS.ProcessEnv = process.env): string {
   return explicit ? resolveFromRoot(explicit) : path.dirname(databasePath(env));
 }
 
+/**
+ * The default media root: `media` in the data directory. Users' files live in folders of their
+ * own (AURA_MEDIA_ROOTS), never in the data directory itself, which holds the service's files.
+ */
+export function defaultMediaDirectory(
+  env: NodeJS.ProcessEnv = process.env,
+  dataDir: string = dataDirectory(env),
+): string {
+  return path.join(dataDir, 'media');
+}
+
 /** Where db:backup writes by default: AURA_BACKUP_DIR, default <data dir>/backups. */
 export function backupDirectory(env: NodeJS.ProcessEnv = process.env): string {
   const explicit = env.AURA_BACKUP_DIR?.trim();

@@ -11,8 +11,7 @@ import path from 'node:path';
 import {
   claimNextExport,
   completeExport,
-  exportMediaRoots,
-  exportOutputDirectory,
+  exportRealOutputDirectory,
   exportStatus,
   exportTempFile,
   exportTempFilePrefix,
@@ -275,10 +274,8 @@ export function createExportJobs(options: ExportJobsOptions): ExportJobs {
 
       // The paths again, as they are now: the input still under the media roots, the output
       // still inside the output directory and still free.
-      const input = resolveExportInputFile(row.inputFile, exportMediaRoots(db, env));
-      const outDir = exportOutputDirectory(db);
-      mkdirSync(outDir, { recursive: true });
-      const outDirReal = realpathSync(outDir);
+      const input = resolveExportInputFile(db, row.inputFile, { env });
+      const outDirReal = exportRealOutputDirectory(db, env);
       const relative = path.relative(outDirReal, row.outputFile);
       if (!relative || isOutside(relative)) {
         throw new Error(

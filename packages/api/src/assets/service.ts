@@ -14,6 +14,7 @@ import {
 } from '@aura/db';
 import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { recordAction } from '../actions/recorder';
+import { checkMediaPath, mediaGuard } from '../media/paths';
 import { keysetAfter, toPage, type Page } from '../paging';
 import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
 
@@ -22,10 +23,14 @@ function fileName(filePath: string): string {
   return filePath.split(/[\\/]/).filter(Boolean).at(-1) ?? filePath;
 }
 
-/** Records a file of a live project. */
+/**
+ * Records a file of a live project. The path must pass the path guard (absolute, inside a media
+ * root, none of the service's files; BAD_REQUEST on filePath) and is stored as its real location.
+ */
 export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInput): AssetState {
   const id = newId();
   return writeTransaction(db, (tx) => {
+    const filePath = checkMediaPath(mediaGuard(tx), 'filePath', input.filePath);
     const project = getById(tx, projectStates, input.projectId);
     const description = `Registered ${input.isTemporary ? 'temporary ' : ''}${input.assetType.toLowerCase()} "${fileName(input.filePath)}" for project "${project.title}"`;
     return recordAction(tx, actor, { type: 'assets.register', description }, (tracker) => {
@@ -37,7 +42,7 @@ export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInpu
           id,
           projectId: input.projectId,
           assetType: input.assetType,
-          filePath: input.filePath,
+          filePath,
           fileSizeBytes: input.fileSizeBytes,
           mimeType: input.mimeType ?? null,
           isTemporary: input.isTemporary,

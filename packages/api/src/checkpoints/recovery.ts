@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import {
   notDeleted,
   nowIso,
@@ -8,8 +9,10 @@ import {
   type ProjectStatus,
 } from '@aura/db';
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
+import { readMaintenanceSettings } from '../maintenance/settings';
+import { mediaGuard, realLocation, targetProblem, type MediaGuard } from '../media/paths';
 import { keysetAfter, toPage, type Page } from '../paging';
-import { RECOVERY_DEFAULT_STALE_MINUTES, type RecoveryListQuery } from './schema';
+import type { RecoveryListQuery } from './schema';
 
 /**
  * Recovery: projects whose run was interrupted (still InProgress, not updated for a while), each
@@ -18,11 +21,9 @@ import { RECOVERY_DEFAULT_STALE_MINUTES, type RecoveryListQuery } from './schema
 
 const INTERRUPTED: ProjectStatus = 'InProgress';
 
-/** AURA_RECOVERY_STALE_MINUTES when it is a whole number ≥ 0, else 30. */
-export function defaultStaleMinutes(env: NodeJS.ProcessEnv = process.env): number {
-  const raw = env.AURA_RECOVERY_STALE_MINUTES?.trim();
-  if (raw && /^\d+$/.test(raw)) return Number(raw);
-  return RECOVERY_DEFAULT_STALE_MINUTES;
+/** The setting Retention.RecoveryStaleMinutes (the worker flags stale projects with it too). */
+export function defaultStaleMinutes(db: AuraDb): number {
+  return readMaintenanceSettings(db).values['Retention.RecoveryStaleMinutes'];
 }
 
 /** The UpdatedAt before which an InProgress project counts as interrupted. */
@@ -82,6 +83,11 @@ export interface MissingFile {
   /** The scene, asset or checkpoint row that references the file. */
   ownerId: string;
   path: string;
+  /**
+   * `missing`: not on disk. `outsideMediaRoots`: the path guard refuses it, so it was not looked
+   * at (recovery never tells whether a path outside the media folders exists).
+   */
+  reason: 'missing' | 'outsideMediaRoots';
 }
 
 export type InterruptedProject = Omit<RecoveryRow, 'scenes' | 'assets' | 'checkpoints'> & {
@@ -91,8 +97,10 @@ export type InterruptedProject = Omit<RecoveryRow, 'scenes' | 'assets' | 'checkp
   missingFiles: MissingFile[];
 };
 
-function fileReferences(row: RecoveryRow): MissingFile[] {
-  const refs: MissingFile[] = [];
+type FileReference = Omit<MissingFile, 'reason'>;
+
+function fileReferences(row: RecoveryRow): FileReference[] {
+  const refs: FileReference[] = [];
   for (const scene of row.scenes) {
     if (scene.audioFilePath)
       refs.push({ kind: 'sceneAudio', ownerId: scene.id, path: scene.audioFilePath });
@@ -112,22 +120,35 @@ function fileReferences(row: RecoveryRow): MissingFile[] {
   return refs;
 }
 
+/** Why a stored path is reported, or null when its file is there. Paths the guard refuses are never looked at. */
+function fileProblem(
+  guard: MediaGuard,
+  stored: string,
+  exists: (path: string) => boolean,
+): MissingFile['reason'] | null {
+  const real = path.isAbsolute(stored) ? realLocation(stored) : null;
+  if (!real || targetProblem(guard, real)) return 'outsideMediaRoots';
+  return exists(real) ? null : 'missing';
+}
+
 /**
- * One page of interrupted projects, most recently updated first. `exists` checks a path on disk
- * (each distinct path once per page); relative paths resolve against the working directory.
+ * One page of interrupted projects, most recently updated first. The staleness is the input's,
+ * else the setting Retention.RecoveryStaleMinutes. `exists` checks a path on disk (each distinct
+ * path once per page), only for paths the path guard accepts.
  */
 export function listRecoverableProjects(
   db: AuraDb,
   query: RecoveryListQuery,
   options: { now?: Date; exists?: (path: string) => boolean } = {},
 ): Page<InterruptedProject> & { staleMinutes: number; cutoff: string } {
-  const staleMinutes = query.staleMinutes ?? defaultStaleMinutes();
+  const staleMinutes = query.staleMinutes ?? defaultStaleMinutes(db);
   const cutoff = staleCutoff(staleMinutes, options.now);
   const exists = options.exists ?? existsSync;
-  const known = new Map<string, boolean>();
-  const present = (path: string) => {
-    let value = known.get(path);
-    if (value === undefined) known.set(path, (value = exists(path)));
+  const guard = mediaGuard(db);
+  const known = new Map<string, MissingFile['reason'] | null>();
+  const problemOf = (stored: string) => {
+    let value = known.get(stored);
+    if (value === undefined) known.set(stored, (value = fileProblem(guard, stored, exists)));
     return value;
   };
   const rows = buildRecoveryQuery(db, query, cutoff).sync();
@@ -141,7 +162,10 @@ export function listRecoverableProjects(
       return {
         ...project,
         lastValidCheckpoint: checkpoints[0] ?? null,
-        missingFiles: fileReferences(row).filter((ref) => !present(ref.path)),
+        missingFiles: fileReferences(row).flatMap((ref) => {
+          const reason = problemOf(ref.path);
+          return reason ? [{ ...ref, reason }] : [];
+        }),
       };
     }),
   };

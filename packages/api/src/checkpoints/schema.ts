@@ -53,7 +53,7 @@ export const RECOVERY_DEFAULT_STALE_MINUTES = 30;
 /** Interrupted projects: InProgress and not updated for `staleMinutes`, most recent first. */
 export const recoveryListInput = z
   .object({
-    /** Default: AURA_RECOVERY_STALE_MINUTES, else 30. */
+    /** Default: the setting Retention.RecoveryStaleMinutes. */
     staleMinutes: z.number().int().min(0).max(525_600).optional(),
     limit: pageLimit,
     cursor: cursorField('recovery', 2),

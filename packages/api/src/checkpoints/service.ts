@@ -13,6 +13,7 @@ import {
   type RenderCheckpoint,
 } from '@aura/db';
 import { and, desc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { checkOptionalMediaPath, mediaGuard } from '../media/paths';
 import { keysetAfter, toPage, type Page } from '../paging';
 import type {
   CheckpointCreateInput,
@@ -21,13 +22,21 @@ import type {
   CheckpointVersionedInput,
 } from './schema';
 
-/** Records a checkpoint of a live project, valid, stamped now. */
+/**
+ * Records a checkpoint of a live project, valid, stamped now. An output path must pass the path
+ * guard (BAD_REQUEST on outputFilePath) and is stored as its real location.
+ */
 export function createCheckpoint(
   db: AuraDb,
   actor: Actor,
   input: CheckpointCreateInput,
 ): RenderCheckpoint {
   return writeTransaction(db, (tx) => {
+    const outputFilePath = checkOptionalMediaPath(
+      mediaGuard(tx),
+      'outputFilePath',
+      input.outputFilePath,
+    );
     getById(tx, projectStates, input.projectId);
     return insertAudited(
       tx,
@@ -42,7 +51,7 @@ export function createCheckpoint(
           input.checkpointData === undefined || input.checkpointData === null
             ? null
             : JSON.stringify(input.checkpointData),
-        outputFilePath: input.outputFilePath ?? null,
+        outputFilePath: outputFilePath ?? null,
         isValid: true,
       },
       actor,

@@ -2,7 +2,6 @@ import { lstatSync, mkdirSync, realpathSync, statSync } from 'node:fs';
 import path from 'node:path';
 import {
   EXPORT_STATUSES,
-  dataDirectory,
   exportHistory,
   exportHistorySchema,
   findAnyById,
@@ -22,6 +21,13 @@ import {
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import {
+  checkMediaPath,
+  isInside,
+  mediaGuard,
+  rootProblem,
+  serviceLocations,
+} from '../media/paths';
 import { getExportPreset, type ExportPreset } from './presets';
 import { encodeExportCursor, type ExportEnqueueInput, type ExportListQuery } from './schema';
 
@@ -156,12 +162,17 @@ export function outputDirectory(db: AuraDb): string {
   return resolveFromRoot(config.outputDirectory);
 }
 
-/** The output directory, created if missing, as a real path (symlinks resolved). */
-function realOutputDirectory(db: AuraDb): string {
+/**
+ * The output directory, created if missing, as a real path (symlinks resolved). PRECONDITION_FAILED
+ * when it cannot be created or the path guard refuses it as a media root (it is or contains the
+ * data directory, the database or a backup folder: see media/paths.ts).
+ */
+export function realOutputDirectory(db: AuraDb, env: NodeJS.ProcessEnv = process.env): string {
   const dir = outputDirectory(db);
+  let real: string;
   try {
     mkdirSync(dir, { recursive: true });
-    return realpathSync(dir);
+    real = realpathSync(dir);
   } catch {
     throw new TRPCError({
       code: 'PRECONDITION_FAILED',
@@ -169,49 +180,40 @@ function realOutputDirectory(db: AuraDb): string {
         'The output directory cannot be created; check OutputDirectory in the system settings',
     });
   }
+  const problem = rootProblem(real, serviceLocations(db, env));
+  if (problem) {
+    throw new TRPCError({
+      code: 'PRECONDITION_FAILED',
+      message: `The output directory cannot be used: ${problem}; change OutputDirectory in the system settings`,
+    });
+  }
+  return real;
 }
 
 /**
- * Folders an export may read from, as real paths: AURA_MEDIA_ROOTS (separated by the platform's
- * path delimiter, ":" on Linux), by default the data directory and the output directory. Roots
- * that do not exist are left out.
+ * Folders an export may read from, as real paths: the path guard's media roots (AURA_MEDIA_ROOTS,
+ * by default `media` in the data directory and the output directory).
  */
 export function mediaRoots(db: AuraDb, env: NodeJS.ProcessEnv = process.env): string[] {
-  const configured = (env.AURA_MEDIA_ROOTS ?? '')
-    .split(path.delimiter)
-    .map((entry) => entry.trim())
-    .filter(Boolean);
-  const roots = configured.length
-    ? configured.map((entry) => resolveFromRoot(entry))
-    : [dataDirectory(env), outputDirectory(db)];
-  const real = new Set<string>();
-  for (const root of roots) {
-    try {
-      real.add(realpathSync(root));
-    } catch {
-      // A root that does not exist holds no files.
-    }
-  }
-  return [...real];
-}
-
-/** Whether `child` is strictly inside `parent` (both absolute, normalised). */
-function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+  return mediaGuard(db, { env }).roots;
 }
 
 const errnoOf = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code;
 
 /**
- * Validates an export's input: an absolute path to an existing regular file that, with every
- * symlink resolved, lies under one of `roots`. Returns the real path (what the worker reads).
+ * Validates an export's input: an absolute path to an existing regular file that the path guard
+ * accepts (with every symlink resolved, inside a media root, none of the service's files). Returns
+ * the real path (what the worker reads). `roots` narrows the media roots (filtered the same way).
  */
-export function resolveInputFile(inputFile: string, roots: readonly string[]): string {
-  if (!path.isAbsolute(inputFile)) badRequest('inputFile must be an absolute path');
-  let real: string;
+export function resolveInputFile(
+  db: AuraDb,
+  inputFile: string,
+  options: { env?: NodeJS.ProcessEnv; roots?: readonly string[] } = {},
+): string {
+  const real = checkMediaPath(mediaGuard(db, options), 'inputFile', inputFile);
+  let isFile: boolean;
   try {
-    real = realpathSync(inputFile);
+    isFile = statSync(real).isFile();
   } catch (error) {
     badRequest(
       errnoOf(error) === 'ENOENT' || errnoOf(error) === 'ENOTDIR'
@@ -219,10 +221,7 @@ export function resolveInputFile(inputFile: string, roots: readonly string[]): s
         : 'inputFile cannot be read',
     );
   }
-  if (!roots.some((root) => isInside(root, real))) {
-    badRequest('inputFile is outside the allowed media folders (AURA_MEDIA_ROOTS)');
-  }
-  if (!statSync(real).isFile()) badRequest('inputFile is not a regular file');
+  if (!isFile) badRequest('inputFile is not a regular file');
   return real;
 }
 
@@ -362,8 +361,8 @@ export function enqueueExport(
   const preset = getExportPreset(input.presetName);
   if (!preset) badRequest(`presetName: unknown preset ${input.presetName}`);
   return writeTransaction(db, (tx) => {
-    const outDir = realOutputDirectory(tx);
-    const inputFile = resolveInputFile(input.inputFile, mediaRoots(tx, env));
+    const outDir = realOutputDirectory(tx, env);
+    const inputFile = resolveInputFile(tx, input.inputFile, { env });
     const output = resolveOutputFile(outDir, input.outputFile, preset);
     assertOutputFree(tx, output);
     return insertQueued(tx, actor, preset, inputFile, output);
@@ -397,7 +396,7 @@ export function retryExport(
     }
     const preset = getExportPreset(row.presetName);
     if (!preset) conflict(`Export ${id} uses preset ${row.presetName}, which no longer exists`);
-    const outDir = realOutputDirectory(tx);
+    const outDir = realOutputDirectory(tx, env);
     if (!isInside(outDir, row.outputFile)) {
       conflict(
         `Export ${id} writes outside the current output directory (it was changed); enqueue it again`,
@@ -405,7 +404,7 @@ export function retryExport(
     }
     const relative = path.relative(outDir, row.outputFile).split(path.sep).join('/');
     try {
-      const inputFile = resolveInputFile(row.inputFile, mediaRoots(tx, env));
+      const inputFile = resolveInputFile(tx, row.inputFile, { env });
       const output = resolveOutputFile(outDir, relative, preset);
       assertOutputFree(tx, output);
       return insertQueued(tx, actor, preset, inputFile, output);

@@ -24,14 +24,8 @@ import { ACTIVE_EXPORT_STATUSES, outputDirectory } from '../exports/service';
 import { hardDeleteProject } from '../projects/service';
 import { DEFAULT_RETENTION } from '../versions/retention';
 import { collectBlobs, pruneAutosavesInTransaction, purgeVersion } from '../versions/service';
-import {
-  cleanupRoots,
-  emptyFileCounts,
-  isInside,
-  removeRowFiles,
-  report,
-  type FileCounts,
-} from './files';
+import { targetProblem } from '../media/paths';
+import { cleanupGuard, emptyFileCounts, removeRowFiles, report, type FileCounts } from './files';
 import {
   DAY_MS,
   HOUR_MS,
@@ -70,7 +64,10 @@ export interface CleanupOptions {
 }
 
 export interface FileCleanupOptions extends CleanupOptions {
-  /** Folders (real paths) inside which files may be deleted; default the media roots. */
+  /**
+   * Folders inside which files may be deleted; default the media roots. Either way the path guard
+   * drops a folder that holds the service's files and refuses those files.
+   */
   roots?: string[];
 }
 
@@ -134,7 +131,7 @@ export function cleanupTemporaryAssets(
   const hours = settingsOf(db, options)['Retention.TemporaryAssetHours'];
   const cutoff = cutoffIso(now, hours * HOUR_MS);
   const limit = batchSizeOf(options);
-  const roots = options.roots ?? cleanupRoots(db);
+  const guard = cleanupGuard(db, options.roots);
   const result: TemporaryAssetCleanup = { cutoff, deleted: 0, ...emptyFileCounts(), problems: [] };
   const skip = new Set<string>();
   for (;;) {
@@ -145,7 +142,7 @@ export function cleanupTemporaryAssets(
       const failed = removeRowFiles(
         tx,
         rows.map((r) => ({ id: r.id, path: r.filePath })),
-        roots,
+        guard,
         { assetIds: ids },
         result,
         result.problems,
@@ -503,7 +500,7 @@ export function cleanupCheckpoints(
   options: FileCleanupOptions = {},
 ): CheckpointCleanup {
   const limit = batchSizeOf(options);
-  const roots = options.roots ?? cleanupRoots(db);
+  const guard = cleanupGuard(db, options.roots);
   const result: CheckpointCleanup = {
     completedProjectCheckpoints: 0,
     invalidCheckpoints: 0,
@@ -519,7 +516,7 @@ export function cleanupCheckpoints(
       const failed = removeRowFiles(
         tx,
         rows.map((r) => ({ id: r.id, path: r.outputFilePath })),
-        roots,
+        guard,
         { checkpointIds: ids },
         result,
         result.problems,
@@ -615,7 +612,10 @@ export function removeLeftoverPartFiles(
   } catch {
     outputRoot = null; // no system configuration yet
   }
-  const allowed = [...(options.roots ?? cleanupRoots(db)), ...(outputRoot ? [outputRoot] : [])];
+  const guard = cleanupGuard(
+    db,
+    options.roots && outputRoot ? [...options.roots, outputRoot] : options.roots,
+  );
   const owned = new Map<string, string[]>();
   for (const { id, outputFile } of buildActiveExportOutputsQuery(db).all()) {
     const dir = realDirectory(path.dirname(outputFile)) ?? path.dirname(outputFile);
@@ -626,7 +626,7 @@ export function removeLeftoverPartFiles(
     if (!PART_FILE.test(name)) return;
     if (owned.get(dir)?.some((prefix) => name.startsWith(prefix))) return;
     const file = path.join(dir, name);
-    if (!allowed.some((root) => isInside(root, file))) return;
+    if (targetProblem(guard, file)) return;
     try {
       const stat = lstatSync(file);
       if (!stat.isFile() || now - stat.mtimeMs < PART_FILE_GRACE_MS) return;
@@ -655,7 +655,8 @@ export function removeLeftoverPartFiles(
       }
     }
   };
-  if (outputRoot) walk(outputRoot, 0);
+  // An output directory the guard refuses (it holds the service's files) is not searched.
+  if (outputRoot && guard.roots.includes(outputRoot)) walk(outputRoot, 0);
   for (const extra of options.extraDirs ?? []) {
     const dir = realDirectory(extra);
     if (dir) walk(dir, PART_FILE_MAX_DEPTH); // that folder only

@@ -2,7 +2,6 @@ import { lstatSync, realpathSync, unlinkSync } from 'node:fs';
 import path from 'node:path';
 import {
   assetStates,
-  dataDirectory,
   exportHistory,
   renderCheckpoints,
   resolveFromRoot,
@@ -11,34 +10,28 @@ import {
 } from '@aura/db';
 import { and, inArray, notInArray, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
-import { mediaRoots } from '../exports/service';
+import { mediaGuard, targetProblem, type MediaGuard } from '../media/paths';
 
 /**
- * File removal for the cleanup jobs. A path in a row was sent by a client, so the worker never
- * deletes it blindly: only a regular file (or a symbolic link itself, never its target; never a
- * folder) whose real location, symlinks in its folders resolved, lies inside one of the media
- * roots (AURA_MEDIA_ROOTS, by default the data and output directories), and only when no other
- * row still references the same path.
+ * File removal for the cleanup jobs. A path in a row was sent by a client (or written into the
+ * table by hand), so the worker never deletes it blindly: only a regular file (or a symbolic link
+ * itself, never its target; never a folder) that the path guard (media/paths.ts) accepts at the
+ * moment of deletion (inside a media root, none of the service's own files), and only when no
+ * other row still references the same path.
  */
 
-/** Where the cleanup jobs may delete files: the media roots as real paths. */
-export function cleanupRoots(db: AuraDb, env: NodeJS.ProcessEnv = process.env): string[] {
-  try {
-    return mediaRoots(db, env);
-  } catch {
-    // No system configuration yet (no output directory): the data directory alone.
-    try {
-      return [realpathSync(dataDirectory(env))];
-    } catch {
-      return [];
-    }
-  }
+/** The guard of a cleanup run: the media roots (or `roots`, filtered the same way). */
+export function cleanupGuard(
+  db: AuraDb,
+  roots?: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): MediaGuard {
+  return mediaGuard(db, { env, roots });
 }
 
-/** Whether `child` is strictly inside `parent` (both absolute, normalised). */
-export function isInside(parent: string, child: string): boolean {
-  const rel = path.relative(parent, child);
-  return rel !== '' && rel !== '..' && !rel.startsWith(`..${path.sep}`) && !path.isAbsolute(rel);
+/** Where the cleanup jobs may delete files: the usable media roots as real paths. */
+export function cleanupRoots(db: AuraDb, env: NodeJS.ProcessEnv = process.env): string[] {
+  return cleanupGuard(db, undefined, env).roots;
 }
 
 export type RemoveOutcome =
@@ -46,7 +39,7 @@ export type RemoveOutcome =
   | 'deleted'
   /** Nothing was there. */
   | 'missing'
-  /** It is outside the media roots: left alone. */
+  /** The guard refuses it (outside the media roots, a service file): left alone, see `error`. */
   | 'outsideRoots'
   /** A folder or a special file: left alone. */
   | 'notAFile'
@@ -62,11 +55,11 @@ function message(error: unknown): string {
 
 /**
  * Deletes the file at `filePath` (relative paths resolve against the workspace root) if it is a
- * regular file or a symlink inside `roots`. Never follows a link, never removes a folder.
+ * regular file or a symlink the guard accepts. Never follows a link, never removes a folder.
  */
 export function removeFileWithin(
   filePath: string,
-  roots: readonly string[],
+  guard: MediaGuard,
 ): { outcome: RemoveOutcome; error?: string } {
   const absolute = resolveFromRoot(filePath);
   const name = path.basename(absolute);
@@ -79,9 +72,9 @@ export function removeFileWithin(
     return { outcome: 'error', error: message(error) };
   }
   const target = path.join(folder, name);
-  if (name === '' || name === '.' || name === '..' || !roots.some((r) => isInside(r, target))) {
-    return { outcome: 'outsideRoots' };
-  }
+  if (name === '' || name === '.' || name === '..') return { outcome: 'notAFile' };
+  const refused = targetProblem(guard, target);
+  if (refused) return { outcome: 'outsideRoots', error: refused };
   let stat;
   try {
     stat = lstatSync(target);
@@ -169,7 +162,7 @@ export interface FileCounts {
   filesMissing: number;
   /** Still referenced by another row: kept. */
   filesShared: number;
-  /** Outside the media roots, or not a regular file: kept. */
+  /** Refused by the path guard, or not a regular file: kept. */
   filesKept: number;
   /** The file system refused; the row was kept for the next run. */
   fileErrors: number;
@@ -194,7 +187,7 @@ export function report(list: string[], entry: string): void {
 export function removeRowFiles(
   tx: AuraDb,
   rows: readonly { id: string; path: string | null }[],
-  roots: readonly string[],
+  guard: MediaGuard,
   exclude: ReferenceExclusions,
   counts: FileCounts,
   problems: string[],
@@ -216,7 +209,7 @@ export function removeRowFiles(
     }
     let result = outcomes.get(resolved);
     if (result) continue; // the same file named by two doomed rows: handled once
-    result = removeFileWithin(row.path, roots);
+    result = removeFileWithin(row.path, guard);
     outcomes.set(resolved, result);
     switch (result.outcome) {
       case 'deleted':
@@ -227,7 +220,7 @@ export function removeRowFiles(
         break;
       case 'outsideRoots':
         counts.filesKept += 1;
-        report(problems, `kept ${row.path}: outside the media roots (AURA_MEDIA_ROOTS)`);
+        report(problems, `kept ${row.path}: it ${result.error}`);
         break;
       case 'notAFile':
         counts.filesKept += 1;

@@ -3,10 +3,12 @@ import { inArray } from 'drizzle-orm';
 
 /**
  * The retention and schedule values of the worker's jobs. They are Configurations rows (category
- * Retention or Backup, JSON numbers, editable through the config API) seeded with
- * MAINTENANCE_SETTINGS; a row that is missing, inactive, of another category or holding something
- * other than an acceptable number falls back to the seeded default, with a warning saying why.
- * They are read at the start of every run, so an edit takes effect on the next run.
+ * Retention or Backup, JSON numbers, editable by admins through the config API) seeded with
+ * MAINTENANCE_SETTINGS. MAINTENANCE_BOUNDS is the one definition of their ranges: config.set
+ * refuses a value outside them (BAD_REQUEST naming the key and the range), and a row that is
+ * missing, inactive, of another category or out of range anyway (written by hand) falls back to
+ * the seeded default, with a warning saying why. They are read at the start of every run, so an
+ * edit takes effect on the next run.
  */
 
 export type MaintenanceSettingKey = (typeof MAINTENANCE_SETTINGS)[number]['key'];
@@ -21,25 +23,52 @@ export interface MaintenanceSettingsRead {
   warnings: string[];
 }
 
-interface Bounds {
+/** The whole numbers a setting may hold, both ends included. */
+export interface SettingBounds {
   min: number;
-  /** Whether the value must be a whole number. */
-  integer: boolean;
+  max: number;
 }
 
-/** What each value may be; anything else falls back to the default. */
-const BOUNDS: Record<MaintenanceSettingKey, Bounds> = {
-  'Retention.TemporaryAssetHours': { min: 0, integer: false },
-  'Retention.ExpiredActionLogDays': { min: 0, integer: false },
-  'Retention.SoftDeletePurgeDays': { min: 0, integer: false },
-  'Retention.ExportHistoryDays': { min: 0, integer: false },
+/**
+ * What each value may be (whole numbers). None may be 0: a zero retention would delete what was
+ * just created (a temporary asset being used, a project trashed a second ago, the only backup).
+ */
+export const MAINTENANCE_BOUNDS: Readonly<Record<MaintenanceSettingKey, SettingBounds>> = {
+  'Retention.TemporaryAssetHours': { min: 1, max: 8_760 },
+  'Retention.ExpiredActionLogDays': { min: 1, max: 3_650 },
+  'Retention.SoftDeletePurgeDays': { min: 1, max: 3_650 },
+  'Retention.ExportHistoryDays': { min: 1, max: 3_650 },
   // A version being written in another process may be about to reference a zero-count blob.
-  'Retention.BlobGraceMinutes': { min: 1, integer: false },
-  'Retention.AutosaveKeepLast': { min: 0, integer: true },
-  'Retention.RecoveryStaleMinutes': { min: 1, integer: false },
-  'Backup.IntervalHours': { min: 1 / 60, integer: false },
-  'Backup.Keep': { min: 1, integer: true },
+  'Retention.BlobGraceMinutes': { min: 1, max: 10_080 },
+  'Retention.AutosaveKeepLast': { min: 1, max: 1_000 },
+  'Retention.RecoveryStaleMinutes': { min: 1, max: 43_200 },
+  'Backup.IntervalHours': { min: 1, max: 720 },
+  'Backup.Keep': { min: 1, max: 1_000 },
 };
+
+/** Categories of installation-wide settings: only an admin may change their keys. */
+export const INSTALLATION_CATEGORIES = ['Retention', 'Backup', 'System'] as const;
+
+/** Whether a key (by its prefix) or a category is installation-wide. */
+export function isInstallationSetting(key: string, category?: string | null): boolean {
+  const categories: readonly string[] = INSTALLATION_CATEGORIES;
+  return (
+    categories.includes(category ?? '') || categories.some((name) => key.startsWith(`${name}.`))
+  );
+}
+
+export function isMaintenanceSettingKey(key: string): key is MaintenanceSettingKey {
+  return Object.hasOwn(MAINTENANCE_BOUNDS, key);
+}
+
+/** Why `value` cannot be the setting `key`, or null when it can. */
+export function maintenanceValueProblem(key: MaintenanceSettingKey, value: unknown): string | null {
+  const { min, max } = MAINTENANCE_BOUNDS[key];
+  if (typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max) {
+    return null;
+  }
+  return `${key} must be a whole number from ${min} to ${max}`;
+}
 
 export const MAINTENANCE_DEFAULTS = Object.fromEntries(
   MAINTENANCE_SETTINGS.map((s) => [s.key, s.value]),
@@ -47,7 +76,8 @@ export const MAINTENANCE_DEFAULTS = Object.fromEntries(
 
 const KEYS = MAINTENANCE_SETTINGS.map((s) => s.key) as MaintenanceSettingKey[];
 
-function categoryOf(key: MaintenanceSettingKey): string {
+/** The category a maintenance key must be stored in. */
+export function maintenanceCategoryOf(key: MaintenanceSettingKey): string {
   return key.startsWith('Backup.') ? 'Backup' : 'Retention';
 }
 
@@ -69,8 +99,10 @@ export function readMaintenanceSettings(db: AuraDb): MaintenanceSettingsRead {
       warnings.push(`${key} is inactive; ${fallback}`);
       continue;
     }
-    if (row.category !== categoryOf(key)) {
-      warnings.push(`${key} is in category ${row.category}, not ${categoryOf(key)}; ${fallback}`);
+    if (row.category !== maintenanceCategoryOf(key)) {
+      warnings.push(
+        `${key} is in category ${row.category}, not ${maintenanceCategoryOf(key)}; ${fallback}`,
+      );
       continue;
     }
     let value: unknown;
@@ -79,19 +111,12 @@ export function readMaintenanceSettings(db: AuraDb): MaintenanceSettingsRead {
     } catch {
       value = undefined;
     }
-    const bounds = BOUNDS[key];
-    if (
-      typeof value !== 'number' ||
-      !Number.isFinite(value) ||
-      value < bounds.min ||
-      (bounds.integer && !Number.isInteger(value))
-    ) {
-      warnings.push(
-        `${key} must be ${bounds.integer ? 'a whole number' : 'a number'} of at least ${+bounds.min.toFixed(4)}; ${fallback}`,
-      );
+    const problem = maintenanceValueProblem(key, value);
+    if (problem) {
+      warnings.push(`${problem}; ${fallback}`);
       continue;
     }
-    values[key] = value;
+    values[key] = value as number;
     sources[key] = 'config';
   }
   return { values, sources, warnings };

@@ -18,6 +18,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
 import { recordAction, type ActionTracker } from '../actions/recorder';
+import { checkOptionalMediaPath, mediaGuard, type MediaGuard } from '../media/paths';
 import type {
   SceneAddInput,
   SceneReorderInput,
@@ -108,10 +109,22 @@ function sceneAction(
   });
 }
 
+/** A scene's file paths through the path guard (BAD_REQUEST naming the field), real locations. */
+function checkScenePaths(
+  guard: MediaGuard,
+  input: Pick<SceneAddInput, 'audioFilePath' | 'imageFilePath'>,
+) {
+  return {
+    audioFilePath: checkOptionalMediaPath(guard, 'audioFilePath', input.audioFilePath),
+    imageFilePath: checkOptionalMediaPath(guard, 'imageFilePath', input.imageFilePath),
+  };
+}
+
 /** Appends a scene, or inserts it at `index` (0..n) and shifts the following ones. */
 export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneState {
   const id = newId();
   return writeTransaction(db, (tx) => {
+    const paths = checkScenePaths(mediaGuard(tx), input);
     const project = getById(tx, projectStates, input.projectId);
     const n = sceneCount(tx, input.projectId);
     const index = input.index ?? n;
@@ -137,8 +150,8 @@ export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneS
           sceneIndex: index,
           scriptText: input.scriptText,
           durationSeconds: input.durationSeconds ?? 0,
-          audioFilePath: input.audioFilePath ?? null,
-          imageFilePath: input.imageFilePath ?? null,
+          audioFilePath: paths.audioFilePath ?? null,
+          imageFilePath: paths.imageFilePath ?? null,
         },
         actor,
       );
@@ -151,8 +164,9 @@ export function updateScene(db: AuraDb, actor: Actor, input: SceneUpdateInput): 
   const patch: Partial<typeof sceneStates.$inferInsert> = {};
   if (input.scriptText !== undefined) patch.scriptText = input.scriptText;
   if (input.durationSeconds !== undefined) patch.durationSeconds = input.durationSeconds;
-  if (input.audioFilePath !== undefined) patch.audioFilePath = input.audioFilePath;
-  if (input.imageFilePath !== undefined) patch.imageFilePath = input.imageFilePath;
+  const paths = checkScenePaths(mediaGuard(db), input);
+  if (paths.audioFilePath !== undefined) patch.audioFilePath = paths.audioFilePath;
+  if (paths.imageFilePath !== undefined) patch.imageFilePath = paths.imageFilePath;
   return sceneAction(
     db,
     actor,

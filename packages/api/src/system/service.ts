@@ -15,7 +15,6 @@ import {
   defaultOutputDirectory,
   findAnyById,
   getById,
-  resolveFromRoot,
   stampInsert,
   SYSTEM_ACTOR,
   systemConfiguration,
@@ -26,6 +25,13 @@ import {
   type SystemConfigurationRow,
 } from '@aura/db';
 import { fieldError } from '../config/field-error';
+import {
+  pathSyntaxProblem,
+  realLocation,
+  rootProblem,
+  serviceLocations,
+  type ServiceLocations,
+} from '../media/paths';
 import type { SystemUpdateInput } from './schema';
 
 /** The single row of SystemConfiguration (a CHECK keeps it at Id 1). */
@@ -179,12 +185,24 @@ export function undoCreatedDirectory(prepared: PreparedDirectory): void {
 }
 
 /**
- * Resolves `input` (relative: against the workspace root) to an absolute directory, creates it
+ * Checks `input` as an output directory: an absolute path without `..` or control characters
+ * whose real location is not, does not contain and is not inside any of the service's own places
+ * (the data directory, the database, the backup folder; inside the data directory is fine: the
+ * default is `output` there), because the output directory is a media root. Then creates it
  * (mkdir -p) and proves it writable by writing and deleting a probe file. BAD_REQUEST on
  * `outputDirectory` otherwise, after removing any directory it created.
  */
-export function prepareOutputDirectory(input: string): PreparedDirectory {
-  const dir = path.normalize(resolveFromRoot(input));
+export function prepareOutputDirectory(
+  input: string,
+  service: ServiceLocations,
+): PreparedDirectory {
+  const syntax = pathSyntaxProblem(input);
+  if (syntax) throw fieldError('outputDirectory', syntax);
+  const dir = path.normalize(input);
+  const real = realLocation(dir);
+  if (!real) throw fieldError('outputDirectory', `${dir} cannot be resolved (a broken link?)`);
+  const problem = rootProblem(real, service);
+  if (problem) throw fieldError('outputDirectory', `${dir} cannot hold exports: ${problem}`);
   let isDirectory: boolean | null = null;
   try {
     isDirectory = statSync(dir).isDirectory();
@@ -285,7 +303,7 @@ export function updateSystemConfiguration(
   }
   let prepared: PreparedDirectory | undefined;
   if (input.outputDirectory !== undefined) {
-    prepared = prepareOutputDirectory(input.outputDirectory);
+    prepared = prepareOutputDirectory(input.outputDirectory, serviceLocations(db));
     patch.outputDirectory = prepared.path;
   }
   try {
