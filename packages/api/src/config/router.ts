@@ -8,17 +8,25 @@ import {
 } from './schema';
 import { deactivateConfig, getConfig, listConfig, revealConfig, setConfig } from './service';
 
-/** Key-value settings. Sensitive values are redacted everywhere but the admin's `reveal`. */
+/**
+ * Key-value settings. Sensitive values are redacted everywhere but the admin's `reveal`. Editors
+ * write user-level keys; installation-wide ones (Retention, Backup, System) are admin-only, checked
+ * by the service against the row's category as stored and as requested.
+ */
 export const configRouter = router({
   get: authedProcedure.input(configGetInput).query(({ ctx, input }) => getConfig(ctx.db, input)),
   /** One category, ordered by Key, one page at a time: `{ items, nextCursor }`. */
   list: authedProcedure.input(configListInput).query(({ ctx, input }) => listConfig(ctx.db, input)),
   set: editorProcedure
     .input(configSetInput)
-    .mutation(({ ctx, input }) => setConfig(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) =>
+      setConfig(ctx.db, ctx.actor, input, { role: ctx.principal.role }),
+    ),
   deactivate: editorProcedure
     .input(configDeactivateInput)
-    .mutation(({ ctx, input }) => deactivateConfig(ctx.db, ctx.actor, input)),
+    .mutation(({ ctx, input }) =>
+      deactivateConfig(ctx.db, ctx.actor, input, { role: ctx.principal.role }),
+    ),
   /** A mutation, not a query: never a cacheable GET, and auditable like every other action. */
   reveal: adminProcedure
     .input(configRevealInput)

@@ -10,12 +10,19 @@ import {
   type AuraDb,
   type ConfigValueType,
   type Configuration,
+  type UserRole,
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { recordAction } from '../actions/recorder';
+import {
+  isInstallationSetting,
+  isMaintenanceSettingKey,
+  maintenanceCategoryOf,
+  maintenanceValueProblem,
+} from '../maintenance/settings';
 import { fieldError } from './field-error';
 import {
   CONFIG_VALUE_MAX_CHARS,
@@ -175,20 +182,68 @@ export function encodeConfigValue(valueType: ConfigValueType, value: unknown): s
   return text;
 }
 
+/** Who is writing a setting: the API passes the caller's role; trusted in-process callers none. */
+export interface ConfigWriteOptions {
+  role?: UserRole;
+}
+
+/**
+ * Installation-wide settings (category or key prefix Retention, Backup, System: the worker's
+ * retention, the backups) are an admin's: FORBIDDEN for anyone else, whatever the row's category
+ * was or is about to become.
+ */
+function assertMayWrite(
+  role: UserRole | undefined,
+  key: string,
+  categories: (string | null | undefined)[],
+): void {
+  if (role === undefined || role === 'admin') return;
+  if (categories.some((category) => isInstallationSetting(key, category))) {
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `'${key}' is an installation-wide setting (Retention, Backup, System): only an admin can change it`,
+    });
+  }
+}
+
+/**
+ * The worker's settings hold whole numbers within MAINTENANCE_BOUNDS, in their own category, in
+ * clear: BAD_REQUEST naming the key and the range otherwise.
+ */
+function checkMaintenanceValue(
+  key: string,
+  value: unknown,
+  category: string,
+  valueType: ConfigValueType,
+  isSensitive: boolean,
+): void {
+  if (!isMaintenanceSettingKey(key)) return;
+  if (category !== maintenanceCategoryOf(key)) {
+    throw fieldError('category', `${key} belongs to category ${maintenanceCategoryOf(key)}`);
+  }
+  if (valueType !== 'number') throw fieldError('valueType', `${key} is a number`);
+  if (isSensitive) throw fieldError('isSensitive', `${key} is not a secret`);
+  const problem = maintenanceValueProblem(key, value);
+  if (problem) throw fieldError('value', problem);
+}
+
 /**
  * Creates a key (no `rowVersion`) or updates it (`rowVersion` = the version read; stale:
- * CONFLICT). Each change bumps `Version`; setting a deactivated key reactivates it. A sensitive
- * value is encrypted before it reaches the database; the returned view is redacted.
+ * CONFLICT). Installation-wide keys: admin only (see assertMayWrite); the worker's settings are
+ * checked against their ranges. Each change bumps `Version`; setting a deactivated key
+ * reactivates it. A sensitive value is encrypted before it reaches the database; the returned
+ * view is redacted.
  */
 export function setConfig(
   db: AuraDb,
   actor: Actor,
   input: ConfigSetInput,
-  options: SecretOptions = {},
+  options: SecretOptions & ConfigWriteOptions = {},
 ): ConfigView {
   return withSecrets(() =>
     writeTransaction(db, (tx) => {
       const current = findConfig(tx, input.key);
+      assertMayWrite(options.role, input.key, [current?.category, input.category]);
       if (!current) {
         if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
         if (!input.category) throw fieldError('category', 'is required to create a key');
@@ -202,6 +257,13 @@ export function setConfig(
       const valueType = input.valueType ?? current!.valueType;
       const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
       const json = encodeConfigValue(valueType, input.value);
+      checkMaintenanceValue(
+        input.key,
+        input.value,
+        input.category ?? current!.category,
+        valueType,
+        isSensitive,
+      );
       // The keyring is read inside the write lock, so a concurrent rotation cannot retire the
       // key between encrypting and committing (see rotateSecrets).
       const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
@@ -274,9 +336,11 @@ export function deactivateConfig(
   db: AuraDb,
   actor: Actor,
   input: ConfigDeactivateInput,
+  options: ConfigWriteOptions = {},
 ): ConfigView {
   return writeTransaction(db, (tx) => {
     const current = findConfig(tx, input.key);
+    assertMayWrite(options.role, input.key, [current?.category]);
     if (!current) throw new NotFoundError('Configurations', input.key);
     if (!current.isActive) {
       throw new TRPCError({

@@ -1,3 +1,6 @@
+import type { AuraDb } from '@aura/db';
+import { readMaintenanceSettings } from '../maintenance/settings';
+
 /**
  * Which autosaves a project keeps: the newest `keepLast`, plus the newest of each UTC day for the
  * last `dailyDays` days and the newest of each 7-day span for the last `weeklyWeeks` weeks. Only
@@ -10,6 +13,14 @@ export interface RetentionPolicy {
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = { keepLast: 20, dailyDays: 7, weeklyWeeks: 4 };
+
+/** The policy in force: keepLast is the setting Retention.AutosaveKeepLast (admin-editable). */
+export function storedRetentionPolicy(db: AuraDb): RetentionPolicy {
+  return {
+    ...DEFAULT_RETENTION,
+    keepLast: readMaintenanceSettings(db).values['Retention.AutosaveKeepLast'],
+  };
+}
 
 const DAY_MS = 86_400_000;
 

@@ -23,7 +23,7 @@ import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './content';
 import { recordAction } from '../actions/recorder';
-import { autosavesToPrune, DEFAULT_RETENTION, type RetentionPolicy } from './retention';
+import { autosavesToPrune, storedRetentionPolicy, type RetentionPolicy } from './retention';
 import {
   DOCUMENTS,
   documentHashes,
@@ -208,12 +208,15 @@ function purgeInTransaction(tx: AuraDb, version: ProjectVersion, cache?: BlobCac
   tx.delete(projectVersions).where(eq(projectVersions.id, version.id)).run();
 }
 
-/** Applies the autosave retention policy to one project; returns the ids it purged. */
+/**
+ * Applies the autosave retention policy (default: the stored one, Retention.AutosaveKeepLast) to
+ * one project; returns the ids it purged.
+ */
 export function pruneAutosavesInTransaction(
   tx: AuraDb,
   projectId: string,
   now: Date = new Date(),
-  policy: RetentionPolicy = DEFAULT_RETENTION,
+  policy: RetentionPolicy = storedRetentionPolicy(tx),
 ): string[] {
   const autosaves = tx
     .select({ id: projectVersions.id, createdAt: projectVersions.createdAt })
