@@ -1,6 +1,6 @@
 'use client';
 
-import type { AppRouter } from '@aura/api/client';
+import { MAX_BATCH_CALLS, MAX_URL_LENGTH, type AppRouter } from '@aura/api/client';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
@@ -24,7 +24,15 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
-      links: [httpBatchLink({ url: '/api/trpc', transformer: superjson })],
+      links: [
+        // Within the server's caps (20 calls a request) and short URLs.
+        httpBatchLink({
+          url: '/api/trpc',
+          transformer: superjson,
+          maxURLLength: MAX_URL_LENGTH,
+          maxItems: MAX_BATCH_CALLS,
+        }),
+      ],
     }),
   );
   return (
