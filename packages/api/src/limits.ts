@@ -73,28 +73,37 @@ export const boundedJsonRegistry = z.registry<{ maxBytes: number }>();
  */
 export function jsonSizeWithin(value: unknown, maxBytes: number): number {
   let total = 0;
-  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
-  while (stack.length > 0) {
-    const item = stack.pop()!;
-    const v = item.value;
+  // Two parallel stacks (values and their depths): no allocation per visited value.
+  const values: unknown[] = [value];
+  const depths: number[] = [0];
+  while (values.length > 0) {
+    const v = values.pop();
+    const depth = depths.pop()!;
     if (v === false) total += 5;
     else if (typeof v === 'number' && Number.isFinite(v)) total += String(v).length;
     else if (typeof v === 'string') total += jsonStringBytes(v, maxBytes - total);
     else if (v !== null && typeof v === 'object') {
-      if (item.depth >= JSON_MAX_DEPTH) return Infinity;
+      if (depth >= JSON_MAX_DEPTH) return Infinity;
       if (Array.isArray(v)) {
         // Brackets and commas first: a huge array is refused before its elements are queued.
         total += 2 + Math.max(0, v.length - 1);
         if (total > maxBytes) return Infinity;
-        for (const element of v) stack.push({ value: element, depth: item.depth + 1 });
-      } else {
-        const entries = Object.entries(v as Record<string, unknown>);
-        total += 2 + Math.max(0, entries.length - 1);
-        for (const [key, element] of entries) {
-          // `"key":` — the value follows on the stack.
-          total += jsonStringBytes(key, maxBytes - total) + 1;
-          stack.push({ value: element, depth: item.depth + 1 });
+        for (const element of v) {
+          values.push(element);
+          depths.push(depth + 1);
         }
+      } else {
+        total += 1; // `{`, then `"key":` and a comma or `}` per key; `{}` is 2
+        let keys = 0;
+        for (const key in v) {
+          if (!Object.hasOwn(v, key)) continue;
+          keys++;
+          total += jsonStringBytes(key, maxBytes - total) + 2;
+          if (total > maxBytes) return Infinity;
+          values.push((v as Record<string, unknown>)[key]);
+          depths.push(depth + 1);
+        }
+        if (keys === 0) total += 1;
       }
     } else total += 4; // null, true, and what JSON cannot hold
     if (total > maxBytes) return Infinity;
@@ -104,18 +113,28 @@ export function jsonSizeWithin(value: unknown, maxBytes: number): number {
 
 const SHORT_ESCAPES = new Set([8, 9, 10, 12, 13]);
 
-/** Bytes of a JSON string literal; a string longer than `budget` bytes is not scanned further. */
+/** Bytes of a JSON string literal; a string longer than `budget` bytes is not scanned. */
 function jsonStringBytes(text: string, budget: number): number {
   if (text.length > budget) return Infinity;
-  let escapes = 0;
+  let bytes = 2;
   for (let i = 0; i < text.length; i++) {
     const code = text.charCodeAt(i);
-    if (code === 0x22 || code === 0x5c) escapes += 1;
-    // \b \t \n \f \r take one more byte; other control characters are \u00XX.
-    else if (code < 0x20) escapes += SHORT_ESCAPES.has(code) ? 1 : 5;
+    if (code === 0x22 || code === 0x5c) bytes += 2;
+    // \b \t \n \f \r are two bytes; other control characters are \u00XX.
+    else if (code < 0x20) bytes += SHORT_ESCAPES.has(code) ? 2 : 6;
+    else if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && isLowSurrogate(text.charCodeAt(i + 1))) {
+      bytes += 4;
+      i++;
+    } else if (code >= 0xd800 && code <= 0xdfff)
+      bytes += 6; // a lone surrogate is written as \uXXXX
+    else bytes += 3;
   }
-  return 2 + Buffer.byteLength(text, 'utf8') + escapes;
+  return bytes;
 }
+
+const isLowSurrogate = (code: number) => code >= 0xdc00 && code <= 0xdfff;
 
 /**
  * A JSON field of at most `maxBytes` (UTF-8 of its JSON text) and `JSON_MAX_DEPTH` levels,

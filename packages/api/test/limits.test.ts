@@ -121,6 +121,7 @@ describe('JSON size', () => {
       false,
       -3.25e21,
       'quote " backslash \\ newline \n bell \u0007 é € 😀',
+      'lone surrogates \ud800 x \udc00',
       [],
       {},
       [1, [2, { a: null }]],
