@@ -37,6 +37,8 @@ export const SEARCH_MAX = 200;
 export const CURSOR_MAX = 2_048;
 /** Lists of ids or items in one input (a project's scene order). */
 export const ID_LIST_MAX = 1_000;
+/** Scenes of one project: no more than `scenes.reorder` can list, so every project stays reorderable. */
+export const SCENES_PER_PROJECT_MAX = ID_LIST_MAX;
 /** JSON documents (project specs, checkpoint data), as UTF-8 bytes of their JSON text. */
 export const JSON_DOCUMENT_MAX_BYTES = 1_048_576;
 /** A setting's value, as UTF-8 bytes of its JSON text. */

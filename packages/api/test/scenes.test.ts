@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { listProjectScenes, sceneIndicesAreDense } from '../src';
+import { insertAudited, sceneStates, writeTransaction } from '@aura/db';
+import { SCENES_PER_PROJECT_MAX, listProjectScenes, sceneIndicesAreDense } from '../src';
 import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -93,6 +94,39 @@ describe('scenes.add', () => {
       () => t.caller.scenes.add({ projectId: project.id, scriptText: 'x' }),
       'NOT_FOUND',
     );
+  });
+});
+
+describe('scenes per project', () => {
+  it(`scenes.add stops at SCENES_PER_PROJECT_MAX (${SCENES_PER_PROJECT_MAX}), so every project can still be reordered`, async () => {
+    expect(SCENES_PER_PROJECT_MAX).toBe(1_000);
+    const project = await projectWith();
+    writeTransaction(t.db, (tx) => {
+      for (let i = 0; i < SCENES_PER_PROJECT_MAX - 1; i++)
+        insertAudited(
+          tx,
+          sceneStates,
+          { projectId: project.id, sceneIndex: i, scriptText: `s${i}` },
+          'tester',
+        );
+    });
+    const last = await t.caller.scenes.add({ projectId: project.id, scriptText: 'last' });
+    expect(last.sceneIndex).toBe(SCENES_PER_PROJECT_MAX - 1);
+    for (const index of [undefined, 0]) {
+      const error = await rejects(
+        () => t.caller.scenes.add({ projectId: project.id, scriptText: 'one too many', index }),
+        'BAD_REQUEST',
+      );
+      expect(error.message).toContain(`at most ${SCENES_PER_PROJECT_MAX} scenes`);
+      expect(error.message).toContain('SCENES_PER_PROJECT_MAX');
+    }
+    // A project at the maximum is still reorderable in one call.
+    const scenes = listProjectScenes(t.db, project.id).reverse();
+    const reordered = await t.caller.scenes.reorder({
+      projectId: project.id,
+      scenes: scenes.map(({ id, rowVersion }) => ({ id, rowVersion })),
+    });
+    expect(reordered.map((s) => s.id)).toEqual(scenes.map((s) => s.id));
   });
 });
 

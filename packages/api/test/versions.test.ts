@@ -12,6 +12,7 @@ import {
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
+  SCENES_PER_PROJECT_MAX,
   checkReferenceCounts,
   collectBlobs,
   createVersion,
@@ -653,5 +654,79 @@ describe('storage statistics, blob collection and the reference check', () => {
     ).toBe(7);
     expect((await t.as('admin').versions.checkReferences({ fix: true })).fixed).toBe(true);
     expectExactCounts(t.db);
+  });
+});
+
+describe('versions.restore never rewinds a scene RowVersion', () => {
+  it('a scene restored after its deletion is past every version it had: a stale write and an undo of its creation are CONFLICT', async () => {
+    t = openTestDb();
+    const author = t.caller;
+    const other = t.as('admin');
+    const p = await author.projects.create({ title: 'Restored' });
+    const added = await author.scenes.add({ projectId: p.id, scriptText: 'first' });
+    expect(added.rowVersion).toBe(1);
+    const staleRead = added; // a client keeps this read
+    const version = (await other.versions.create({ projectId: p.id })).version;
+    await other.scenes.delete({ id: added.id, rowVersion: 1 });
+    await other.versions.restore({ versionId: version.id });
+    const [restored] = scenesOf(t.db, p.id);
+    expect(restored).toMatchObject({ id: added.id, scriptText: 'first', rowVersion: 2 });
+
+    await expect(
+      author.scenes.update({ id: added.id, rowVersion: staleRead.rowVersion, scriptText: 'stale' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    // Undoing the scene's creation would delete it if the restored row carried the version it was
+    // added with; it is marked Failed and the restored scene stays.
+    await expect(author.actions.undo()).rejects.toMatchObject({ code: 'CONFLICT' });
+    const failed = await author.actions.history({ status: 'Failed' });
+    expect(failed.items.map((i) => i.actionType)).toEqual(['scenes.add']);
+    expect(scenesOf(t.db, p.id)).toEqual([restored]);
+  });
+
+  it('comes back one past the highest version any undo image of its id names, restore after restore', async () => {
+    t = openTestDb();
+    const p = await t.caller.projects.create({ title: 'Edited' });
+    const scene = await t.caller.scenes.add({ projectId: p.id, scriptText: 'v1' });
+    const version = (await t.caller.versions.create({ projectId: p.id })).version;
+    for (let v = 1; v <= 4; v++)
+      await t.caller.scenes.update({ id: scene.id, rowVersion: v, scriptText: `v${v + 1}` });
+    await t.caller.scenes.delete({ id: scene.id, rowVersion: 5 });
+    await t.caller.versions.restore({ versionId: version.id });
+    expect(scenesOf(t.db, p.id)[0]).toMatchObject({ scriptText: 'v1', rowVersion: 6 });
+
+    // Deleted again and restored again; then removed by restoring a version without it and
+    // restored once more: each time one past the last version it had.
+    await t.caller.scenes.delete({ id: scene.id, rowVersion: 6 });
+    const without = (await t.caller.versions.create({ projectId: p.id })).version;
+    await t.caller.versions.restore({ versionId: version.id });
+    expect(scenesOf(t.db, p.id)[0]!.rowVersion).toBe(7);
+    await t.caller.versions.restore({ versionId: without.id });
+    expect(scenesOf(t.db, p.id)).toEqual([]);
+    await t.caller.versions.restore({ versionId: version.id });
+    expect(scenesOf(t.db, p.id)[0]).toMatchObject({
+      id: scene.id,
+      scriptText: 'v1',
+      rowVersion: 8,
+    });
+    expectExactCounts(t.db);
+  });
+});
+
+describe('versions.restore and the scenes per project maximum', () => {
+  it('refuses a version with more than SCENES_PER_PROJECT_MAX scenes: BAD_REQUEST, nothing written', async () => {
+    t = openTestDb();
+    const p = project(t.db, SCENES_PER_PROJECT_MAX + 1);
+    const version = (await t.caller.versions.create({ projectId: p.id })).version;
+    t.db.delete(sceneStates).where(eq(sceneStates.projectId, p.id)).run();
+    const tables = () =>
+      ['ProjectStates', 'SceneStates', 'ProjectVersions', 'ActionLogs', 'ContentBlobs'].map(
+        (table) => t.db.$client.prepare(`SELECT * FROM ${table} ORDER BY 1`).all(),
+      );
+    const before = tables();
+    await expect(t.caller.versions.restore({ versionId: version.id })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining(`at most ${SCENES_PER_PROJECT_MAX} scenes`),
+    });
+    expect(tables()).toEqual(before);
   });
 });

@@ -18,6 +18,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
 import { recordAction, type ActionTracker } from '../actions/recorder';
+import { SCENES_PER_PROJECT_MAX } from '../limits';
 import { checkOptionalMediaPath, mediaGuard, type MediaGuard } from '../media/paths';
 import type {
   SceneAddInput,
@@ -120,6 +121,15 @@ function checkScenePaths(
   };
 }
 
+/** A project may hold SCENES_PER_PROJECT_MAX scenes (what `scenes.reorder` can list), no more. */
+export function checkSceneCount(count: number): void {
+  if (count > SCENES_PER_PROJECT_MAX)
+    throw new TRPCError({
+      code: 'BAD_REQUEST',
+      message: `A project holds at most ${SCENES_PER_PROJECT_MAX} scenes (SCENES_PER_PROJECT_MAX); this would make ${count}`,
+    });
+}
+
 /** Appends a scene, or inserts it at `index` (0..n) and shifts the following ones. */
 export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneState {
   const id = newId();
@@ -127,6 +137,7 @@ export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneS
     const paths = checkScenePaths(mediaGuard(tx), input);
     const project = getById(tx, projectStates, input.projectId);
     const n = sceneCount(tx, input.projectId);
+    checkSceneCount(n + 1);
     const index = input.index ?? n;
     if (index > n) {
       throw new TRPCError({

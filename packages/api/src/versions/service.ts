@@ -12,6 +12,7 @@ import {
   restoreDeleted,
   sceneStates,
   softDelete,
+  stampInsert,
   versionedUpdate,
   writeTransaction,
   type Actor,
@@ -23,6 +24,8 @@ import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './content';
 import { recordAction } from '../actions/recorder';
+import { highestLoggedRowVersions } from '../actions/highest-version';
+import { checkSceneCount } from '../scenes/service';
 import { autosavesToPrune, storedRetentionPolicy, type RetentionPolicy } from './retention';
 import {
   DOCUMENTS,
@@ -456,7 +459,12 @@ export function restoreVersion(
   });
 }
 
-/** Replaces a project's specs and scenes with `content` (inside the caller's transaction). */
+/**
+ * Replaces a project's specs and scenes with `content` (inside the caller's transaction). A scene
+ * that no longer exists comes back under its id one version past the highest its id ever had in
+ * the undo log: RowVersion never rewinds, so neither a client's stale read nor an undo of the
+ * scene's earlier life can match the restored row.
+ */
 export function writeContent(
   tx: AuraDb,
   actor: Actor,
@@ -464,6 +472,7 @@ export function writeContent(
   projectRowVersion: number,
   content: VersionContent,
 ) {
+  checkSceneCount(content.scenes.length);
   const text = (value: VersionContent['brief']) => (value === null ? null : JSON.stringify(value));
   const project = versionedUpdate(
     tx,
@@ -487,6 +496,19 @@ export function writeContent(
     )
     .run();
   const at = nowIso();
+  const existingIds = new Set(
+    tx
+      .select({ id: sceneStates.id })
+      .from(sceneStates)
+      .where(eq(sceneStates.projectId, projectId))
+      .all()
+      .map((row) => row.id),
+  );
+  const highest = highestLoggedRowVersions(
+    tx,
+    'SceneStates',
+    keep.filter((id) => !existingIds.has(id)),
+  );
   content.scenes.forEach((scene, sceneIndex) => {
     const fields = {
       sceneIndex,
@@ -518,7 +540,12 @@ export function writeContent(
         .where(eq(sceneStates.id, scene.id))
         .run();
     } else {
-      insertAudited(tx, sceneStates, { id: scene.id, projectId, ...fields }, actor);
+      tx.insert(sceneStates)
+        .values({
+          ...stampInsert(sceneStates, { id: scene.id, projectId, ...fields }, actor),
+          rowVersion: (highest.get(scene.id) ?? 0) + 1,
+        })
+        .run();
     }
   });
   return project;
