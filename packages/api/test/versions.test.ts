@@ -710,6 +710,26 @@ describe('versions.restore never rewinds a scene RowVersion', () => {
     });
     expectExactCounts(t.db);
   });
+  it('an undo that brings the scene back again also goes past the versions of its restored life', async () => {
+    t = openTestDb();
+    const author = t.caller;
+    const other = t.as('admin');
+    const p = await author.projects.create({ title: 'Twice' });
+    const scene = await author.scenes.add({ projectId: p.id, scriptText: 'kept' });
+    const version = (await author.versions.create({ projectId: p.id })).version;
+    await other.scenes.delete({ id: scene.id, rowVersion: 1 });
+    await author.versions.restore({ versionId: version.id });
+    const staleRead = scenesOf(t.db, p.id)[0]!;
+    expect(staleRead.rowVersion).toBe(2);
+    await author.scenes.delete({ id: scene.id, rowVersion: 2 });
+    // The other user's undo of their deletion writes back the image taken at version 1.
+    await other.actions.undo();
+    expect(scenesOf(t.db, p.id)[0]).toMatchObject({ id: scene.id, rowVersion: 3 });
+    await expect(
+      author.scenes.update({ id: scene.id, rowVersion: staleRead.rowVersion, scriptText: 'stale' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(scenesOf(t.db, p.id)[0]!.scriptText).toBe('kept');
+  });
 });
 
 describe('versions.restore and the scenes per project maximum', () => {

@@ -24,6 +24,7 @@ import {
   type RowImage,
   type UndoableTable,
 } from './recorder';
+import { highestLoggedRowVersions } from './highest-version';
 
 type ActionRow = typeof actionLogs.$inferSelect;
 
@@ -180,8 +181,10 @@ function moveRows(
           .where(eq(pkColumn(table), id))
           .run();
       } else {
-        // A removed row comes back one version past the one it was removed at (its `to` image's).
-        const written = (current ? actual! : versionOf(to)!) + 1;
+        // A removed row comes back one version past any its id ever had (the `to` image's, or a
+        // later life's: a version restore may have brought it back and removed it since).
+        const logged = current ? 0 : (highestLoggedRowVersions(tx, table, [id]).get(id) ?? 0);
+        const written = (current ? actual! : Math.max(versionOf(to)!, logged)) + 1;
         const values: RowImage = { ...to, rowVersion: written, updatedAt: at, modifiedBy: actor };
         if (current) {
           for (const column of PRESERVED_COLUMNS[table] ?? []) values[column] = current[column];
