@@ -710,6 +710,29 @@ describe('versions.restore never rewinds a scene RowVersion', () => {
     });
     expectExactCounts(t.db);
   });
+  it('counts the changes logged without images (over the size limit): still past every version', async () => {
+    t = openTestDb();
+    const huge = (mark: string) => mark + '€'.repeat(99_999); // 300 KB as JSON: no images kept
+    const p = await t.caller.projects.create({ title: 'Long script' });
+    const scene = await t.caller.scenes.add({ projectId: p.id, scriptText: huge('a') });
+    const staleRead = scene;
+    const version = (await t.caller.versions.create({ projectId: p.id })).version;
+    await t.caller.scenes.update({ id: scene.id, rowVersion: 1, scriptText: huge('b') });
+    await t.caller.scenes.delete({ id: scene.id, rowVersion: 2 });
+    const log = await t.caller.actions.history({ status: 'Expired' });
+    expect(log.items.map((i) => i.actionType).sort()).toEqual([
+      'scenes.add',
+      'scenes.delete',
+      'scenes.update',
+    ]);
+    await t.caller.versions.restore({ versionId: version.id });
+    expect(scenesOf(t.db, p.id)[0]!.rowVersion).toBeGreaterThan(2);
+    await expect(
+      t.caller.scenes.update({ id: scene.id, rowVersion: staleRead.rowVersion, scriptText: 'x' }),
+    ).rejects.toMatchObject({ code: 'CONFLICT' });
+    expect(scenesOf(t.db, p.id)[0]!.scriptText).toBe(huge('a'));
+  });
+
   it('an undo that brings the scene back again also goes past the versions of its restored life', async () => {
     t = openTestDb();
     const author = t.caller;

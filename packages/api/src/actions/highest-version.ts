@@ -3,10 +3,13 @@ import { sql } from 'drizzle-orm';
 import type { UndoableTable } from './recorder';
 
 /**
- * The highest RowVersion any undo log image (before or after, any user, any status) names for
- * each of `ids` of `table`; ids no image names are absent. A row that is written back under an
- * id it had before must get a version above this: RowVersion only grows for a given id, so no
- * undo step and no client holding an older read can match the row that comes back.
+ * For each of `ids` of `table`, a number at least as high as any RowVersion the id ever had while
+ * its changes stayed in the undo log: the highest version any image names (before or after, any
+ * user, any status), plus one for each entry naming the id that was logged without images (over
+ * the image size limit: such an action moved the row's version by one, or re-inserted it one past
+ * this same bound as it stood, which the entry itself now raises by one). Ids the log never
+ * names are absent. A row written back under an id it had before gets a version above this, so
+ * no undo step and no client holding an older read can match the row that comes back.
  */
 export function highestLoggedRowVersions(
   tx: AuraDb,
@@ -37,5 +40,12 @@ export function highestLoggedRowVersions(
       AND json_extract(c.value, '$.id') IN (SELECT id FROM wanted)
     GROUP BY 1`);
   for (const row of rows) if (typeof row.version === 'number') out.set(row.id, row.version);
+  const imageless = tx.all<{ id: string; entries: number }>(sql`
+    WITH wanted(id) AS (SELECT value FROM json_each(${JSON.stringify(ids)}))
+    SELECT w.id AS id, count(*) AS entries FROM wanted w JOIN ${actionLogs} a
+      ON instr(',' || a.${sql.identifier('AffectedResourceIds')} || ',', ',' || w.id || ',') > 0
+    WHERE a.${sql.identifier('PayloadJson')} IS NULL
+    GROUP BY w.id`);
+  for (const row of imageless) out.set(row.id, (out.get(row.id) ?? 0) + row.entries);
   return out;
 }
