@@ -157,6 +157,19 @@ describe('config.set and config.get', () => {
     expect(stale.message).toMatch(/you read version 1, it is now 2/);
   });
 
+  it('a key created again after an undo removed it is past every version it had: a stale write is CONFLICT', async () => {
+    const first = await set({ key: 'again', value: 'x', valueType: 'string', category: 'C' });
+    expect(first.rowVersion).toBe(1);
+    await t.caller.actions.undo(); // removes the key
+    const second = await set(
+      { key: 'again', value: 'theirs', valueType: 'string', category: 'C' },
+      'admin',
+    );
+    expect(second.rowVersion).toBe(2);
+    await expectCode(() => set({ key: 'again', value: 'stale', rowVersion: 1 }), 'CONFLICT');
+    expect((await t.caller.config.get({ key: 'again' })).value).toBe('theirs');
+  });
+
   it('NOT_FOUND for an update of a key that does not exist, and for get', async () => {
     await expectCode(() => set({ key: 'nope', value: 'x', rowVersion: 1 }), 'NOT_FOUND');
     await expectCode(() => t.caller.config.get({ key: 'nope' }), 'NOT_FOUND');

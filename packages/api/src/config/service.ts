@@ -2,7 +2,7 @@ import {
   actionLogs,
   configurations,
   findAnyById,
-  insertAudited,
+  stampInsert,
   NotFoundError,
   versionedUpdate,
   writeTransaction,
@@ -17,6 +17,7 @@ import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { recordAction } from '../actions/recorder';
+import { highestLoggedRowVersions } from '../actions/highest-version';
 import {
   isInstallationSetting,
   isMaintenanceSettingKey,
@@ -296,21 +297,30 @@ function writeConfig(
   { value, valueType, isSensitive }: Pick<Configuration, 'value' | 'valueType' | 'isSensitive'>,
 ): ConfigView {
   if (!current) {
-    const row = insertAudited(
-      tx,
-      configurations,
-      {
-        key: input.key,
-        value,
-        category: input.category!,
-        valueType,
-        description: input.description ?? null,
-        isSensitive,
-        version: 1,
-        isActive: true,
-      },
-      actor,
-    );
+    // A key removed by an undo may be created again: it must not come back at a RowVersion a
+    // client read in its earlier life.
+    const logged = highestLoggedRowVersions(tx, 'Configurations', [input.key]).get(input.key);
+    const row = tx
+      .insert(configurations)
+      .values({
+        ...stampInsert(
+          configurations,
+          {
+            key: input.key,
+            value,
+            category: input.category!,
+            valueType,
+            description: input.description ?? null,
+            isSensitive,
+            version: 1,
+            isActive: true,
+          },
+          actor,
+        ),
+        rowVersion: (logged ?? 0) + 1,
+      })
+      .returning()
+      .get();
     return toConfigView(row);
   }
   const row = versionedUpdate(
