@@ -130,6 +130,26 @@ describe('scenes per project', () => {
   });
 });
 
+describe('scenes per project: undo', () => {
+  it('an undo of a deletion cannot take a full project past the maximum: CONFLICT, nothing changed', async () => {
+    const project = await projectWith();
+    writeTransaction(t.db, (tx) => {
+      for (let i = 0; i < SCENES_PER_PROJECT_MAX; i++)
+        insertAudited(
+          tx,
+          sceneStates,
+          { projectId: project.id, sceneIndex: i, scriptText: `s${i}` },
+          'tester',
+        );
+    });
+    const last = listProjectScenes(t.db, project.id).at(-1)!;
+    await t.caller.scenes.delete({ id: last.id, rowVersion: last.rowVersion });
+    await t.as('admin').scenes.add({ projectId: project.id, scriptText: 'theirs' });
+    await rejects(() => t.caller.actions.undo(), 'CONFLICT');
+    expect(listProjectScenes(t.db, project.id)).toHaveLength(SCENES_PER_PROJECT_MAX);
+  });
+});
+
 describe('scenes.update and scenes.complete', () => {
   it('updates only the fields present with RowVersion', async () => {
     const project = await projectWith();
