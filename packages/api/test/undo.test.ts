@@ -7,7 +7,9 @@ import {
   notDeleted,
   onlyDeleted,
   projectStates,
+  users,
   type AuraDb,
+  type UserRole,
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq } from 'drizzle-orm';
@@ -20,6 +22,7 @@ import {
   loadKeyring,
   rotateSecrets,
   sceneIndicesAreDense,
+  undo,
 } from '../src';
 import { UNDO_LOG_LIMITS } from '../src/actions/recorder';
 import { openTestDb, type Caller, type TestDb } from './helpers';
@@ -1291,4 +1294,77 @@ describe('property: any sequence of actions', () => {
     // afterEach closes `t` again: give it a fresh one.
     t = openTestDb();
   }, 60_000);
+});
+
+describe('undo and redo need the rights the user has now', () => {
+  /** Sets a user's role in the Users table; `as` is their caller, signed in with that role. */
+  function demote(role: UserRole, from: UserRole) {
+    const principal = t.principal(from);
+    t.db.update(users).set({ role }).where(eq(users.id, principal.userId)).run();
+    return createCaller(createContext({ db: t.db, principal: { ...principal, role } }));
+  }
+  /** Everything an undo could touch: the content tables and the whole log. */
+  const everything = () => ({ rows: state(t.db), log: t.db.select().from(actionLogs).all() });
+
+  it('an admin demoted to editor cannot undo or redo an installation-wide setting; FORBIDDEN, nothing changed', async () => {
+    const admin = t.as('admin');
+    await admin.config.set({
+      key: 'System.notice',
+      value: 'Maintenance at 6',
+      category: 'System',
+      valueType: 'string',
+    });
+    const before = everything();
+    const editor = demote('editor', 'admin');
+    const error = await failure(editor.actions.undo());
+    expect(error.code).toBe('FORBIDDEN');
+    expect(error.message).toContain("'System.notice' is an installation-wide setting");
+    expect(everything()).toEqual(before);
+    // Not marked Failed: promoted again, the same action is still the next to undo.
+    demote('admin', 'admin');
+    await admin.actions.undo();
+    expect(await admin.config.list({ category: 'System' })).toMatchObject({ items: [] });
+    // And the redo is refused after a demotion too.
+    const undone = everything();
+    expect((await failure(demote('editor', 'admin').actions.redo())).code).toBe('FORBIDDEN');
+    expect(everything()).toEqual(undone);
+  });
+
+  it("a change that moved a user-level key into an installation-wide category is not the editor's to undo", async () => {
+    const admin = t.as('admin');
+    const made = await admin.config.set({
+      key: 'ui.theme',
+      value: 'dark',
+      category: 'ui',
+      valueType: 'string',
+    });
+    await admin.config.set({
+      key: 'ui.theme',
+      rowVersion: made.rowVersion,
+      value: 'dark',
+      category: 'Backup',
+    });
+    const before = everything();
+    expect((await failure(demote('editor', 'admin').actions.undo())).code).toBe('FORBIDDEN');
+    expect(everything()).toEqual(before);
+  });
+
+  it('an editor demoted to viewer cannot undo content changes, even with a session from before', async () => {
+    const f = await fixture(t);
+    await t.caller.scenes.update({ id: f.scenes[0]!.id, rowVersion: 1, scriptText: 'Mine' });
+    const editorId = t.principal('editor').userId;
+    const before = everything();
+    // A caller whose principal still says editor: the Users table decides.
+    t.db.update(users).set({ role: 'viewer' }).where(eq(users.id, editorId)).run();
+    expect((await failure(t.caller.actions.undo())).code).toBe('FORBIDDEN');
+    expect(() => undo(t.db, editorId)).toThrow(/your role is now viewer/);
+    expect(everything()).toEqual(before);
+    expect(logOf(t.db, editorId)[0]).toMatchObject({ status: 'Applied' });
+  });
+
+  it('an editor still undoes their own user-level settings', async () => {
+    await t.caller.config.set({ key: 'tts.speed', value: 2, category: 'tts', valueType: 'number' });
+    await t.caller.actions.undo();
+    expect(await t.caller.config.list({ category: 'tts' })).toMatchObject({ items: [] });
+  });
 });

@@ -1,4 +1,12 @@
-import { actionLogs, nowIso, sceneStates, writeTransaction, type AuraDb } from '@aura/db';
+import {
+  actionLogs,
+  nowIso,
+  sceneStates,
+  users,
+  writeTransaction,
+  type AuraDb,
+  type UserRole,
+} from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import {
   and,
@@ -24,6 +32,7 @@ import {
   type RowImage,
   type UndoableTable,
 } from './recorder';
+import { isInstallationSetting } from '../maintenance/settings';
 import { highestLoggedRowVersions } from './highest-version';
 
 type ActionRow = typeof actionLogs.$inferSelect;
@@ -307,6 +316,38 @@ function stepsOf({ payload, inverse }: LoadedEntry, verb: 'undo' | 'redo') {
     : forward.reverse().map((c) => ({ table: c.table, id: c.id, from: c.after, to: c.before }));
 }
 
+/**
+ * An undo or redo is a change made now, so it needs the rights the user has NOW (read from the
+ * users table, not from when the action was taken): a viewer may change nothing, an editor content
+ * and user-level settings, an admin also the installation-wide settings (Retention, Backup,
+ * System, as in config/service.ts). FORBIDDEN otherwise; the actions stay as they are.
+ */
+function assertMayReplay(tx: AuraDb, userId: string, actions: ActionRow[], verb: string): void {
+  const role: UserRole | undefined = tx
+    .select({ role: users.role })
+    .from(users)
+    .where(eq(users.id, userId))
+    .get()?.role;
+  if (role === 'admin') return;
+  if (role !== 'editor')
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `Only an editor or admin may ${verb}: your role is now ${role ?? 'none'}`,
+    });
+  for (const action of actions) {
+    const { payload, inverse } = parse(action);
+    for (const change of [...payload.changes, ...inverse.changes]) {
+      if (change.table !== 'Configurations') continue;
+      const categories = [change.before, change.after].map((image) => image?.category as string);
+      if (categories.some((category) => isInstallationSetting(change.id, category)))
+        throw new TRPCError({
+          code: 'FORBIDDEN',
+          message: `Cannot ${verb} "${action.description}": '${change.id}' is an installation-wide setting (Retention, Backup, System) and only an admin can change it now`,
+        });
+    }
+  }
+}
+
 /** Live (not expired) actions of a user. */
 function liveFor(userId: string, now: string): SQL {
   return and(eq(actionLogs.userId, userId), gt(actionLogs.expiresAt, now))!;
@@ -392,6 +433,7 @@ function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): Und
     const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, live);
     if (actions.length === 0)
       throw new TRPCError({ code: 'NOT_FOUND', message: `Nothing to ${verb}` });
+    assertMayReplay(tx, userId, actions, verb);
     const at = nowIso(nextActionTime(tx, userId, now));
     try {
       // A savepoint: a conflict undoes the rows already moved, and only the marking remains.
