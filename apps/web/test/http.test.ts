@@ -1,5 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,8 +12,9 @@ import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /**
- * End to end: the BUILT Next.js server as a separate process on a temporary database, called
- * over HTTP with the typed client the worker uses, and the dashboard HTML fetched like a browser.
+ * End to end: the BUILT Next.js app, started by its production server (server.mjs) as a separate
+ * process on a temporary database, called over HTTP with the typed client the worker uses, and the
+ * dashboard HTML fetched like a browser.
  */
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const hasBuild = existsSync(path.join(appDir, '.next', 'BUILD_ID'));
@@ -80,24 +82,22 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
 
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
-    server = spawn(
-      path.join(appDir, 'node_modules', '.bin', 'next'),
-      ['start', '-p', String(port), '-H', '127.0.0.1'],
-      {
-        cwd: appDir,
-        env: {
-          ...process.env,
-          AURA_DB_PATH: dbFile,
-          NODE_ENV: 'production',
-          NEXT_TELEMETRY_DISABLED: '1',
-          // The login throttle believes X-Forwarded-For (the flood test sends it per client).
-          AURA_TRUST_PROXY: '1',
-        },
-        // Own process group, so afterAll stops the server and anything it started.
-        detached: true,
-        stdio: ['ignore', 'pipe', 'pipe'],
+    server = spawn(process.execPath, [path.join(appDir, 'server.mjs')], {
+      cwd: appDir,
+      env: {
+        ...process.env,
+        AURA_DB_PATH: dbFile,
+        AURA_WEB_PORT: String(port),
+        AURA_WEB_HOST: '127.0.0.1',
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        // No proxy in front: the login throttle goes by the socket address, whatever is sent.
+        AURA_TRUST_PROXY: '0',
       },
-    );
+      // Own process group, so afterAll stops the server and anything it started.
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     server.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     server.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
@@ -239,6 +239,41 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   type ErrorBody = { error: { json: { message: string; data: { code: string } } } };
   const errorOf = async (response: Response) => ((await response.json()) as ErrorBody).error.json;
 
+  /**
+   * A login over a new connection from `from`, a loopback address (127.x.x.x all reach the
+   * server), so the server sees a real, distinct client address; `headers` are sent as well.
+   */
+  function login(
+    email: string,
+    password: string,
+    from: string,
+    headers: Record<string, string> = {},
+  ): Promise<{ status: number; message: string }> {
+    const body = JSON.stringify({ json: { email, password } });
+    return new Promise((resolve, reject) => {
+      const req = request(
+        `${trpcUrl()}/auth.login`,
+        {
+          method: 'POST',
+          localAddress: from,
+          agent: false,
+          headers: { 'content-type': 'application/json', ...headers },
+        },
+        (res) => {
+          let text = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (text += chunk));
+          res.on('end', () => {
+            const error = res.statusCode === 200 ? null : (JSON.parse(text) as ErrorBody).error;
+            resolve({ status: res.statusCode!, message: error?.json.message ?? '' });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(body);
+    });
+  }
+
   /** Resident memory of the server's process group, in MiB. */
   function serverRssMiB(): number {
     const out = execFileSync('ps', ['-o', 'rss=', '-g', String(server!.pid)], { encoding: 'utf8' });
@@ -369,10 +404,6 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   });
 
   it('throttles a login flood, per account and by concurrent checks; health stays responsive', async () => {
-    const login = (email: string, password: string, address: string) =>
-      post('auth.login', JSON.stringify({ json: { email, password } }), {
-        'x-forwarded-for': address,
-      });
     const healthMs = async () => {
       const start = performance.now();
       expect((await fetch(`${trpcUrl()}/health.get`)).status).toBe(200);
@@ -385,23 +416,23 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
 
     // One account from one address: a few checked, the rest refused unhashed.
     const statuses = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => login(flooded.email, `wrong ${i}`, '203.0.113.50')),
+      Array.from({ length: 200 }, (_, i) => login(flooded.email, `wrong ${i}`, '127.0.0.50')),
     ).then((responses) => responses.map((r) => r.status));
     const checked = statuses.filter((s) => s === 401).length;
     // 5 free failures, then one more each time a lock (1 s, 2 s, 4 s, …) runs out.
     expect(checked).toBeLessThanOrEqual(10);
     expect(statuses.filter((s) => s === 429)).toHaveLength(200 - checked);
-    const locked = await login(flooded.email, flooded.password, '203.0.113.51');
+    const locked = await login(flooded.email, flooded.password, '127.0.0.51');
     expect(locked.status).toBe(429);
-    expect((await errorOf(locked)).message).toMatch(/try again in \d+ seconds?/);
+    expect(locked.message).toMatch(/try again in \d+ seconds?/);
     // Another account is unaffected.
-    expect((await login(editor.email, editor.password, '203.0.113.50')).status).toBe(200);
+    expect((await login(editor.email, editor.password, '127.0.0.50')).status).toBe(200);
 
     // 200 different clients guessing 200 different accounts: at most 8 passwords are checked at
     // once, the others are told to retry; the server stays responsive.
     const flood = Promise.all(
       Array.from({ length: 200 }, (_, i) =>
-        login(`nobody${i}@test.local`, 'wrong password', `198.51.100.${i}`),
+        login(`nobody${i}@test.local`, 'wrong password', `127.0.1.${i}`),
       ),
     );
     const during: number[] = [];
@@ -416,4 +447,30 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       `[web http] login flood: ${checked}/200 checked for one account, ${hashed}/200 for 200 accounts from 200 addresses; health.get p50 ${p50(idle).toFixed(1)} ms idle, ${p50(during).toFixed(1)} ms during the second flood (${during.length} samples)`,
     );
   }, 120_000);
+
+  it('throttles by the real client address: forged address headers choose no bucket', async () => {
+    // From one address, a failed login per unknown account, each claiming another address.
+    const statuses: number[] = [];
+    for (let i = 0; i < 60 && statuses.at(-1) !== 429; i++) {
+      const forged = `10.9.${i}.1`;
+      const response = await login(`guess${i}@test.local`, 'wrong password', '127.0.0.2', {
+        'x-aura-client-address': forged,
+        'x-forwarded-for': forged,
+      });
+      statuses.push(response.status);
+    }
+    // The address's free failures, then its lock: the forged values never gave a fresh bucket.
+    expect(statuses.at(-1)).toBe(429);
+    expect(statuses.slice(0, -1).every((status) => status === 401)).toBe(true);
+    expect(statuses.length - 1).toBeLessThanOrEqual(50);
+
+    // While that address is locked, the right password from it is refused; from another it works.
+    const [fromLocked, fromOther] = await Promise.all([
+      login(editor.email, editor.password, '127.0.0.2', { 'x-aura-client-address': '127.0.0.3' }),
+      login(editor.email, editor.password, '127.0.0.3'),
+    ]);
+    expect(fromLocked.status).toBe(429);
+    expect(fromLocked.message).toMatch(/try again in \d+ seconds?/);
+    expect(fromOther.status).toBe(200);
+  }, 60_000);
 });

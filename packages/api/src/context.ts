@@ -83,16 +83,25 @@ export function principalFromHeaders(
   return { principal: sessionToken ? resolveSession(db, sessionToken) : null, sessionToken };
 }
 
+/** Set by the dashboard's server (apps/web/server.mjs) from the socket, over any client value. */
+export const CLIENT_ADDRESS_HEADER = 'x-aura-client-address';
+
 /**
- * The client address used to throttle logins. Only behind a proxy the operator trusts
- * (AURA_TRUST_PROXY=1) is X-Forwarded-For believed, and then only its last entry (the one that
- * proxy appended). Otherwise every client shares one bucket (null): the route handler cannot
- * see the socket address.
+ * The client address used to throttle logins. Behind a proxy the operator trusts
+ * (AURA_TRUST_PROXY=1) it is the last X-Forwarded-For entry (the one that proxy appended);
+ * otherwise the socket address the dashboard's server stamped. That header is believed only when
+ * that server runs (it sets AURA_CLIENT_ADDRESS_STAMPED): under `next dev` or a bare `next start`
+ * a client could write it, so every client shares one bucket (null) there.
  */
 export function clientAddressFromHeaders(headers: Headers): string | null {
-  if (process.env.AURA_TRUST_PROXY !== '1') return null;
-  const last = headers.get('x-forwarded-for')?.split(',').pop()?.trim();
-  return last ? last.slice(0, 64) : null;
+  const address =
+    process.env.AURA_TRUST_PROXY === '1'
+      ? headers.get('x-forwarded-for')?.split(',').pop()
+      : process.env.AURA_CLIENT_ADDRESS_STAMPED === '1'
+        ? headers.get(CLIENT_ADDRESS_HEADER)
+        : null;
+  const trimmed = address?.trim();
+  return trimmed ? trimmed.slice(0, 64) : null;
 }
 
 /** Context of an HTTP request (the Next.js route handler and server components). */

@@ -3,7 +3,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { apiTokens, sessions, users } from '@aura/db';
 import { eq } from 'drizzle-orm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ZodError } from 'zod';
 import {
   createApiToken,
@@ -18,6 +18,7 @@ import {
   resolveSession,
   verifyPassword,
 } from '../src';
+import { CLIENT_ADDRESS_HEADER, clientAddressFromHeaders } from '../src/context';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -427,4 +428,32 @@ describe('pnpm aura CLI', () => {
     ).toContain('No user with the email');
     expect(aura(t.file, 'nope').status).toBe(2);
   }, 60_000);
+});
+
+describe('the client address of a request', () => {
+  afterEach(() => vi.unstubAllEnvs());
+  const sent = headers({
+    [CLIENT_ADDRESS_HEADER]: '127.0.0.7',
+    'x-forwarded-for': '198.51.100.1, 203.0.113.9',
+  });
+
+  it('is the address the dashboard server stamped, never X-Forwarded-For without a trusted proxy', () => {
+    vi.stubEnv('AURA_TRUST_PROXY', '');
+    vi.stubEnv('AURA_CLIENT_ADDRESS_STAMPED', '1');
+    expect(clientAddressFromHeaders(sent)).toBe('127.0.0.7');
+    expect(clientAddressFromHeaders(headers({ 'x-forwarded-for': '203.0.113.9' }))).toBeNull();
+  });
+
+  it('is unknown (one shared bucket) where nothing stamps it: a client could write the header', () => {
+    vi.stubEnv('AURA_TRUST_PROXY', '');
+    vi.stubEnv('AURA_CLIENT_ADDRESS_STAMPED', '');
+    expect(clientAddressFromHeaders(sent)).toBeNull();
+  });
+
+  it('behind a trusted proxy is the last X-Forwarded-For entry, the one that proxy appended', () => {
+    vi.stubEnv('AURA_TRUST_PROXY', '1');
+    vi.stubEnv('AURA_CLIENT_ADDRESS_STAMPED', '1');
+    expect(clientAddressFromHeaders(sent)).toBe('203.0.113.9');
+    expect(clientAddressFromHeaders(headers({ 'x-forwarded-for': ' , ' }))).toBeNull();
+  });
 });
