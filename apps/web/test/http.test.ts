@@ -104,7 +104,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     const deadline = Date.now() + 60_000;
     for (;;) {
       if (server.exitCode !== null) {
-        throw new Error(`next start exited with ${server.exitCode}:\n${output}`);
+        throw new Error(`the web server exited with ${server.exitCode}:\n${output}`);
       }
       try {
         const response = await fetch(`${baseUrl}/api/trpc/health.get`);
@@ -112,7 +112,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`next start did not become ready:\n${output}`);
+      if (Date.now() > deadline) throw new Error(`the web server did not become ready:\n${output}`);
       await new Promise((r) => setTimeout(r, 250));
     }
   }, 90_000);
