@@ -63,15 +63,17 @@ async function startServer(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}/api/trpc`;
   if (existsSync(path.join(WEB_DIR, '.next', 'BUILD_ID'))) {
-    const next = spawn(
-      path.join(WEB_DIR, 'node_modules', '.bin', 'next'),
-      ['start', '--port', String(port), '--hostname', '127.0.0.1'],
-      {
-        cwd: WEB_DIR,
-        env: { ...setup.env, NEXT_TELEMETRY_DISABLED: '1' },
-        stdio: 'ignore',
+    // The production entry (`pnpm start`): Next.js behind the server that stamps client addresses.
+    const next = spawn(process.execPath, ['server.mjs'], {
+      cwd: WEB_DIR,
+      env: {
+        ...setup.env,
+        NEXT_TELEMETRY_DISABLED: '1',
+        AURA_WEB_PORT: String(port),
+        AURA_WEB_HOST: '127.0.0.1',
       },
-    );
+      stdio: 'ignore',
+    });
     const exited = new Promise((resolve) => next.on('close', resolve));
     for (let i = 0; i < 120; i++) {
       const ready = await fetch(`${url}/health.get`).then(
@@ -83,7 +85,7 @@ async function startServer(
     }
     return {
       url,
-      kind: 'built web server (next start)',
+      kind: 'built web server (server.mjs)',
       stop: async () => {
         next.kill('SIGTERM');
         const timer = setTimeout(() => next.kill('SIGKILL'), 5_000);
