@@ -26,14 +26,16 @@ try {
     only: option('only'),
     log: process.argv.includes('--verbose') ? (line) => console.log(line) : undefined,
   });
-  const internal = report.failures.filter((failure) => failure.includes(': INTERNAL_SERVER_ERROR'));
   console.log(
     `fuzz: seed ${seed}, ${report.calls} calls over ${report.procedures} procedures in ` +
-      `${(report.ms / 1000).toFixed(1)} s, ${report.rejected} rejected, ` +
-      `${internal.length} procedures with internal errors, ${report.failures.length} failing procedures`,
+      `${(report.ms / 1000).toFixed(1)} s: ${report.rejected} rejected, ` +
+      `${report.internalErrors} internal errors, ${report.roleViolations} role violations, ` +
+      `${report.escapes} escapes, ${report.rejectedWrites} rejected calls that wrote`,
   );
   for (const failure of report.failures) console.log(`\n${failure}`);
-  process.exitCode = report.failures.length ? 1 : 0;
+  const counted =
+    report.internalErrors + report.roleViolations + report.escapes + report.rejectedWrites;
+  process.exitCode = counted || report.failures.length ? 1 : 0;
 } finally {
   site.dispose();
 }

@@ -1,16 +1,31 @@
 /**
  * The fuzz loop shared by the CI test and `fuzz-run.ts` (the long run of `pnpm stress`): every
  * procedure of the router, inputs generated from its Zod schema (see arbitraries.ts), called as
- * an admin and as an editor on a copy of the fixture world. Two properties per call:
+ * an admin, an editor, a viewer or nobody on a copy of the fixture world. Properties per call:
  *
  * - no INTERNAL_SERVER_ERROR: whatever the input, the answer is a deliberate, typed error;
- * - a rejected call changes nothing: data_version seen from a second connection is unchanged.
+ * - a rejected call changes nothing: data_version seen from a second connection is unchanged;
+ * - no role violation: a caller below the procedure's minimum role (matrix.ts) never succeeds,
+ *   and a refusal (UNAUTHORIZED, FORBIDDEN) changes nothing;
+ * - no escape: every path column a successful call changed passes the media guard, and the
+ *   database, its -wal, the key file and the backups are still there at the end.
  */
 import fc from 'fast-check';
 import { TRPCError } from '@trpc/server';
+import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
+import { SECRET_KEY_FILE } from '@aura/db';
+import { mediaGuard, realLocation, targetProblem } from '../../src/media/paths';
 import { arbitraryFromSchema, inputSchema, type FuzzContext } from './arbitraries';
-import { callProcedure, openWorld, procedures, type World, type WorldSite } from './world';
+import { allowed, MATRIX } from './matrix';
+import {
+  callProcedure,
+  openWorld,
+  procedures,
+  type Who,
+  type World,
+  type WorldSite,
+} from './world';
 
 /** Slow by design (password hashing, a whole-database copy): fewer runs, same properties. */
 const SLOW: Record<string, number> = {
@@ -43,9 +58,68 @@ export interface FuzzReport {
   calls: number;
   rejected: number;
   procedures: number;
+  /** Calls answered INTERNAL_SERVER_ERROR or with an error that is not a tRPC one. */
+  internalErrors: number;
+  /** Calls that succeeded below the minimum role, and refusals that wrote. */
+  roleViolations: number;
+  /** Path columns written outside the media roots, and service files gone. */
+  escapes: number;
+  /** Rejected calls that changed the database. */
+  rejectedWrites: number;
   /** "procedure: message" of every property that failed (each already shrunk by fast-check). */
   failures: string[];
   ms: number;
+}
+
+/** Who calls: mostly the roles that may write, so writes get deep; a share below them. */
+const CALLER: fc.Arbitrary<Who> = fc.oneof(
+  { weight: 3, arbitrary: fc.constant<Who>('admin') },
+  { weight: 3, arbitrary: fc.constant<Who>('editor') },
+  { weight: 1, arbitrary: fc.constant<Who>('viewer') },
+  { weight: 1, arbitrary: fc.constant<Who>('anonymous') },
+);
+
+/** Every path column a client can make the service write, as "table.column" → value. */
+const PATH_COLUMNS = `
+  SELECT 'AssetStates.FilePath:' || Id, FilePath FROM AssetStates
+  UNION ALL SELECT 'SceneStates.AudioFilePath:' || Id, AudioFilePath FROM SceneStates
+  UNION ALL SELECT 'SceneStates.ImageFilePath:' || Id, ImageFilePath FROM SceneStates
+  UNION ALL SELECT 'RenderCheckpoints.OutputFilePath:' || Id, OutputFilePath FROM RenderCheckpoints
+  UNION ALL SELECT 'ExportHistory.InputFile:' || Id, InputFile FROM ExportHistory
+  UNION ALL SELECT 'ExportHistory.OutputFile:' || Id, OutputFile FROM ExportHistory`;
+
+function pathValues(world: World): Map<string, string | null> {
+  const rows = world.db.$client.prepare(PATH_COLUMNS).raw().all() as [string, string | null][];
+  return new Map(rows);
+}
+
+/**
+ * The path columns a call changed that point where the guard refuses (a relative value is
+ * taken against the configured output directory, as exports do).
+ */
+function escapedPaths(world: World, before: Map<string, string | null>): string[] {
+  const after = pathValues(world);
+  const changed = [...after].filter(([key, value]) => value && before.get(key) !== value);
+  if (!changed.length) return [];
+  const guard = mediaGuard(world.db);
+  const output = world.db.$client
+    .prepare('SELECT OutputDirectory FROM SystemConfiguration WHERE Id = 1')
+    .pluck()
+    .get() as string;
+  return changed.flatMap(([key, value]) => {
+    const real = realLocation(path.resolve(output, value!));
+    const problem = real === null ? 'does not resolve' : targetProblem(guard, real);
+    return problem ? [`${key} = ${value} ${problem}`] : [];
+  });
+}
+
+/** The service files that must outlive any call: the template database, keys, backups. */
+function serviceFiles(site: WorldSite): string[] {
+  const backups = path.join(site.base, 'backups');
+  const listed = existsSync(backups) ? readdirSync(backups).map((f) => path.join(backups, f)) : [];
+  return [site.template, path.join(site.base, SECRET_KEY_FILE), ...listed].filter((file) =>
+    existsSync(file),
+  );
 }
 
 /** Inside the site's own folder: system.update creates a missing output directory on disk. */
@@ -167,9 +241,24 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     configKeys: ['Ui.Theme', 'Retention.TemporaryAssetHours', 'Backup.Keep', 'System.Banner'],
   };
 
-  const report: FuzzReport = { calls: 0, rejected: 0, procedures: all.length, failures: [], ms: 0 };
+  const report: FuzzReport = {
+    calls: 0,
+    rejected: 0,
+    procedures: all.length,
+    internalErrors: 0,
+    roleViolations: 0,
+    escapes: 0,
+    rejectedWrites: 0,
+    failures: [],
+    ms: 0,
+  };
+  const mustRemain = serviceFiles(site);
+  /** A world's own database and -wal must be there while it is open. */
+  const worldProblem = (world: World) =>
+    [world.file, `${world.file}-wal`].filter((file) => !existsSync(file));
   for (const [index, [name, def]] of all.entries()) {
     const runs = Math.max(2, Math.ceil((options.calls * weight(name)) / totalWeight));
+    const minimum = MATRIX[name]?.[0] ?? 'admin';
     const schema = inputSchema(def.inputs);
     const input = schema
       ? arbitraryFromSchema(schema, context, domainOf(name))
@@ -185,38 +274,63 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     let smallest: { who: string; input: unknown; problem: string } | null = null;
     try {
       await fc.assert(
-        fc.asyncProperty(
-          input,
-          fc.constantFrom('admin', 'editor') as fc.Arbitrary<'admin' | 'editor'>,
-          fc.boolean(),
-          async (raw, who, current) => {
-            if (++callsInWorld > WORLD_CALLS) {
-              world.close();
-              world = openWorld(site);
-              callsInWorld = 1;
-            }
-            const versioned = current ? withCurrentVersion(world, name, raw) : raw;
-            const args = confineCreatedDirectory(site, versioned);
-            const before = world.dataVersion();
-            report.calls += 1;
-            const error = await callProcedure(world.caller(who), name, args).then(
-              () => null,
-              (e: unknown) => e,
-            );
-            if (error === null) return;
-            report.rejected += 1;
-            let problem: string | null = null;
-            if (!(error instanceof TRPCError)) problem = `a non-tRPC error: ${String(error)}`;
-            else if (error.code === 'INTERNAL_SERVER_ERROR') problem = 'INTERNAL_SERVER_ERROR';
-            else if (!WRITES_WHEN_REJECTED.has(name) && world.dataVersion() !== before) {
-              problem = `rejected (${error.code}: ${error.message.slice(0, 300)}) but wrote`;
-            }
-            if (problem) {
-              smallest = { who, input: args, problem };
+        fc.asyncProperty(input, CALLER, fc.boolean(), async (raw, who, current) => {
+          if (++callsInWorld > WORLD_CALLS) {
+            const gone = worldProblem(world);
+            if (gone.length) {
+              report.escapes += 1;
+              const problem = `escape: ${gone.join(', ')} gone`;
+              smallest = { who, input: raw, problem };
               throw new Error(problem);
             }
-          },
-        ),
+            world.close();
+            world = openWorld(site);
+            callsInWorld = 1;
+          }
+          const versioned = current ? withCurrentVersion(world, name, raw) : raw;
+          const args = confineCreatedDirectory(site, versioned);
+          const before = world.dataVersion();
+          const pathsBefore = pathValues(world);
+          report.calls += 1;
+          const error = await callProcedure(world.caller(who), name, args).then(
+            () => null,
+            (e: unknown) => e,
+          );
+          let problem: string | null = null;
+          if (error === null) {
+            if (!allowed(who, minimum)) {
+              report.roleViolations += 1;
+              problem = `role violation: succeeded as ${who}, minimum ${minimum}`;
+            } else if (world.dataVersion() !== before) {
+              const escaped = escapedPaths(world, pathsBefore);
+              if (escaped.length) {
+                report.escapes += 1;
+                problem = `escape: ${escaped.join('; ')}`;
+              }
+            }
+          } else {
+            report.rejected += 1;
+            const wrote = world.dataVersion() !== before;
+            if (!(error instanceof TRPCError)) {
+              report.internalErrors += 1;
+              problem = `a non-tRPC error: ${String(error)}`;
+            } else if (error.code === 'INTERNAL_SERVER_ERROR') {
+              report.internalErrors += 1;
+              problem = 'INTERNAL_SERVER_ERROR';
+            } else if (wrote && (error.code === 'UNAUTHORIZED' || error.code === 'FORBIDDEN')) {
+              report.roleViolations += 1;
+              report.rejectedWrites += 1;
+              problem = `role violation: refused (${error.code}) but wrote`;
+            } else if (wrote && !WRITES_WHEN_REJECTED.has(name)) {
+              report.rejectedWrites += 1;
+              problem = `rejected (${error.code}: ${error.message.slice(0, 300)}) but wrote`;
+            }
+          }
+          if (problem) {
+            smallest = { who, input: args, problem };
+            throw new Error(problem);
+          }
+        }),
         // Different procedures, different streams, all derived from the one printed seed.
         { seed: seed + index, numRuns: runs, endOnFailure: false, maxSkipsPerRun: 0 },
       );
@@ -234,6 +348,11 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
     }
     const rejected = report.rejected - rejectedBefore;
     log(`${name}: ${runs} runs, ${rejected} rejected, ${Date.now() - procedureStart} ms`);
+  }
+  const gone = mustRemain.filter((file) => !existsSync(file));
+  if (gone.length) {
+    report.escapes += gone.length;
+    report.failures.push(`escape: service files gone by the end: ${gone.join(', ')}`);
   }
   report.ms = Date.now() - started;
   return report;
