@@ -271,18 +271,53 @@ function principalOf(user: typeof users.$inferSelect, via: Principal['via']): Pr
 }
 
 /** The principal of a session cookie, or null when it is unknown, expired or its user inactive. */
+function prepareCredentialLookups(db: AuraDb) {
+  return {
+    session: db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.tokenHash, sql.placeholder('hash')),
+          gt(sessions.expiresAt, sql.placeholder('now')),
+        ),
+      )
+      .prepare(),
+    apiToken: db
+      .select({ token: apiTokens, user: users })
+      .from(apiTokens)
+      .innerJoin(users, eq(users.id, apiTokens.userId))
+      .where(eq(apiTokens.tokenHash, sql.placeholder('hash')))
+      .prepare(),
+  };
+}
+
+/**
+ * Every request resolves its credential, so both look-ups are prepared once per connection:
+ * building and compiling the join through Drizzle on each call cost more than the query itself.
+ */
+const preparedCredentialLookups = new WeakMap<
+  AuraDb,
+  ReturnType<typeof prepareCredentialLookups>
+>();
+
+function credentialLookups(db: AuraDb): ReturnType<typeof prepareCredentialLookups> {
+  let lookups = preparedCredentialLookups.get(db);
+  if (!lookups) {
+    lookups = prepareCredentialLookups(db);
+    preparedCredentialLookups.set(db, lookups);
+  }
+  return lookups;
+}
+
 export function resolveSession(
   db: AuraDb,
   token: string,
   now: Date = new Date(),
 ): Principal | null {
   if (!token.startsWith(SESSION_TOKEN_PREFIX)) return null;
-  const row = db
-    .select({ session: sessions, user: users })
-    .from(sessions)
-    .innerJoin(users, eq(users.id, sessions.userId))
-    .where(and(eq(sessions.tokenHash, hashToken(token)), gt(sessions.expiresAt, nowIso(now))))
-    .get();
+  const row = credentialLookups(db).session.get({ hash: hashToken(token), now: nowIso(now) });
   if (!row || !row.user.isActive) return null;
   if (now.getTime() - Date.parse(row.session.lastSeenAt) > TOUCH_INTERVAL_MS) {
     db.update(sessions)
@@ -403,12 +438,7 @@ export function resolveApiToken(
   now: Date = new Date(),
 ): Principal | null {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = db
-    .select({ token: apiTokens, user: users })
-    .from(apiTokens)
-    .innerJoin(users, eq(users.id, apiTokens.userId))
-    .where(eq(apiTokens.tokenHash, hashToken(token)))
-    .get();
+  const row = credentialLookups(db).apiToken.get({ hash: hashToken(token) });
   if (!row || row.token.revokedAt || row.token.expiresAt <= nowIso(now) || !row.user.isActive)
     return null;
   const last = row.token.lastUsedAt ? Date.parse(row.token.lastUsedAt) : 0;
