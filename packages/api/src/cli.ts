@@ -1,5 +1,12 @@
 import { userInfo } from 'node:os';
-import { USER_ROLES, databasePath, openDatabase, type AuraDb, type UserRole } from '@aura/db';
+import {
+  SecretError,
+  USER_ROLES,
+  databasePath,
+  openDatabase,
+  type AuraDb,
+  type UserRole,
+} from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import {
   createApiToken,
@@ -10,7 +17,6 @@ import {
   revokeApiToken,
 } from './auth/service';
 import { rotateSecrets } from './config/service';
-import { SecretError } from './config/secrets';
 import { getHealth } from './health/service';
 
 /**

@@ -255,7 +255,7 @@ export {
   type Keyring,
   type KeyringFile,
   type SecretOptions,
-} from './config/secrets';
+} from '@aura/db';
 export { fieldError } from './config/field-error';
 export {
   TEMPLATE_LIST_DEFAULT_LIMIT,

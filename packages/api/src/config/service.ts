@@ -11,6 +11,21 @@ import {
   type ConfigValueType,
   type Configuration,
   type UserRole,
+  decryptSecret,
+  encryptedKeyId,
+  encryptSecret,
+  envSecretKeys,
+  generateSecretKey,
+  keyIdOf,
+  loadKeyring,
+  loggedSecretImages,
+  parseLoggedPayload,
+  parseSecretKey,
+  SECRET_KEY_ENV,
+  SecretError,
+  writeKeyringFile,
+  type Keyring,
+  type SecretOptions,
 } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
@@ -34,23 +49,6 @@ import {
   type ConfigRevealInput,
   type ConfigSetInput,
 } from './schema';
-import {
-  decryptSecret,
-  encryptedKeyId,
-  encryptSecret,
-  envSecretKeys,
-  generateSecretKey,
-  keyIdOf,
-  loadKeyring,
-  loggedSecretImages,
-  parseLoggedPayload,
-  parseSecretKey,
-  SECRET_KEY_ENV,
-  SecretError,
-  writeKeyringFile,
-  type Keyring,
-  type SecretOptions,
-} from './secrets';
 
 /**
  * A configuration row as callers see it: `value` is the parsed JSON value, except for a sensitive
