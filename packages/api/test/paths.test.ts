@@ -117,6 +117,19 @@ function hostilePaths(files: Iterable<string>): string[] {
   ];
 }
 
+/** A temporary asset row written by hand (no path check), two days old: due for cleanup. */
+function insertOldTemporaryAsset(projectId: string, filePath: string) {
+  const row = insertAudited(
+    t.db,
+    assetStates,
+    { projectId, assetType: 'Audio', filePath, fileSizeBytes: 1, isTemporary: true },
+    'tester',
+  );
+  t.db.$client
+    .prepare('UPDATE AssetStates SET CreatedAt = ? WHERE Id = ?')
+    .run(new Date(Date.now() - 2 * DAY).toISOString(), row.id);
+}
+
 describe('the path guard', () => {
   it('refuses every path into the service files on every procedure that takes a path', async () => {
     const files = serviceFiles();
@@ -197,21 +210,7 @@ describe('the path guard', () => {
       ...[...files.keys()].map((f) => path.join(media, 'data-link', path.relative(data, f))),
     ];
     for (const filePath of named) {
-      const row = insertAudited(
-        t.db,
-        assetStates,
-        {
-          projectId: project.id,
-          assetType: 'Video',
-          filePath,
-          fileSizeBytes: 1,
-          isTemporary: true,
-        },
-        'tester',
-      );
-      t.db.$client
-        .prepare('UPDATE AssetStates SET CreatedAt = ? WHERE Id = ?')
-        .run(new Date(Date.now() - 2 * DAY).toISOString(), row.id);
+      insertOldTemporaryAsset(project.id, filePath);
       insertAudited(
         t.db,
         renderCheckpoints,
@@ -229,21 +228,7 @@ describe('the path guard', () => {
     // A real temporary media file is still cleaned up.
     const temp = path.join(media, 'old.wav');
     writeFileSync(temp, 'x');
-    const row = insertAudited(
-      t.db,
-      assetStates,
-      {
-        projectId: project.id,
-        assetType: 'Audio',
-        filePath: temp,
-        fileSizeBytes: 1,
-        isTemporary: true,
-      },
-      'tester',
-    );
-    t.db.$client
-      .prepare('UPDATE AssetStates SET CreatedAt = ? WHERE Id = ?')
-      .run(new Date(Date.now() - 2 * DAY).toISOString(), row.id);
+    insertOldTemporaryAsset(project.id, temp);
     expect(cleanupTemporaryAssets(t.db)).toMatchObject({ deleted: 1, filesDeleted: 1 });
     expect(existsSync(temp)).toBe(false);
   });
