@@ -1,11 +1,14 @@
-import { and, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { InvalidInputError } from '@aura/db';
+import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
 import { CURSOR_MAX } from './limits';
 
 /**
- * Keyset paging shared by the content lists (trash, assets, checkpoints, recovery): an opaque
- * base64url cursor holding the list's name and the sort key(s) of the last row, a limit of 1..100,
- * and `{ items, nextCursor }` pages.
+ * Keyset paging, the one way every list pages: a list declares its sort keys once (`keyset`),
+ * and gets its ORDER BY, the "after the cursor" condition and the page cut from them. Cursors
+ * are opaque to clients (base64url of the list's name and the sort keys of a page's last row); a
+ * malformed cursor, or one of another list or sort order, is BAD_REQUEST on `cursor`. Pages are
+ * `{ items, nextCursor }` with a limit of 1..100.
  */
 
 export const PAGE_DEFAULT_LIMIT = 20;
@@ -19,7 +22,7 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** Opaque to clients: base64url of the list's name and the keys of the last row of a page. */
+/** @deprecated by `keyset`. Opaque to clients: the list's name and the keys of a page's last row. */
 export function encodeCursor(list: string, keys: readonly string[]): string {
   return Buffer.from(JSON.stringify([list, ...keys]), 'utf8').toString('base64url');
 }
@@ -89,4 +92,117 @@ export function toPage<T>(
   const items = hasMore ? rows.slice(0, limit) : rows;
   const last = items.at(-1);
   return { items, nextCursor: hasMore && last ? encodeCursor(list, keysOf(last)) : null };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/** A decoded cursor: the list (and sort order) it was cut from and the last row's sort keys. */
+export interface PageCursor {
+  list: string;
+  keys: (string | number)[];
+}
+
+function decodePageCursor(value: string): PageCursor | null {
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
+    if (!Array.isArray(parsed) || parsed.length < 2 || typeof parsed[0] !== 'string') return null;
+    const keys = parsed.slice(1) as unknown[];
+    const valid = keys.every(
+      (key) => typeof key === 'string' || (typeof key === 'number' && Number.isFinite(key)),
+    );
+    return valid ? { list: parsed[0], keys: keys as (string | number)[] } : null;
+  } catch {
+    return null;
+  }
+}
+
+const INVALID_CURSOR = 'Invalid cursor; start again from the first page';
+
+/** The `cursor` input field of every list: absent/null/'' for the first page. */
+export const pageCursor = z
+  .string()
+  .max(CURSOR_MAX)
+  .nullish()
+  .transform((value, ctx): PageCursor | null => {
+    if (value === null || value === undefined || value === '') return null;
+    const cursor = decodePageCursor(value);
+    if (!cursor) {
+      ctx.addIssue({ code: 'custom', message: INVALID_CURSOR });
+      return z.NEVER;
+    }
+    return cursor;
+  });
+
+/** One sort key of a list, most significant first; the last one must be unique (the row id). */
+export interface SortKey<Row> {
+  /** What is ordered by; a plain column (or `column COLLATE NOCASE`) an index can seek on. */
+  column: SQLWrapper;
+  direction: 'asc' | 'desc';
+  /** This key's value in a row as the list query selects it. */
+  of: (row: Row) => string | number;
+  /** A number key (e.g. a version number); string otherwise. */
+  numeric?: boolean;
+}
+
+export interface Keyset<Row> {
+  /** The list's name in its cursors (include the sort order where a list has several). */
+  readonly list: string;
+  readonly orderBy: SQL[];
+  /**
+   * The condition "after the cursor's row" in this order (undefined on the first page). A cursor
+   * of another list or sort order is InvalidInputError on `cursor`.
+   */
+  after(cursor: PageCursor | null): SQL | undefined;
+  /** Cuts the `limit + 1` rows the query fetched into a page and the cursor after its last row. */
+  page<R extends Row>(rows: R[], limit: number): Page<R>;
+}
+
+/** Declares a list's order once; see Keyset. */
+export function keyset<Row>(list: string, keys: readonly SortKey<Row>[]): Keyset<Row> {
+  const orderBy = keys.map(({ column, direction }) =>
+    direction === 'desc' ? desc(column as SQL) : asc(column as SQL),
+  );
+  const strict = (key: SortKey<Row>, value: string | number) =>
+    key.direction === 'desc' ? sql`${key.column} < ${value}` : sql`${key.column} > ${value}`;
+  // (k1, k2, …) after (v1, v2, …) in the keys' directions: k1 beyond v1, or equal and the rest
+  // after. The leading non-strict range on k1 lets the index seek instead of scanning.
+  const beyond = (values: (string | number)[], i: number): SQL => {
+    const key = keys[i]!;
+    const value = values[i]!;
+    if (i === keys.length - 1) return strict(key, value);
+    return or(strict(key, value), and(eq(key.column as SQL, value), beyond(values, i + 1)))!;
+  };
+  return {
+    list,
+    orderBy,
+    after(cursor) {
+      if (!cursor) return undefined;
+      const fits =
+        cursor.list === list &&
+        cursor.keys.length === keys.length &&
+        cursor.keys.every((value, i) => typeof value === (keys[i]!.numeric ? 'number' : 'string'));
+      if (!fits) throw new InvalidInputError('cursor', INVALID_CURSOR);
+      const [first] = keys;
+      const seek =
+        first!.direction === 'desc'
+          ? sql`${first!.column} <= ${cursor.keys[0]!}`
+          : sql`${first!.column} >= ${cursor.keys[0]!}`;
+      return and(seek, beyond(cursor.keys, 0));
+    },
+    page(rows, limit) {
+      const hasMore = rows.length > limit;
+      const items = hasMore ? rows.slice(0, limit) : rows;
+      const last = items.at(-1);
+      return {
+        items,
+        nextCursor:
+          hasMore && last
+            ? Buffer.from(
+                JSON.stringify([list, ...keys.map((key) => key.of(last))]),
+                'utf8',
+              ).toString('base64url')
+            : null,
+      };
+    },
+  };
 }

@@ -1,9 +1,21 @@
-import { ConflictError, NotFoundError, type AuraDb } from '@aura/db';
-import { initTRPC, TRPCError } from '@trpc/server';
+import {
+  ConflictError,
+  DataError,
+  ForbiddenError,
+  InvalidInputError,
+  LimitError,
+  NotFoundError,
+  PreconditionError,
+  RateLimitError,
+  StateError,
+  UnauthenticatedError,
+  type AuraDb,
+} from '@aura/db';
+import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { actionScope } from './actions/recorder';
 import type { Principal } from './auth/service';
 import superjson from 'superjson';
-import { z, ZodError } from 'zod';
+import { z, ZodError, ZodRealError } from 'zod';
 
 /** What every procedure sees. */
 export interface Context {
@@ -54,8 +66,37 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+/** The one place where a domain error becomes a tRPC code. */
+const DOMAIN_ERROR_CODES: [new (...args: never[]) => DataError, TRPC_ERROR_CODE_KEY][] = [
+  [NotFoundError, 'NOT_FOUND'],
+  [ConflictError, 'CONFLICT'],
+  [StateError, 'CONFLICT'],
+  [InvalidInputError, 'BAD_REQUEST'],
+  [LimitError, 'BAD_REQUEST'],
+  [ForbiddenError, 'FORBIDDEN'],
+  [UnauthenticatedError, 'UNAUTHORIZED'],
+  [RateLimitError, 'TOO_MANY_REQUESTS'],
+  [PreconditionError, 'PRECONDITION_FAILED'],
+];
+
+/** The tRPC error a domain error is sent as; undefined for anything else (a bug). */
+export function toTRPCError(error: unknown): TRPCError | undefined {
+  if (!(error instanceof DataError)) return undefined;
+  const code = DOMAIN_ERROR_CODES.find(([type]) => error instanceof type)?.[1];
+  if (!code) return undefined;
+  if (error instanceof InvalidInputError && error.field) {
+    // The same flattened `zodError.fieldErrors` a schema failure carries, so clients handle both
+    // alike. (ZodRealError: the plain ZodError of zod 4 is not an Error, and tRPC would wrap it.)
+    const cause = new ZodRealError([
+      { code: 'custom', path: [error.field], message: error.problem, input: undefined },
+    ]);
+    return new TRPCError({ code, message: error.message, cause });
+  }
+  return new TRPCError({ code, message: error.message, cause: error });
+}
+
 /**
- * Maps the db package's typed errors to tRPC codes. Anything else that is not already a deliberate
+ * Maps the domain's typed errors to tRPC codes. Anything else that is not already a deliberate
  * TRPCError is a bug: logged with the request id, returned as INTERNAL_SERVER_ERROR without the
  * SQL, the message of the underlying error or its stack.
  */
@@ -64,15 +105,13 @@ const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
   if (result.ok) return result;
 
   const error = result.error;
-  const cause = error.cause;
-  if (cause instanceof NotFoundError) {
-    throw new TRPCError({ code: 'NOT_FOUND', message: cause.message, cause });
-  }
-  if (cause instanceof ConflictError) {
-    throw new TRPCError({ code: 'CONFLICT', message: cause.message, cause });
-  }
+  const mapped = toTRPCError(error.cause);
+  if (mapped) throw mapped;
   if (error.code === 'INTERNAL_SERVER_ERROR') {
-    console.error(`[aura-api] ${type} ${path} failed (request ${ctx.requestId}):`, cause ?? error);
+    console.error(
+      `[aura-api] ${type} ${path} failed (request ${ctx.requestId}):`,
+      error.cause ?? error,
+    );
     throw new SanitizedInternalError({
       code: 'INTERNAL_SERVER_ERROR',
       message: `Internal error (request ${ctx.requestId})`,

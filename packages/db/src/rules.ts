@@ -200,6 +200,67 @@ export function versionedUpdate<T extends SQLiteTable>(
   throw new ConflictError(tableName(table), key.id, key.rowVersion, current.rowVersion as number);
 }
 
+/** A patch whose values may also be SQL expressions (e.g. `sceneIndex + 1`). */
+export type UpdatePatch<T extends SQLiteTable> = {
+  [K in keyof T['$inferInsert']]?: T['$inferInsert'][K] | SQL;
+};
+
+/**
+ * The SET clause of an audited write that is not `versionedUpdate` of one row: the patch stamped
+ * with UpdatedAt/ModifiedBy, and RowVersion + 1 where the table has one. For bulk updates and
+ * the conflict branch of an upsert.
+ */
+export function auditedSet<T extends SQLiteTable>(
+  table: T,
+  patch: UpdatePatch<T>,
+  actor: Actor,
+  now: string = nowIso(),
+): Record<string, unknown> {
+  const set: Row = stampUpdate(table, patch as Partial<T['$inferInsert']>, actor, now);
+  const rowVersion = columnsOf(table).rowVersion;
+  if (rowVersion) set.rowVersion = sql`${rowVersion} + 1`;
+  return set;
+}
+
+/**
+ * The bulk form of the versioned update: every row matching `where` gets the patch, UpdatedAt,
+ * ModifiedBy and RowVersion + 1, in one UPDATE. No RowVersion check (the caller decided which
+ * rows, inside its write transaction). Returns how many rows changed.
+ */
+export function auditedUpdateWhere<T extends SQLiteTable>(
+  db: AuraDb,
+  table: T,
+  where: SQL | undefined,
+  patch: UpdatePatch<T>,
+  actor: Actor,
+  now: string = nowIso(),
+): number {
+  return db
+    .update(table)
+    .set(auditedSet(table, patch, actor, now) as never)
+    .where(where)
+    .run().changes;
+}
+
+/**
+ * A row image written back as it was (undo, redo, restoring a version): every column of the
+ * image, including the soft-delete fields, with RowVersion set to `rowVersion` (the caller's
+ * "one past any version this id ever had") and UpdatedAt/ModifiedBy stamped for this write.
+ */
+export function stampRowImage<T extends SQLiteTable>(
+  table: T,
+  image: Record<string, unknown>,
+  rowVersion: number,
+  actor: Actor,
+  now: string = nowIso(),
+): T['$inferInsert'] {
+  const row: Row = { ...image };
+  if (hasColumn(table, 'rowVersion')) row.rowVersion = rowVersion;
+  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
+  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
+  return row as T['$inferInsert'];
+}
+
 /** Soft delete: marks the row deleted (DeletedAt, DeletedBy), through the versioned update. */
 export function softDelete<T extends SoftDeletableTable>(
   db: AuraDb,

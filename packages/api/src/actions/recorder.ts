@@ -7,8 +7,14 @@ import {
   nowIso,
   projectStates,
   projectVersions,
+  restoreDeleted,
   sceneStates,
+  softDelete,
+  writeTransaction,
+  type Actor,
   type AuraDb,
+  type SoftDeletableTable,
+  type VersionedKey,
 } from '@aura/db';
 import { and, eq, getTableColumns, max, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn, SQLiteTable } from 'drizzle-orm/sqlite-core';
@@ -241,5 +247,59 @@ function pruneLog(tx: AuraDb, userId: string): void {
       SELECT "Id" FROM "ActionLogs" WHERE "UserId" = ${userId}
       ORDER BY "Timestamp" DESC, "Id" DESC
       LIMIT -1 OFFSET ${UNDO_LOG_LIMITS.maxEntriesPerUser})`,
+  );
+}
+
+/**
+ * The one shape of an undoable write: an IMMEDIATE write transaction in which `mutate` runs and
+ * is logged as one action of `actor` (see recordAction).
+ */
+export function undoableWrite<R>(
+  db: AuraDb,
+  actor: Actor,
+  action: ActionDescription | ((result: R) => ActionDescription),
+  mutate: (tx: AuraDb, tracker: ActionTracker) => R,
+): R {
+  return writeTransaction(db, (tx) =>
+    recordAction(tx, actor, action, (tracker) => mutate(tx, tracker)),
+  );
+}
+
+/**
+ * Moves one row of an undoable table to the trash, or brings it back, as one undoable action.
+ * `describe` names what moved, from the row as written (e.g. `project "Intro"`).
+ */
+export function undoableTrashMove<T extends SoftDeletableTable, V>(
+  db: AuraDb,
+  actor: Actor,
+  move: {
+    table: UndoableTable & keyof typeof UNDOABLE_TABLES;
+    direction: 'trash' | 'restore';
+    key: VersionedKey & { id: string };
+    /** The action type, e.g. `projects.softDelete`. */
+    type: string;
+    describe: (view: V) => string;
+    view: (row: T['$inferSelect']) => V;
+  },
+): V {
+  const table = UNDOABLE_TABLES[move.table].table as unknown as T;
+  return undoableWrite(
+    db,
+    actor,
+    (view: V) => ({
+      type: move.type,
+      description:
+        move.direction === 'trash'
+          ? `Moved ${move.describe(view)} to the trash`
+          : `Restored ${move.describe(view)} from the trash`,
+    }),
+    (tx, tracker) => {
+      tracker.track(move.table, [move.key.id]);
+      const row =
+        move.direction === 'trash'
+          ? softDelete(tx, table, move.key, actor)
+          : restoreDeleted(tx, table, move.key, actor);
+      return move.view(row);
+    },
   );
 }

@@ -1,6 +1,6 @@
 import { assetStateInsertSchema, assetStateSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../paging';
+import { pageCursor, pageLimit } from '../paging';
 import { MIME_TYPE_MAX, PATH_MAX, uuidField } from '../limits';
 
 const projectIdField = uuidField('Project id');
@@ -23,7 +23,7 @@ export const assetListInput = z.object({
   projectId: projectIdField,
   assetType: assetStateSchema.shape.assetType.optional(),
   limit: pageLimit,
-  cursor: cursorField('assets', 2),
+  cursor: pageCursor,
 });
 
 export const assetVersionedInput = z.object({

@@ -12,10 +12,10 @@ import {
   type AssetState,
   type AuraDb,
 } from '@aura/db';
-import { and, asc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { recordAction } from '../actions/recorder';
 import { checkMediaPath, mediaGuard } from '../media/paths';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { keyset, type Page } from '../paging';
 import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
 
 /** The last segment of a path (either separator), for descriptions. */
@@ -53,6 +53,11 @@ export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInpu
   });
 }
 
+const assetOrder = keyset<AssetState>('assets', [
+  { column: assetStates.assetType, direction: 'asc', of: (row) => row.assetType },
+  { column: assetStates.id, direction: 'asc', of: (row) => row.id },
+]);
+
 /**
  * The list query (limit + 1 rows), ordered by AssetType then Id, so that with or without the type
  * filter it follows IX_AssetStates_ProjectId_AssetType. Exposed for the EXPLAIN QUERY PLAN tests.
@@ -60,15 +65,11 @@ export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInpu
 export function buildAssetListQuery(db: AuraDb, query: AssetListQuery) {
   const conditions: SQL[] = [eq(assetStates.projectId, query.projectId)];
   if (query.assetType) conditions.push(eq(assetStates.assetType, query.assetType));
-  if (query.cursor) {
-    const [assetType, id] = query.cursor as [string, string];
-    conditions.push(keysetAfter('asc', assetStates.assetType, assetType, assetStates.id, id));
-  }
   return db
     .select()
     .from(assetStates)
-    .where(and(...conditions))
-    .orderBy(asc(assetStates.assetType), asc(assetStates.id))
+    .where(and(...conditions, assetOrder.after(query.cursor)))
+    .orderBy(...assetOrder.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -76,7 +77,7 @@ export function buildAssetListQuery(db: AuraDb, query: AssetListQuery) {
 export function listAssets(db: AuraDb, query: AssetListQuery): Page<AssetState> {
   getById(db, projectStates, query.projectId);
   const rows = buildAssetListQuery(db, query).all();
-  return toPage(rows, query.limit, 'assets', (row) => [row.assetType, row.id]);
+  return assetOrder.page(rows, query.limit);
 }
 
 /** An asset of a live project; one of a project in the trash is NOT_FOUND like the project. */
