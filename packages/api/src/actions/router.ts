@@ -1,5 +1,4 @@
-import { ACTION_STATUSES } from '@aura/db';
-import { TRPCError } from '@trpc/server';
+import { ACTION_STATUSES, ForbiddenError } from '@aura/db';
 import { z } from 'zod';
 import { authedProcedure, editorProcedure, router } from '../trpc';
 import { LABEL_MAX, isoDateTimeField, uuidField } from '../limits';
@@ -10,10 +9,7 @@ import { HISTORY_LIST, exportHistory, history, redo, undo } from './service';
 function subject(ctx: { principal: { userId: string; role: string } }, userId?: string): string {
   if (!userId || userId === ctx.principal.userId) return ctx.principal.userId;
   if (ctx.principal.role !== 'admin')
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: "Only an admin may read another user's action log",
-    });
+    throw new ForbiddenError("Only an admin may read another user's action log");
   return userId;
 }
 

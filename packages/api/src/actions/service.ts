@@ -1,4 +1,7 @@
 import {
+  ForbiddenError,
+  NotFoundError,
+  StateError,
   actionLogs,
   nowIso,
   sceneStates,
@@ -7,7 +10,6 @@ import {
   type AuraDb,
   type UserRole,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import {
   and,
   asc,
@@ -330,20 +332,18 @@ function assertMayReplay(tx: AuraDb, userId: string, actions: ActionRow[], verb:
     .get()?.role;
   if (role === 'admin') return;
   if (role !== 'editor')
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `Only an editor or admin may ${verb}: your role is now ${role ?? 'none'}`,
-    });
+    throw new ForbiddenError(
+      `Only an editor or admin may ${verb}: your role is now ${role ?? 'none'}`,
+    );
   for (const action of actions) {
     const { payload, inverse } = parse(action);
     for (const change of [...payload.changes, ...inverse.changes]) {
       if (change.table !== 'Configurations') continue;
       const categories = [change.before, change.after].map((image) => image?.category as string);
       if (categories.some((category) => isInstallationSetting(change.id, category)))
-        throw new TRPCError({
-          code: 'FORBIDDEN',
-          message: `Cannot ${verb} "${action.description}": '${change.id}' is an installation-wide setting (Retention, Backup, System) and only an admin can change it now`,
-        });
+        throw new ForbiddenError(
+          `Cannot ${verb} "${action.description}": '${change.id}' is an installation-wide setting (Retention, Backup, System) and only an admin can change it now`,
+        );
     }
   }
 }
@@ -431,8 +431,7 @@ function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): Und
   const outcome = writeTransaction(db, (tx) => {
     const live = nowIso(now);
     const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, live);
-    if (actions.length === 0)
-      throw new TRPCError({ code: 'NOT_FOUND', message: `Nothing to ${verb}` });
+    if (actions.length === 0) throw new NotFoundError('ActionLogs', userId, `Nothing to ${verb}`);
     assertMayReplay(tx, userId, actions, verb);
     const at = nowIso(nextActionTime(tx, userId, now));
     try {
@@ -497,17 +496,15 @@ function markFailed(
 }
 
 /** The CONFLICT a failed step returns: which actions, why, and what the next call does. */
-function failureOf(actions: ActionRow[], verb: 'undo' | 'redo', reason: string): TRPCError {
+function failureOf(actions: ActionRow[], verb: 'undo' | 'redo', reason: string): StateError {
   const first = actions[0]!;
   const named = `"${first.description}" (action ${first.id}${
     actions.length > 1 ? ` and ${actions.length - 1} more of its batch` : ''
   })`;
-  return new TRPCError({
-    code: 'CONFLICT',
-    message:
-      `Cannot ${verb} ${named}: ${reason}. Nothing was changed; the action is marked Failed, ` +
+  return new StateError(
+    `Cannot ${verb} ${named}: ${reason}. Nothing was changed; the action is marked Failed, ` +
       `so the next ${verb} goes on with the ${verb === 'undo' ? 'older' : 'next'} actions.`,
-  });
+  );
 }
 
 /** Undoes the user's latest action (or batch) in one transaction. */

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { contentBlobs, nowIso, type AuraDb } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { inArray, sql } from 'drizzle-orm';
 
 /**
@@ -116,10 +115,8 @@ export function addReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso
       .where(inArray(contentBlobs.contentHash, batch))
       .run();
     if (updated.changes !== batch.length) {
-      throw new TRPCError({
-        code: 'INTERNAL_SERVER_ERROR',
-        message: 'A referenced content blob is missing',
-      });
+      // A broken store, not a caller's mistake: an internal error.
+      throw new Error('A referenced content blob is missing');
     }
   });
 }
@@ -164,11 +161,7 @@ export function readBlobs(
   });
   if (cache) for (const hash of missing) if (out.has(hash)) cache.set(hash, out.get(hash)!);
   for (const hash of wanted) {
-    if (!out.has(hash))
-      throw new TRPCError({
-        code: 'INTERNAL_SERVER_ERROR',
-        message: `Content blob ${hash} is missing`,
-      });
+    if (!out.has(hash)) throw new Error(`Content blob ${hash} is missing`);
   }
   return out;
 }

@@ -1,5 +1,8 @@
 import {
   ConflictError,
+  NotFoundError,
+  PreconditionError,
+  StateError,
   contentBlobs,
   findAnyById,
   getById,
@@ -20,7 +23,6 @@ import {
   type ProjectVersion,
   type VersionType,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, desc, eq, gt, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './content';
 import { recordAction } from '../actions/recorder';
@@ -393,8 +395,7 @@ export function undeleteVersion(
 export function purgeVersion(db: AuraDb, id: string): { id: string; released: number } {
   return writeTransaction(db, (tx) => {
     const row = findAnyById(tx, projectVersions, id);
-    if (!row)
-      throw new TRPCError({ code: 'NOT_FOUND', message: `ProjectVersions ${id} was not found` });
+    if (!row) throw new NotFoundError('ProjectVersions', id);
     const closure = versionClosure(tx, row);
     purgeInTransaction(tx, row);
     return { id, released: closure.size };
@@ -524,10 +525,7 @@ export function writeContent(
       .where(eq(sceneStates.id, scene.id))
       .get();
     if (existing && existing.projectId !== projectId) {
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `Scene ${scene.id} now belongs to another project`,
-      });
+      throw new StateError(`Scene ${scene.id} now belongs to another project`);
     }
     if (existing) {
       tx.update(sceneStates)
@@ -645,10 +643,9 @@ export function collectBlobs(
     .where(gt(contentBlobs.referenceCount, 0))
     .get()!.n;
   if (versions > 0 && references === 0) {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: `Refusing to collect: ${versions} version(s) exist but no blob has a reference. Run the reference check (versions.checkReferences) and fix the counts first.`,
-    });
+    throw new PreconditionError(
+      `Refusing to collect: ${versions} version(s) exist but no blob has a reference. Run the reference check (versions.checkReferences) and fix the counts first.`,
+    );
   }
   const collectable = and(
     eq(contentBlobs.referenceCount, 0),
