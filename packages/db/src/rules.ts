@@ -4,7 +4,7 @@ import type { AuraDb } from './client';
 import { ConflictError, NotFoundError } from './errors';
 
 /**
- * One helper for each data rule of DESIGN.md. Every service writes through these, so the rules
+ * One helper per data rule (docs/architecture.md). Every service writes through these, so the rules
  * live in one place: audit stamping, the soft-delete filter (with restore and hard delete), the
  * versioned update, and the IMMEDIATE write transaction.
  */
