@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { insertAudited, sceneStates, writeTransaction } from '@aura/db';
-import { SCENES_PER_PROJECT_MAX, listProjectScenes, sceneIndicesAreDense } from '../src';
+import { SCENES_PER_PROJECT_MAX } from '../src/limits';
+import { listProjectScenes, sceneIndicesAreDense } from '../src/scenes/service';
 import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;

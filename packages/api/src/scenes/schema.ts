@@ -1,10 +1,9 @@
 import { sceneStateInsertSchema, sceneStateSchema } from '@aura/db';
 import { z } from 'zod';
+import { versionedKey } from '../keys';
 import { ID_LIST_MAX, PATH_MAX, SCRIPT_TEXT_MAX, uuidField } from '../limits';
 
-export const sceneIdField = uuidField('Scene id');
 const projectIdField = uuidField('Project id');
-const rowVersionField = sceneStateSchema.shape.rowVersion.min(1);
 
 /** The editable content of a scene (the table's own column schemas). */
 const contentFields = {
@@ -24,7 +23,7 @@ export const sceneAddInput = z.object({
   index: sceneStateInsertSchema.shape.sceneIndex.optional(),
 });
 
-export const sceneVersionedInput = z.object({ id: sceneIdField, rowVersion: rowVersionField });
+export const sceneVersionedInput = versionedKey('Scene');
 
 /** Only the fields present change; a path set to null is cleared. */
 export const sceneUpdateInput = sceneVersionedInput.extend({

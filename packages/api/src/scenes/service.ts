@@ -1,23 +1,24 @@
 import {
   ConflictError,
+  InvalidInputError,
+  LimitError,
   NotFoundError,
+  auditedUpdateWhere,
   getById,
   hardDelete,
   insertAudited,
   newId,
   notDeleted,
+  nowIso,
   projectStates,
   sceneStates,
-  stampUpdate,
   versionedUpdate,
-  writeTransaction,
   type Actor,
   type AuraDb,
   type SceneState,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
-import { recordAction, type ActionTracker } from '../actions/recorder';
+import { undoableWrite, type ActionTracker } from '../actions/recorder';
 import { SCENES_PER_PROJECT_MAX } from '../limits';
 import { checkOptionalMediaPath, mediaGuard, type MediaGuard } from '../media/paths';
 import type {
@@ -78,14 +79,13 @@ function shiftScenes(
 ): void {
   const range = and(eq(sceneStates.projectId, projectId), gte(sceneStates.sceneIndex, from));
   tracker.trackWhere('SceneStates', range);
-  tx.update(sceneStates)
-    .set({
-      ...stampUpdate(sceneStates, {}, actor),
-      sceneIndex: sql`${sceneStates.sceneIndex} + ${delta}`,
-      rowVersion: sql`${sceneStates.rowVersion} + 1`,
-    })
-    .where(range)
-    .run();
+  auditedUpdateWhere(
+    tx,
+    sceneStates,
+    range,
+    { sceneIndex: sql`${sceneStates.sceneIndex} + ${delta}` },
+    actor,
+  );
 }
 
 /**
@@ -100,14 +100,19 @@ function sceneAction(
   describe: (scene: SceneState, title: string) => string,
   change: (tx: AuraDb, scene: SceneState, tracker: ActionTracker) => SceneState,
 ): SceneState {
-  return writeTransaction(db, (tx) => {
-    const scene = getLiveScene(tx, id);
-    const title = projectTitle(tx, scene.projectId);
-    return recordAction(tx, actor, { type, description: describe(scene, title) }, (tracker) => {
+  // Described from the scene as it was before the change, read inside the transaction.
+  let description = '';
+  return undoableWrite(
+    db,
+    actor,
+    () => ({ type, description }),
+    (tx, tracker) => {
+      const scene = getLiveScene(tx, id);
+      description = describe(scene, projectTitle(tx, scene.projectId));
       tracker.track('SceneStates', [id]);
       return change(tx, scene, tracker);
-    });
-  });
+    },
+  );
 }
 
 /** A scene's file paths through the path guard (BAD_REQUEST naming the field), real locations. */
@@ -124,32 +129,35 @@ function checkScenePaths(
 /** A project may hold SCENES_PER_PROJECT_MAX scenes (what `scenes.reorder` can list), no more. */
 export function checkSceneCount(count: number): void {
   if (count > SCENES_PER_PROJECT_MAX)
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: `A project holds at most ${SCENES_PER_PROJECT_MAX} scenes (SCENES_PER_PROJECT_MAX); this would make ${count}`,
-    });
+    throw new LimitError(
+      `A project holds at most ${SCENES_PER_PROJECT_MAX} scenes (SCENES_PER_PROJECT_MAX); this would make ${count}`,
+    );
 }
 
 /** Appends a scene, or inserts it at `index` (0..n) and shifts the following ones. */
 export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneState {
   const id = newId();
-  return writeTransaction(db, (tx) => {
-    const paths = checkScenePaths(mediaGuard(tx), input);
-    const project = getById(tx, projectStates, input.projectId);
-    const n = sceneCount(tx, input.projectId);
-    checkSceneCount(n + 1);
-    const index = input.index ?? n;
-    if (index > n) {
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `index must be between 0 and ${n} (the project has ${n} scene${n === 1 ? '' : 's'})`,
-      });
-    }
-    const description =
-      index === n
-        ? `Added scene ${index + 1} to "${project.title}"`
-        : `Inserted a scene at position ${index + 1} of "${project.title}"`;
-    return recordAction(tx, actor, { type: 'scenes.add', description }, (tracker) => {
+  let description = '';
+  return undoableWrite(
+    db,
+    actor,
+    () => ({ type: 'scenes.add', description }),
+    (tx, tracker) => {
+      const paths = checkScenePaths(mediaGuard(tx), input);
+      const project = getById(tx, projectStates, input.projectId);
+      const n = sceneCount(tx, input.projectId);
+      checkSceneCount(n + 1);
+      const index = input.index ?? n;
+      if (index > n) {
+        throw new InvalidInputError(
+          null,
+          `index must be between 0 and ${n} (the project has ${n} scene${n === 1 ? '' : 's'})`,
+        );
+      }
+      description =
+        index === n
+          ? `Added scene ${index + 1} to "${project.title}"`
+          : `Inserted a scene at position ${index + 1} of "${project.title}"`;
       tracker.track('SceneStates', [id]);
       if (index < n) shiftScenes(tx, actor, input.projectId, index, 1, tracker);
       return insertAudited(
@@ -166,8 +174,8 @@ export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneS
         },
         actor,
       );
-    });
-  });
+    },
+  );
 }
 
 /** Script, duration and file paths; only the fields present change. Stale RowVersion: CONFLICT. */
@@ -267,49 +275,60 @@ function describeReorder(before: string[], after: string[], title: string): stri
  */
 export function reorderScenes(db: AuraDb, actor: Actor, input: SceneReorderInput): SceneState[] {
   const sceneIds = input.scenes.map((scene) => scene.id);
-  return writeTransaction(db, (tx) => {
-    const project = getById(tx, projectStates, input.projectId);
-    const current = listProjectScenes(tx, input.projectId);
-    const known = new Set(current.map((scene) => scene.id));
-    const seen = new Set<string>();
-    const duplicated = new Set<string>();
-    for (const id of sceneIds) (seen.has(id) ? duplicated : seen).add(id);
-    const unknown = sceneIds.filter((id) => !known.has(id));
-    const missing = current.filter((scene) => !seen.has(scene.id)).map((scene) => scene.id);
-    if (duplicated.size || unknown.length || missing.length) {
-      const problems = [
-        missing.length ? `missing ${missing.join(', ')}` : '',
-        unknown.length ? `not scenes of this project: ${unknown.join(', ')}` : '',
-        duplicated.size ? `listed twice: ${[...duplicated].join(', ')}` : '',
-      ].filter(Boolean);
-      throw new TRPCError({
-        code: 'BAD_REQUEST',
-        message: `scenes must list each of the project's ${current.length} scenes exactly once (${problems.join('; ')})`,
-      });
-    }
-    const versionOf = new Map(current.map((scene) => [scene.id, scene.rowVersion]));
-    const stale = input.scenes.find((scene) => versionOf.get(scene.id) !== scene.rowVersion);
-    if (stale)
-      throw new ConflictError('SceneStates', stale.id, stale.rowVersion, versionOf.get(stale.id)!);
-    const indexOf = new Map(current.map((scene) => [scene.id, scene.sceneIndex]));
-    const description = describeReorder(
-      current.map((scene) => scene.id),
-      sceneIds,
-      project.title,
-    );
-    const stamp = stampUpdate(sceneStates, {}, actor);
-    return recordAction(tx, actor, { type: 'scenes.reorder', description }, (tracker) => {
+  let description = '';
+  return undoableWrite(
+    db,
+    actor,
+    () => ({ type: 'scenes.reorder', description }),
+    (tx, tracker) => {
+      const project = getById(tx, projectStates, input.projectId);
+      const current = listProjectScenes(tx, input.projectId);
+      const known = new Set(current.map((scene) => scene.id));
+      const seen = new Set<string>();
+      const duplicated = new Set<string>();
+      for (const id of sceneIds) (seen.has(id) ? duplicated : seen).add(id);
+      const unknown = sceneIds.filter((id) => !known.has(id));
+      const missing = current.filter((scene) => !seen.has(scene.id)).map((scene) => scene.id);
+      if (duplicated.size || unknown.length || missing.length) {
+        const problems = [
+          missing.length ? `missing ${missing.join(', ')}` : '',
+          unknown.length ? `not scenes of this project: ${unknown.join(', ')}` : '',
+          duplicated.size ? `listed twice: ${[...duplicated].join(', ')}` : '',
+        ].filter(Boolean);
+        throw new InvalidInputError(
+          null,
+          `scenes must list each of the project's ${current.length} scenes exactly once (${problems.join('; ')})`,
+        );
+      }
+      const versionOf = new Map(current.map((scene) => [scene.id, scene.rowVersion]));
+      for (const scene of input.scenes) {
+        const actual = versionOf.get(scene.id);
+        if (actual !== undefined && actual !== scene.rowVersion)
+          throw new ConflictError('SceneStates', scene.id, scene.rowVersion, actual);
+      }
+      const indexOf = new Map(current.map((scene) => [scene.id, scene.sceneIndex]));
+      description = describeReorder(
+        current.map((scene) => scene.id),
+        sceneIds,
+        project.title,
+      );
+      // One timestamp for every moved scene: they move as one change.
+      const now = nowIso();
       sceneIds.forEach((id, index) => {
         if (indexOf.get(id) === index) return;
         tracker.track('SceneStates', [id]);
-        tx.update(sceneStates)
-          .set({ ...stamp, sceneIndex: index, rowVersion: sql`${sceneStates.rowVersion} + 1` })
-          .where(eq(sceneStates.id, id))
-          .run();
+        auditedUpdateWhere(
+          tx,
+          sceneStates,
+          eq(sceneStates.id, id),
+          { sceneIndex: index },
+          actor,
+          now,
+        );
       });
       return listProjectScenes(tx, input.projectId);
-    });
-  });
+    },
+  );
 }
 
 /** Whether the project's scene indices are exactly 0..n-1 (for checks and tests). */
