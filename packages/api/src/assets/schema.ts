@@ -1,5 +1,6 @@
 import { assetStateInsertSchema, assetStateSchema } from '@aura/db';
 import { z } from 'zod';
+import { versionedKey } from '../keys';
 import { pageCursor, pageLimit } from '../paging';
 import { MIME_TYPE_MAX, PATH_MAX, uuidField } from '../limits';
 
@@ -26,10 +27,7 @@ export const assetListInput = z.object({
   cursor: pageCursor,
 });
 
-export const assetVersionedInput = z.object({
-  id: uuidField('Asset id'),
-  rowVersion: assetStateSchema.shape.rowVersion.min(1),
-});
+export const assetVersionedInput = versionedKey('Asset');
 
 export type AssetRegisterInput = z.output<typeof assetRegisterInput>;
 export type AssetListQuery = z.output<typeof assetListInput>;

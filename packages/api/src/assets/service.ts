@@ -7,13 +7,12 @@ import {
   notDeleted,
   projectStates,
   versionedUpdate,
-  writeTransaction,
   type Actor,
   type AssetState,
   type AuraDb,
 } from '@aura/db';
 import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
-import { recordAction } from '../actions/recorder';
+import { undoableWrite } from '../actions/recorder';
 import { checkMediaPath, mediaGuard } from '../media/paths';
 import { keyset, type Page } from '../paging';
 import type { AssetListQuery, AssetRegisterInput, AssetVersionedInput } from './schema';
@@ -29,11 +28,15 @@ function fileName(filePath: string): string {
  */
 export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInput): AssetState {
   const id = newId();
-  return writeTransaction(db, (tx) => {
-    const filePath = checkMediaPath(mediaGuard(tx), 'filePath', input.filePath);
-    const project = getById(tx, projectStates, input.projectId);
-    const description = `Registered ${input.isTemporary ? 'temporary ' : ''}${input.assetType.toLowerCase()} "${fileName(input.filePath)}" for project "${project.title}"`;
-    return recordAction(tx, actor, { type: 'assets.register', description }, (tracker) => {
+  let description = '';
+  return undoableWrite(
+    db,
+    actor,
+    () => ({ type: 'assets.register', description }),
+    (tx, tracker) => {
+      const filePath = checkMediaPath(mediaGuard(tx), 'filePath', input.filePath);
+      const project = getById(tx, projectStates, input.projectId);
+      description = `Registered ${input.isTemporary ? 'temporary ' : ''}${input.assetType.toLowerCase()} "${fileName(input.filePath)}" for project "${project.title}"`;
       tracker.track('AssetStates', [id]);
       return insertAudited(
         tx,
@@ -49,8 +52,8 @@ export function registerAsset(db: AuraDb, actor: Actor, input: AssetRegisterInpu
         },
         actor,
       );
-    });
-  });
+    },
+  );
 }
 
 const assetOrder = keyset<AssetState>('assets', [
@@ -98,31 +101,28 @@ export function markAssetPermanent(
   actor: Actor,
   input: AssetVersionedInput,
 ): AssetState {
-  return writeTransaction(db, (tx) => {
-    const asset = getLiveAsset(tx, input.id);
-    const title =
-      tx
-        .select({ title: projectStates.title })
-        .from(projectStates)
-        .where(eq(projectStates.id, asset.projectId))
-        .get()?.title ?? asset.projectId;
-    return recordAction(
-      tx,
-      actor,
-      {
-        type: 'assets.markPermanent',
-        description: `Kept ${asset.assetType.toLowerCase()} "${fileName(asset.filePath)}" of project "${title}" permanently`,
-      },
-      (tracker) => {
-        tracker.track('AssetStates', [input.id]);
-        return versionedUpdate(
-          tx,
-          assetStates,
-          { id: input.id, rowVersion: input.rowVersion },
-          { isTemporary: false },
-          actor,
-        );
-      },
-    );
-  });
+  let description = '';
+  return undoableWrite(
+    db,
+    actor,
+    () => ({ type: 'assets.markPermanent', description }),
+    (tx, tracker) => {
+      const asset = getLiveAsset(tx, input.id);
+      const title =
+        tx
+          .select({ title: projectStates.title })
+          .from(projectStates)
+          .where(eq(projectStates.id, asset.projectId))
+          .get()?.title ?? asset.projectId;
+      description = `Kept ${asset.assetType.toLowerCase()} "${fileName(asset.filePath)}" of project "${title}" permanently`;
+      tracker.track('AssetStates', [input.id]);
+      return versionedUpdate(
+        tx,
+        assetStates,
+        { id: input.id, rowVersion: input.rowVersion },
+        { isTemporary: false },
+        actor,
+      );
+    },
+  );
 }
