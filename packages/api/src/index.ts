@@ -256,7 +256,6 @@ export {
   type KeyringFile,
   type SecretOptions,
 } from '@aura/db';
-export { fieldError } from './config/field-error';
 export {
   TEMPLATE_LIST_DEFAULT_LIMIT,
   TEMPLATE_LIST_MAX_LIMIT,

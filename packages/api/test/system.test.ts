@@ -1,6 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { seedDatabase, workspaceRoot } from '@aura/db';
+import { InvalidInputError, seedDatabase, workspaceRoot } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { updateSystemConfiguration, type RouterInputs } from '../src';
@@ -193,8 +193,9 @@ describe('system.update', () => {
       } catch (e) {
         error = e;
       }
-      expect(error).toBeInstanceOf(TRPCError);
-      expect((error as TRPCError).message).toMatch(/did not finish within 300 ms/);
+      expect(error).toBeInstanceOf(InvalidInputError);
+      expect((error as InvalidInputError).field).toBe('ffmpegPath');
+      expect((error as InvalidInputError).message).toMatch(/did not finish within 300 ms/);
       expect(row()).toEqual(before);
     });
   });

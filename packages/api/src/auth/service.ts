@@ -4,17 +4,21 @@ import {
   apiTokens,
   dataDirectory,
   findAnyById,
+  ForbiddenError,
   getById,
   insertAudited,
+  InvalidInputError,
+  NotFoundError,
   nowIso,
   sessions,
+  StateError,
+  UnauthenticatedError,
   users,
   versionedUpdate,
   writeTransaction,
   type AuraDb,
   type UserRole,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
 import {
   API_TOKEN_PREFIX,
@@ -104,10 +108,7 @@ export function insertUser(
 ): UserView {
   const email = normalizeEmail(input.email);
   if (db.select({ id: users.id }).from(users).where(eq(users.email, email)).get()) {
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `A user with the email ${email} already exists`,
-    });
+    throw new StateError(`A user with the email ${email} already exists`);
   }
   const row = insertAudited(
     db,
@@ -160,10 +161,7 @@ export function updateUser(
         .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
         .get()!.n;
       if (admins <= 1)
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: 'The last active admin cannot be demoted or deactivated',
-        });
+        throw new StateError('The last active admin cannot be demoted or deactivated');
     }
     const updated = versionedUpdate(
       tx,
@@ -214,11 +212,10 @@ export async function login(
     );
     if (!user || !passwordOk) {
       outcome = 'failed';
-      throw new TRPCError({ code: 'UNAUTHORIZED', message: INVALID_LOGIN });
+      throw new UnauthenticatedError(INVALID_LOGIN);
     }
     outcome = 'succeeded';
-    if (!user.isActive)
-      throw new TRPCError({ code: 'FORBIDDEN', message: 'This account is deactivated' });
+    if (!user.isActive) throw new ForbiddenError('This account is deactivated');
     const { token, hash } = newToken(SESSION_TOKEN_PREFIX);
     const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
     writeTransaction(db, (tx) => {
@@ -362,13 +359,9 @@ export function createApiToken(
   now: Date = new Date(),
 ): { token: string; record: ApiTokenView } {
   const user = findAnyById(db, users, input.userId);
-  if (!user)
-    throw new TRPCError({ code: 'NOT_FOUND', message: `User ${input.userId} was not found` });
+  if (!user) throw new NotFoundError('Users', input.userId, `User ${input.userId} was not found`);
   if (!user.isActive)
-    throw new TRPCError({
-      code: 'BAD_REQUEST',
-      message: 'Tokens cannot be created for a deactivated user',
-    });
+    throw new InvalidInputError(null, 'Tokens cannot be created for a deactivated user');
   const { token, hash, display } = newToken(API_TOKEN_PREFIX);
   const row = insertAudited(
     db,
@@ -414,7 +407,7 @@ export function revokeApiToken(
 ): ApiTokenView {
   const row = findAnyById(db, apiTokens, tokenId);
   if (!row || (row.userId !== principal.userId && principal.role !== 'admin')) {
-    throw new TRPCError({ code: 'NOT_FOUND', message: `API token ${tokenId} was not found` });
+    throw new NotFoundError('ApiTokens', tokenId, `API token ${tokenId} was not found`);
   }
   if (!row.revokedAt) {
     db.update(apiTokens)

@@ -1,4 +1,4 @@
-import { TRPCError } from '@trpc/server';
+import { RateLimitError } from '@aura/db';
 
 /**
  * Login throttling, per account and per client address. A key (an email, an address) may fail a
@@ -146,7 +146,7 @@ export function createLoginThrottle(
 export const UNKNOWN_ADDRESS = 'unknown';
 
 /**
- * Admits one login attempt for `account` from `address` or throws TOO_MANY_REQUESTS saying when
+ * Admits one login attempt for `account` from `address` or throws RateLimitError saying when
  * to retry. The returned function records the outcome; call it exactly once.
  */
 export function admitLogin(
@@ -161,17 +161,13 @@ export function admitLogin(
     throttle.addresses.waitMs(addressKey, now),
   );
   if (wait === 0 && throttle.checking >= MAX_CONCURRENT_CHECKS) {
-    throw new TRPCError({
-      code: 'TOO_MANY_REQUESTS',
-      message: 'Too many sign-ins are being checked at once: try again in 1 second',
-    });
+    throw new RateLimitError('Too many sign-ins are being checked at once: try again in 1 second');
   }
   if (wait > 0) {
     const seconds = Math.ceil(wait / 1000);
-    throw new TRPCError({
-      code: 'TOO_MANY_REQUESTS',
-      message: `Too many failed sign-in attempts: try again in ${seconds} second${seconds === 1 ? '' : 's'}`,
-    });
+    throw new RateLimitError(
+      `Too many failed sign-in attempts: try again in ${seconds} second${seconds === 1 ? '' : 's'}`,
+    );
   }
   throttle.accounts.begin(account, now);
   throttle.addresses.begin(addressKey, now);

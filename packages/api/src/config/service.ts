@@ -2,8 +2,12 @@ import {
   actionLogs,
   configurations,
   findAnyById,
+  ForbiddenError,
+  InvalidInputError,
   stampInsert,
   NotFoundError,
+  PreconditionError,
+  StateError,
   versionedUpdate,
   writeTransaction,
   type Actor,
@@ -27,7 +31,6 @@ import {
   type Keyring,
   type SecretOptions,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
@@ -39,7 +42,6 @@ import {
   maintenanceCategoryOf,
   maintenanceValueProblem,
 } from '../maintenance/settings';
-import { fieldError } from './field-error';
 import {
   CONFIG_VALUE_MAX_CHARS,
   encodeConfigCursor,
@@ -83,7 +85,7 @@ function withSecrets<T>(work: () => T): T {
     return work();
   } catch (error) {
     if (error instanceof SecretError) {
-      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: error.message });
+      throw new PreconditionError(error.message);
     }
     throw error;
   }
@@ -98,10 +100,11 @@ export function getConfig(db: AuraDb, input: ConfigGetInput): ConfigView {
   const row = findConfig(db, input.key);
   if (!row) throw new NotFoundError('Configurations', input.key);
   if (!row.isActive && !input.includeInactive) {
-    throw new TRPCError({
-      code: 'NOT_FOUND',
-      message: `Configuration '${input.key}' is inactive (pass includeInactive to read it)`,
-    });
+    throw new NotFoundError(
+      'Configurations',
+      input.key,
+      `Configuration '${input.key}' is inactive (pass includeInactive to read it)`,
+    );
   }
   return toConfigView(row);
 }
@@ -166,14 +169,14 @@ export function encodeConfigValue(valueType: ConfigValueType, value: unknown): s
           ? typeof value === 'boolean'
           : value !== undefined && jsonValue.safeParse(value).success;
   if (!ok) {
-    throw fieldError(
+    throw new InvalidInputError(
       'value',
       `must be ${expected[valueType]} for valueType '${valueType}', got ${kindOf(value)}`,
     );
   }
   const text = JSON.stringify(value);
   if (text.length > CONFIG_VALUE_MAX_CHARS) {
-    throw fieldError(
+    throw new InvalidInputError(
       'value',
       `is too large (${text.length} characters as JSON; at most ${CONFIG_VALUE_MAX_CHARS})`,
     );
@@ -198,10 +201,9 @@ function assertMayWrite(
 ): void {
   if (role === undefined || role === 'admin') return;
   if (categories.some((category) => isInstallationSetting(key, category))) {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: `'${key}' is an installation-wide setting (Retention, Backup, System): only an admin can change it`,
-    });
+    throw new ForbiddenError(
+      `'${key}' is an installation-wide setting (Retention, Backup, System): only an admin can change it`,
+    );
   }
 }
 
@@ -218,12 +220,15 @@ function checkMaintenanceValue(
 ): void {
   if (!isMaintenanceSettingKey(key)) return;
   if (category !== maintenanceCategoryOf(key)) {
-    throw fieldError('category', `${key} belongs to category ${maintenanceCategoryOf(key)}`);
+    throw new InvalidInputError(
+      'category',
+      `${key} belongs to category ${maintenanceCategoryOf(key)}`,
+    );
   }
-  if (valueType !== 'number') throw fieldError('valueType', `${key} is a number`);
-  if (isSensitive) throw fieldError('isSensitive', `${key} is not a secret`);
+  if (valueType !== 'number') throw new InvalidInputError('valueType', `${key} is a number`);
+  if (isSensitive) throw new InvalidInputError('isSensitive', `${key} is not a secret`);
   const problem = maintenanceValueProblem(key, value);
-  if (problem) throw fieldError('value', problem);
+  if (problem) throw new InvalidInputError('value', problem);
 }
 
 /**
@@ -245,13 +250,13 @@ export function setConfig(
       assertMayWrite(options.role, input.key, [current?.category, input.category]);
       if (!current) {
         if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
-        if (!input.category) throw fieldError('category', 'is required to create a key');
-        if (!input.valueType) throw fieldError('valueType', 'is required to create a key');
+        if (!input.category) throw new InvalidInputError('category', 'is required to create a key');
+        if (!input.valueType)
+          throw new InvalidInputError('valueType', 'is required to create a key');
       } else if (input.rowVersion === undefined) {
-        throw new TRPCError({
-          code: 'CONFLICT',
-          message: `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
-        });
+        throw new StateError(
+          `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
+        );
       }
       const valueType = input.valueType ?? current!.valueType;
       const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
@@ -351,10 +356,7 @@ export function deactivateConfig(
     assertMayWrite(options.role, input.key, [current?.category]);
     if (!current) throw new NotFoundError('Configurations', input.key);
     if (!current.isActive) {
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: `Configuration '${input.key}' is already inactive`,
-      });
+      throw new StateError(`Configuration '${input.key}' is already inactive`);
     }
     return recordAction(
       tx,

@@ -6,12 +6,12 @@ import {
   databasePath,
   dataDirectory,
   defaultMediaDirectory,
+  InvalidInputError,
   resolveFromRoot,
   systemConfiguration,
   type AuraDb,
 } from '@aura/db';
 import { eq, sql } from 'drizzle-orm';
-import { fieldError } from '../config/field-error';
 
 /**
  * The one path guard. Every path a client sends (asset, scene, checkpoint, export input, output
@@ -230,11 +230,15 @@ export function pathSyntaxProblem(value: string): string | null {
  */
 export function checkMediaPath(guard: MediaGuard, field: string, value: string): string {
   const syntax = pathSyntaxProblem(value);
-  if (syntax) throw fieldError(field, syntax);
+  if (syntax) throw new InvalidInputError(field, syntax);
   const real = realLocation(value);
-  if (!real) throw fieldError(field, 'cannot be resolved (a broken link or an unreadable folder)');
+  if (!real)
+    throw new InvalidInputError(
+      field,
+      'cannot be resolved (a broken link or an unreadable folder)',
+    );
   const problem = targetProblem(guard, real);
-  if (problem) throw fieldError(field, problem);
+  if (problem) throw new InvalidInputError(field, problem);
   return real;
 }
 

@@ -1,21 +1,22 @@
 import {
   findAnyById,
+  ForbiddenError,
   insertAudited,
+  InvalidInputError,
   NotFoundError,
   nowIso,
   systemConfiguration,
   userSetups,
   users,
+  StateError,
   versionedUpdate,
   writeTransaction,
   type AuraDb,
   type UserRole,
   type UserSetup,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { eq } from 'drizzle-orm';
 import type { Principal } from '../auth/service';
-import { fieldError } from '../config/field-error';
 import { ensureSystemConfiguration, SYSTEM_CONFIGURATION_ID } from '../system/service';
 import {
   WIZARD_STATE_MAX_CHARS,
@@ -53,10 +54,7 @@ export function resolveSetupOwner(db: AuraDb, principal: Principal, userId?: str
     return { userId: principal.userId, role: principal.role };
   }
   if (principal.role !== 'admin') {
-    throw new TRPCError({
-      code: 'FORBIDDEN',
-      message: "Only an admin may read or change another user's setup",
-    });
+    throw new ForbiddenError("Only an admin may read or change another user's setup");
   }
   const user = findAnyById(db, users, userId);
   if (!user) throw new NotFoundError('Users', userId);
@@ -105,10 +103,9 @@ function checkRowVersion(
 ): void {
   if (!current && rowVersion !== undefined) throw new NotFoundError('UserSetups', owner.userId);
   if (current && rowVersion === undefined) {
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `This setup was already saved (rowVersion ${current.rowVersion}); reload it and send the rowVersion you read`,
-    });
+    throw new StateError(
+      `This setup was already saved (rowVersion ${current.rowVersion}); reload it and send the rowVersion you read`,
+    );
   }
 }
 
@@ -116,7 +113,7 @@ function encodeWizardState(state: Record<string, unknown> | null): string | null
   if (state === null) return null;
   const text = JSON.stringify(state);
   if (text.length > WIZARD_STATE_MAX_CHARS) {
-    throw fieldError(
+    throw new InvalidInputError(
       'wizardState',
       `is too large (${text.length} characters as JSON; at most ${WIZARD_STATE_MAX_CHARS})`,
     );
@@ -184,10 +181,7 @@ export function completeSetup(
     const current = findSetup(tx, owner.userId);
     checkRowVersion(current, owner, input.rowVersion);
     if (current?.completed) {
-      throw new TRPCError({
-        code: 'CONFLICT',
-        message: 'This setup is already complete; reset it to run the wizard again',
-      });
+      throw new StateError('This setup is already complete; reset it to run the wizard again');
     }
     const patch = { completed: true, completedAt: nowIso() };
     const row = current

@@ -15,6 +15,7 @@ import {
   defaultOutputDirectory,
   findAnyById,
   getById,
+  InvalidInputError,
   stampInsert,
   SYSTEM_ACTOR,
   systemConfiguration,
@@ -24,7 +25,6 @@ import {
   type AuraDb,
   type SystemConfigurationRow,
 } from '@aura/db';
-import { fieldError } from '../config/field-error';
 import {
   pathSyntaxProblem,
   realLocation,
@@ -104,11 +104,14 @@ export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIME
       .map((dir) => path.join(dir, input))
       .find(isExecutableFile);
     if (!found) {
-      throw fieldError('ffmpegPath', `'${input}' was not found on PATH; give the absolute path`);
+      throw new InvalidInputError(
+        'ffmpegPath',
+        `'${input}' was not found on PATH; give the absolute path`,
+      );
     }
     file = found;
   } else if (!path.isAbsolute(input)) {
-    throw fieldError(
+    throw new InvalidInputError(
       'ffmpegPath',
       `must be an absolute path (e.g. /usr/bin/ffmpeg), not '${input}'`,
     );
@@ -120,16 +123,16 @@ export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIME
   try {
     stats = statSync(file);
   } catch (error) {
-    throw fieldError('ffmpegPath', `${file} cannot be read: ${fsProblem(error)}`);
+    throw new InvalidInputError('ffmpegPath', `${file} cannot be read: ${fsProblem(error)}`);
   }
   if (stats.isDirectory()) {
-    throw fieldError('ffmpegPath', `${file} is a directory, not the ffmpeg executable`);
+    throw new InvalidInputError('ffmpegPath', `${file} is a directory, not the ffmpeg executable`);
   }
-  if (!stats.isFile()) throw fieldError('ffmpegPath', `${file} is not a regular file`);
+  if (!stats.isFile()) throw new InvalidInputError('ffmpegPath', `${file} is not a regular file`);
   try {
     accessSync(file, constants.X_OK);
   } catch {
-    throw fieldError('ffmpegPath', `${file} is not executable (no execute permission)`);
+    throw new InvalidInputError('ffmpegPath', `${file} is not executable (no execute permission)`);
   }
 
   let output: string;
@@ -149,12 +152,15 @@ export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIME
     else if (typeof e.status === 'number') reason = `exited with code ${e.status}`;
     else if (e.signal) reason = `was stopped by ${e.signal}`;
     else reason = `could not be started (${e.code ?? 'unknown error'})`;
-    throw fieldError('ffmpegPath', `${file} is not a working FFmpeg: \`-version\` ${reason}`);
+    throw new InvalidInputError(
+      'ffmpegPath',
+      `${file} is not a working FFmpeg: \`-version\` ${reason}`,
+    );
   }
   if (!output.startsWith('ffmpeg version')) {
     const firstLine = output.split('\n', 1)[0]!.trim();
     const shown = firstLine.length > 80 ? `${firstLine.slice(0, 80)}…` : firstLine;
-    throw fieldError(
+    throw new InvalidInputError(
       'ffmpegPath',
       `${file} is not FFmpeg: \`-version\` printed ${shown ? `"${shown}"` : 'nothing'} instead of "ffmpeg version …"`,
     );
@@ -197,22 +203,24 @@ export function prepareOutputDirectory(
   service: ServiceLocations,
 ): PreparedDirectory {
   const syntax = pathSyntaxProblem(input);
-  if (syntax) throw fieldError('outputDirectory', syntax);
+  if (syntax) throw new InvalidInputError('outputDirectory', syntax);
   const dir = path.normalize(input);
   const real = realLocation(dir);
-  if (!real) throw fieldError('outputDirectory', `${dir} cannot be resolved (a broken link?)`);
+  if (!real)
+    throw new InvalidInputError('outputDirectory', `${dir} cannot be resolved (a broken link?)`);
   const problem = rootProblem(real, service);
-  if (problem) throw fieldError('outputDirectory', `${dir} cannot hold exports: ${problem}`);
+  if (problem)
+    throw new InvalidInputError('outputDirectory', `${dir} cannot hold exports: ${problem}`);
   let isDirectory: boolean | null = null;
   try {
     isDirectory = statSync(dir).isDirectory();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-      throw fieldError('outputDirectory', `${dir} cannot be read: ${fsProblem(error)}`);
+      throw new InvalidInputError('outputDirectory', `${dir} cannot be read: ${fsProblem(error)}`);
     }
   }
   if (isDirectory === false) {
-    throw fieldError('outputDirectory', `${dir} exists and is not a directory`);
+    throw new InvalidInputError('outputDirectory', `${dir} exists and is not a directory`);
   }
   const prepared: PreparedDirectory = { path: dir, created: undefined };
   if (isDirectory === null) {
@@ -226,13 +234,16 @@ export function prepareOutputDirectory(
         kind = statSync(cursor).isDirectory() ? 'directory' : 'other';
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
-          throw fieldError('outputDirectory', `${dir} cannot be created: ${fsProblem(error)}`);
+          throw new InvalidInputError(
+            'outputDirectory',
+            `${dir} cannot be created: ${fsProblem(error)}`,
+          );
         }
         kind = 'missing';
       }
       if (kind === 'directory') break;
       if (kind === 'other') {
-        throw fieldError(
+        throw new InvalidInputError(
           'outputDirectory',
           `${dir} cannot be created: ${fsProblem({ code: 'ENOTDIR' })}`,
         );
@@ -251,7 +262,10 @@ export function prepareOutputDirectory(
           continue;
         }
         undoCreatedDirectory({ path: path.dirname(part), created: prepared.created });
-        throw fieldError('outputDirectory', `${dir} cannot be created: ${fsProblem(error)}`);
+        throw new InvalidInputError(
+          'outputDirectory',
+          `${dir} cannot be created: ${fsProblem(error)}`,
+        );
       }
       prepared.created ??= part;
     }
@@ -265,7 +279,7 @@ export function prepareOutputDirectory(
     unlinkSync(probe);
   } catch (error) {
     undoCreatedDirectory(prepared);
-    throw fieldError('outputDirectory', `${dir} is not writable: ${fsProblem(error)}`);
+    throw new InvalidInputError('outputDirectory', `${dir} is not writable: ${fsProblem(error)}`);
   }
   return prepared;
 }
