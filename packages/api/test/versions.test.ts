@@ -11,6 +11,7 @@ import {
 } from '@aura/db';
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { ZodError, z } from 'zod';
 import {
   SCENES_PER_PROJECT_MAX,
   checkReferenceCounts,
@@ -514,6 +515,34 @@ describe('version lifecycle', () => {
       .as('viewer')
       .versions.list({ projectId: p.id, limit: 2, cursor: page1.nextCursor! });
     expect(page2.items.map((v) => v.versionNumber)).toEqual([3, 2]);
+    const v5Id = () => page1.items[0]!.id;
+    const page3 = await t.caller.versions.list({
+      projectId: p.id,
+      limit: 2,
+      cursor: page2.nextCursor,
+    });
+    expect(page3).toMatchObject({ items: [{ versionNumber: 1 }], nextCursor: null });
+    // Cursors are opaque: a bare number, a forged value, another list's cursor or one whose
+    // version number is not a number is BAD_REQUEST on `cursor`.
+    const cursorOf = (...parts: unknown[]) =>
+      Buffer.from(JSON.stringify(parts)).toString('base64url');
+    for (const cursor of [
+      '3',
+      'not a cursor',
+      cursorOf('assets', 'Audio', v5Id()),
+      cursorOf('versions', '3', v5Id()),
+    ]) {
+      const error: unknown = await t.caller.versions
+        .list({ projectId: p.id, limit: 2, cursor })
+        .then(
+          () => null,
+          (e: unknown) => e,
+        );
+      expect(error, cursor).toMatchObject({ code: 'BAD_REQUEST', cause: expect.any(ZodError) });
+      expect(Object.keys(z.flattenError((error as { cause: ZodError }).cause).fieldErrors)).toEqual(
+        ['cursor'],
+      );
+    }
     expect(
       (await t.caller.versions.list({ projectId: p.id, versionType: 'Manual' })).items.map(
         (v) => v.versionNumber,

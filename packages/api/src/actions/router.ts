@@ -2,8 +2,8 @@ import { ACTION_STATUSES, ForbiddenError } from '@aura/db';
 import { z } from 'zod';
 import { authedProcedure, editorProcedure, router } from '../trpc';
 import { LABEL_MAX, isoDateTimeField, uuidField } from '../limits';
-import { cursorField } from '../paging';
-import { HISTORY_LIST, exportHistory, history, redo, undo } from './service';
+import { pageCursor } from '../paging';
+import { exportHistory, history, redo, undo } from './service';
 
 /** Whose history: one's own; another user's only for an admin. */
 function subject(ctx: { principal: { userId: string; role: string } }, userId?: string): string {
@@ -30,7 +30,7 @@ export const actionsRouter = router({
         actionType: z.string().max(LABEL_MAX).optional(),
         from: isoDate.optional(),
         to: isoDate.optional(),
-        cursor: cursorField(HISTORY_LIST, 2),
+        cursor: pageCursor,
         limit: z.number().int().min(1).max(100).default(50),
       }),
     )

@@ -24,7 +24,7 @@ import {
   sql,
   type SQL,
 } from 'drizzle-orm';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { keyset, type Page, type PageCursor } from '../paging';
 import {
   PRESERVED_COLUMNS,
   UNDOABLE_TABLES,
@@ -523,36 +523,41 @@ export interface HistoryQuery {
   actionType?: string;
   from?: string;
   to?: string;
-  /** The decoded cursor (`HISTORY_LIST` keys: timestamp, id) of the previous page's last row. */
-  cursor?: readonly string[] | null;
+  /** The decoded `cursor` of the previous page (see paging.ts). */
+  cursor?: PageCursor | null;
   limit: number;
 }
 
 export type HistoryItem = Omit<ActionRow, 'payloadJson' | 'inversePayloadJson'>;
 
-/** The paging list name of `actions.history` cursors (see paging.ts). */
-export const HISTORY_LIST = 'actions.history';
+/** A user's log, newest first; Id breaks ties between actions of one millisecond. */
+const historyOrder = keyset<HistoryItem>('actions.history', [
+  { column: actionLogs.timestamp, direction: 'desc', of: (row) => row.timestamp },
+  { column: actionLogs.id, direction: 'desc', of: (row) => row.id },
+]);
 
-/** A user's actions, newest first (payloads left out: they hold whole row images). */
+/** What a history lists: every column but the payloads (they hold whole row images). */
+const { payloadJson: _p, inversePayloadJson: _i, ...historyColumns } = getTableColumns(actionLogs);
+
+/** A user's actions, newest first. */
 export function history(db: AuraDb, query: HistoryQuery): Page<HistoryItem> {
-  const conditions: SQL[] = [eq(actionLogs.userId, query.userId)];
-  if (query.status) conditions.push(eq(actionLogs.status, query.status));
-  if (query.actionType) conditions.push(eq(actionLogs.actionType, query.actionType));
-  if (query.from) conditions.push(gte(actionLogs.timestamp, query.from));
-  if (query.to) conditions.push(lte(actionLogs.timestamp, query.to));
-  if (query.cursor) {
-    const [timestamp, id] = query.cursor as [string, string];
-    conditions.push(keysetAfter('desc', actionLogs.timestamp, timestamp, actionLogs.id, id));
-  }
-  const { payloadJson: _p, inversePayloadJson: _i, ...columns } = getTableColumns(actionLogs);
   const rows = db
-    .select(columns)
+    .select(historyColumns)
     .from(actionLogs)
-    .where(and(...conditions))
-    .orderBy(desc(actionLogs.timestamp), desc(actionLogs.id))
+    .where(
+      and(
+        eq(actionLogs.userId, query.userId),
+        query.status ? eq(actionLogs.status, query.status) : undefined,
+        query.actionType ? eq(actionLogs.actionType, query.actionType) : undefined,
+        query.from ? gte(actionLogs.timestamp, query.from) : undefined,
+        query.to ? lte(actionLogs.timestamp, query.to) : undefined,
+        historyOrder.after(query.cursor ?? null),
+      ),
+    )
+    .orderBy(...historyOrder.orderBy)
     .limit(query.limit + 1)
     .all();
-  return toPage(rows, query.limit, HISTORY_LIST, (row) => [row.timestamp, row.id]);
+  return historyOrder.page(rows, query.limit);
 }
 
 const CSV_COLUMNS = [
@@ -575,15 +580,13 @@ function csvField(value: unknown): string {
 
 /** A user's whole history as JSON or CSV (what GDPR's data export asks for). */
 export function exportHistory(db: AuraDb, userId: string, format: 'json' | 'csv'): string {
-  const items: HistoryItem[] = [];
-  let cursor: string[] | null = null;
-  for (;;) {
-    const page = history(db, { userId, cursor, limit: 500 });
-    items.push(...page.items);
-    const last = page.items.at(-1);
-    if (!page.nextCursor || !last) break;
-    cursor = [last.timestamp, last.id];
-  }
+  // One read: the log keeps at most UNDO_LOG_LIMITS.maxEntriesPerUser actions per user.
+  const items: HistoryItem[] = db
+    .select(historyColumns)
+    .from(actionLogs)
+    .where(eq(actionLogs.userId, userId))
+    .orderBy(...historyOrder.orderBy)
+    .all();
   if (format === 'json') return JSON.stringify(items, null, 2);
   return [
     CSV_COLUMNS.join(','),

@@ -2,6 +2,7 @@ import { VERSION_TYPES, getById, projectStates, projectVersions } from '@aura/db
 import { z } from 'zod';
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
 import { DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, uuidField } from '../limits';
+import { pageCursor } from '../paging';
 import { diffContent } from './diff';
 import {
   checkReferenceCounts,
@@ -45,7 +46,7 @@ export const versionsRouter = router({
       z.object({
         projectId: id,
         versionType: z.enum(VERSION_TYPES).optional(),
-        cursor: z.number().int().min(1).optional(),
+        cursor: pageCursor,
         limit: z.number().int().min(1).max(100).default(20),
       }),
     )

@@ -28,6 +28,7 @@ import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './
 import { recordAction } from '../actions/recorder';
 import { highestLoggedRowVersions } from '../actions/highest-version';
 import { checkSceneCount } from '../scenes/service';
+import { keyset, type Page, type PageCursor } from '../paging';
 import { autosavesToPrune, storedRetentionPolicy, type RetentionPolicy } from './retention';
 import {
   DOCUMENTS,
@@ -277,28 +278,40 @@ export function pruneAutosaves(
 export interface ListVersionsInput {
   projectId: string;
   versionType?: VersionType;
-  /** The VersionNumber of the last row of the previous page. */
-  cursor?: number;
+  /** The decoded `cursor` of the previous page (see paging.ts). */
+  cursor?: PageCursor | null;
   limit: number;
 }
 
-export function listVersions(db: AuraDb, input: ListVersionsInput) {
+/** A project's versions, newest (highest number) first. */
+const versionOrder = keyset<VersionRow>('versions', [
+  {
+    column: projectVersions.versionNumber,
+    direction: 'desc',
+    of: (row) => row.versionNumber,
+    numeric: true,
+  },
+  { column: projectVersions.id, direction: 'desc', of: (row) => row.id },
+]);
+
+export function listVersions(db: AuraDb, input: ListVersionsInput): Page<VersionRow> {
   getById(db, projectStates, input.projectId);
-  const conditions: SQL[] = [
-    eq(projectVersions.projectId, input.projectId),
-    notDeleted(projectVersions),
-  ];
-  if (input.versionType) conditions.push(eq(projectVersions.versionType, input.versionType));
-  if (input.cursor !== undefined) conditions.push(lt(projectVersions.versionNumber, input.cursor));
   const rows = db
     .select()
     .from(projectVersions)
-    .where(and(...conditions))
-    .orderBy(desc(projectVersions.versionNumber))
+    .where(
+      and(
+        eq(projectVersions.projectId, input.projectId),
+        notDeleted(projectVersions),
+        input.versionType ? eq(projectVersions.versionType, input.versionType) : undefined,
+        versionOrder.after(input.cursor ?? null),
+      ),
+    )
+    .orderBy(...versionOrder.orderBy)
     .limit(input.limit + 1)
-    .all();
-  const items = rows.slice(0, input.limit).map(view);
-  return { items, nextCursor: rows.length > input.limit ? items.at(-1)!.versionNumber : null };
+    .all()
+    .map(view);
+  return versionOrder.page(rows, input.limit);
 }
 
 /** Soft-deleted versions of a project, newest deletion first. */
