@@ -1,5 +1,8 @@
 import { userInfo } from 'node:os';
 import {
+  DataError,
+  NotFoundError,
+  PreconditionError,
   SecretError,
   USER_ROLES,
   databasePath,
@@ -7,7 +10,6 @@ import {
   type AuraDb,
   type UserRole,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import {
   createApiToken,
   createUser,
@@ -60,17 +62,16 @@ function openMigrated(): AuraDb {
   const health = getHealth(db);
   if (!health.migrations.upToDate) {
     db.$client.close();
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: `The database at ${databasePath()} is not migrated: run pnpm db:migrate first`,
-    });
+    throw new PreconditionError(
+      `The database at ${databasePath()} is not migrated: run pnpm db:migrate first`,
+    );
   }
   return db;
 }
 
 function userByEmail(db: AuraDb, email: string) {
   const user = findUserByEmail(db, email);
-  if (!user) throw new TRPCError({ code: 'NOT_FOUND', message: `No user with the email ${email}` });
+  if (!user) throw new NotFoundError('Users', email, `No user with the email ${email}`);
   return user;
 }
 
@@ -179,7 +180,8 @@ try {
   if (error instanceof UsageError) {
     console.error(`${error.message}\n\n${USAGE}`);
     process.exitCode = 2;
-  } else if (error instanceof TRPCError || error instanceof SecretError) {
+  } else if (error instanceof DataError || error instanceof SecretError) {
+    // A refusal the user can act on: its message, no stack.
     console.error(`Error: ${error.message}`);
     process.exitCode = 1;
   } else {

@@ -19,6 +19,7 @@ import {
   verifyPassword,
 } from '../src';
 import { CLIENT_ADDRESS_HEADER, clientAddressFromHeaders } from '../src/context';
+import { toTRPCError } from '../src/trpc';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -26,6 +27,15 @@ afterEach(() => t?.close());
 
 const PASSWORD = 'correct horse battery';
 const DAY = 86_400_000;
+
+/** The tRPC code a service's domain error is sent as (what an API client sees). */
+function codeOf(error: unknown): string {
+  return toTRPCError(error)?.code ?? 'not a domain error';
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
 
 function headers(values: Record<string, string>) {
   return new Headers(values);
@@ -193,8 +203,7 @@ describe('login throttling', () => {
     const tryAt = (password: string) =>
       login(t.db, { email, password }, new Date(now)).then(
         () => 'ok',
-        (e: { code: string; message: string }) =>
-          e.code === 'TOO_MANY_REQUESTS' ? e.message : e.code,
+        (e: unknown) => (codeOf(e) === 'TOO_MANY_REQUESTS' ? messageOf(e) : codeOf(e)),
       );
     for (let i = 0; i < 5; i++) expect(await tryAt('wrong password')).toBe('UNAUTHORIZED');
     const waits: number[] = [];
@@ -221,7 +230,7 @@ describe('login throttling', () => {
           clientAddress: `198.51.100.${i}`,
         }).then(
           () => ({ code: 'OK', message: '' }),
-          (e: { code: string; message: string }) => e,
+          (e: unknown) => ({ code: codeOf(e), message: messageOf(e) }),
         ),
       ),
     );
@@ -238,10 +247,7 @@ describe('login throttling', () => {
     t = openTestDb();
     t.principal('viewer');
     const from = (clientAddress: string, email: string, password = 'wrong password') =>
-      login(t.db, { email, password, clientAddress }).then(
-        () => 'ok',
-        (e: { code: string }) => e.code,
-      );
+      login(t.db, { email, password, clientAddress }).then(() => 'ok', codeOf);
     const outcomes: string[] = [];
     for (let i = 0; i < 60; i++) outcomes.push(await from('203.0.113.9', `guess${i}@test.local`));
     expect(outcomes.slice(0, 50).every((o) => o === 'UNAUTHORIZED')).toBe(true);
@@ -423,9 +429,14 @@ describe('pnpm aura CLI', () => {
     expect(aura(t.file, 'users:create', '--email', 'x@test.local', '--role', 'boss').status).toBe(
       2,
     );
-    expect(
-      aura(t.file, 'tokens:create', '--email', 'ghost@test.local', '--name', 'n').stderr,
-    ).toContain('No user with the email');
+    // A refusal (a domain error) prints its message alone, no stack, and exits 1.
+    const refused = aura(t.file, 'tokens:create', '--email', 'ghost@test.local', '--name', 'n');
+    expect(refused.status).toBe(1);
+    expect(refused.stderr.trim()).toBe('Error: No user with the email ghost@test.local');
+    const unknown = '00000000-0000-7000-8000-000000000000';
+    const notRevoked = aura(t.file, 'tokens:revoke', unknown);
+    expect(notRevoked.status).toBe(1);
+    expect(notRevoked.stderr.trim()).toBe(`Error: API token ${unknown} was not found`);
     expect(aura(t.file, 'nope').status).toBe(2);
   }, 60_000);
 });
