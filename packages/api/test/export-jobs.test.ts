@@ -1,13 +1,12 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { exportHistory, insertAudited, type ExportHistoryRow, type ExportStatus } from '@aura/db';
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
   EXPORT_ERROR_MAX_CHARS,
   buildAbandonedExportQuery,
   buildNextQueuedExportQuery,
-  cancelExport,
   claimNextExport,
   completeExport,
   exportFailureMessage,
@@ -18,7 +17,9 @@ import {
   releaseLease,
   renewLease,
   reportProgress,
-} from '../src';
+} from '../src/exports/jobs';
+import { cancelExport } from '../src/exports/service';
+import { toTRPCError } from '../src/trpc';
 import { openTestDb, type TestDb } from './helpers';
 
 const API_DIR = path.resolve(import.meta.dirname, '..');
@@ -70,16 +71,16 @@ const get = (id: string) =>
 const rawRow = (id: string) =>
   t.db.$client.prepare('SELECT * FROM ExportHistory WHERE Id = ?').get(id);
 
-function expectTrpcError(fn: () => unknown, code: TRPCError['code'], message?: RegExp) {
+/** `fn` throws a domain error that the api reports with `code` (and `message`). */
+function expectDomainError(fn: () => unknown, code: TRPCError['code'], message?: RegExp) {
   let error: unknown;
   try {
     fn();
   } catch (e) {
     error = e;
   }
-  expect(error).toBeInstanceOf(TRPCError);
-  expect((error as TRPCError).code).toBe(code);
-  if (message) expect((error as TRPCError).message).toMatch(message);
+  expect(toTRPCError(error)?.code).toBe(code);
+  if (message) expect((error as Error).message).toMatch(message);
 }
 
 /** A job claimed by `workerId` (the oldest queued one). */
@@ -216,17 +217,17 @@ describe('claimNextExport', () => {
   it('rejects bad options and changes nothing', () => {
     const row = insertExport();
     const before = rawRow(row.id);
-    expectTrpcError(
+    expectDomainError(
       () => claimNextExport(t.db, 'w', { leaseMs: 0, maxAttempts: 3 }),
       'BAD_REQUEST',
       /leaseMs/,
     );
-    expectTrpcError(
+    expectDomainError(
       () => claimNextExport(t.db, 'w', { leaseMs: 10, maxAttempts: 0 }),
       'BAD_REQUEST',
       /maxAttempts/,
     );
-    expectTrpcError(() => claimNextExport(t.db, '', LEASE), 'BAD_REQUEST', /workerId/);
+    expectDomainError(() => claimNextExport(t.db, '', LEASE), 'BAD_REQUEST', /workerId/);
     expect(rawRow(row.id)).toEqual(before);
   });
 
@@ -311,7 +312,7 @@ describe('while running', () => {
     expect(get(row.id).leaseExpiresAt).toBe('2026-03-01T10:01:00.000Z');
     expect(renewLease(t.db, row.id, 'intruder', 60_000)).toBe(false);
     expect(get(row.id).leaseExpiresAt).toBe('2026-03-01T10:01:00.000Z');
-    expectTrpcError(() => renewLease(t.db, row.id, 'w1', -5), 'BAD_REQUEST', /leaseMs/);
+    expectDomainError(() => renewLease(t.db, row.id, 'w1', -5), 'BAD_REQUEST', /leaseMs/);
 
     cancelExport(t.db, 'tester', row.id);
     const cancelled = rawRow(row.id);
@@ -330,7 +331,7 @@ describe('while running', () => {
     expect(get(row.id).rowVersion).toBe(version); // unchanged value: no write
     const before = rawRow(row.id);
     for (const bad of [-1, 100.5, Number.NaN, Number.POSITIVE_INFINITY]) {
-      expectTrpcError(() => reportProgress(t.db, row.id, 'w1', bad), 'BAD_REQUEST', /progress/);
+      expectDomainError(() => reportProgress(t.db, row.id, 'w1', bad), 'BAD_REQUEST', /progress/);
     }
     expect(reportProgress(t.db, row.id, 'other', 50)).toBe(false);
     expect(rawRow(row.id)).toEqual(before);

@@ -12,6 +12,7 @@ import path from 'node:path';
 import {
   EXPORT_STATUSES,
   NotFoundError,
+  StateError,
   exportHistory,
   insertAudited,
   seedDatabase,
@@ -20,18 +21,16 @@ import {
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
+import type { RouterInputs } from '../src/root';
+import { toTRPCError } from '../src/trpc';
+import { EXPORT_PRESETS, ffmpegArgs, getExportPreset } from '../src/exports/presets';
+import { encodeExportCursor, exportListInput } from '../src/exports/schema';
 import {
-  EXPORT_PRESETS,
   EXPORT_TRANSITIONS,
   buildExportListQuery,
-  encodeExportCursor,
-  exportListInput,
-  ffmpegArgs,
-  getExportPreset,
   reportExportProgress,
   transitionExport,
-  type RouterInputs,
-} from '../src';
+} from '../src/exports/service';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type ListInput = RouterInputs['exports']['list'];
@@ -724,12 +723,12 @@ describe('transitionExport', () => {
             modifiedBy: 'worker-1',
           });
         } else {
-          expect(move, `${from}>${to}`).toThrow(TRPCError);
+          expect(move, `${from}>${to}`).toThrow(StateError);
           try {
             move();
           } catch (error) {
-            expect((error as TRPCError).code).toBe('CONFLICT');
-            expect((error as TRPCError).message).toContain(`is ${from} and cannot become ${to}`);
+            expect(toTRPCError(error)?.code).toBe('CONFLICT');
+            expect((error as Error).message).toContain(`is ${from} and cannot become ${to}`);
           }
           expect(exportRow(row.id), `${from}>${to}`).toEqual(before);
         }
@@ -770,7 +769,7 @@ describe('transitionExport', () => {
       try {
         fn();
       } catch (error) {
-        return error instanceof TRPCError ? error.code : (error as Error).constructor.name;
+        return toTRPCError(error)?.code ?? (error as Error).constructor.name;
       }
       return 'no error';
     };

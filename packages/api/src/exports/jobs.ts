@@ -2,6 +2,7 @@ import path from 'node:path';
 import {
   exportHistory,
   findAnyById,
+  InvalidInputError,
   nowIso,
   versionedUpdate,
   writeTransaction,
@@ -10,7 +11,6 @@ import {
   type ExportHistoryRow,
   type ExportStatus,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, eq, isNull, lte } from 'drizzle-orm';
 import { exportTransitionFields, transitionExport } from './service';
 
@@ -62,8 +62,9 @@ export interface ClaimExportResult {
   gaveUp: ExportHistoryRow[];
 }
 
+/** A bad argument from the worker (a bug in the caller, reported as BAD_REQUEST). */
 function badRequest(message: string): never {
-  throw new TRPCError({ code: 'BAD_REQUEST', message });
+  throw new InvalidInputError(null, message);
 }
 
 function assertLeaseMs(leaseMs: number): void {

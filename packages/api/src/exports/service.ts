@@ -7,18 +7,20 @@ import {
   findAnyById,
   getById,
   insertAudited,
+  InvalidInputError,
   NotFoundError,
   nowIso,
+  PreconditionError,
   resolveFromRoot,
   systemConfiguration,
   versionedUpdate,
+  StateError,
   writeTransaction,
   type Actor,
   type AuraDb,
   type ExportHistoryRow,
   type ExportStatus,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import {
@@ -61,19 +63,21 @@ export const exportTransitionFields = z
   .partial();
 export type ExportTransitionFields = z.input<typeof exportTransitionFields>;
 
+/** A path or value the caller sent is not acceptable (the message names it). */
 function badRequest(message: string): never {
-  throw new TRPCError({ code: 'BAD_REQUEST', message });
+  throw new InvalidInputError(null, message);
 }
 
+/** The export's state, or the files on disk, do not allow this now. */
 function conflict(message: string): never {
-  throw new TRPCError({ code: 'CONFLICT', message });
+  throw new StateError(message);
 }
 
 function parseFields(fields: ExportTransitionFields): ExportTransitionFields {
   const parsed = exportTransitionFields.safeParse(fields);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    badRequest(`${issue?.path.join('.') || 'fields'}: ${issue?.message ?? 'invalid'}`);
+    throw new InvalidInputError(issue?.path.join('.') || 'fields', issue?.message ?? 'invalid');
   }
   return parsed.data;
 }
@@ -154,10 +158,9 @@ export function outputDirectory(db: AuraDb): string {
     .where(eq(systemConfiguration.id, 1))
     .get();
   if (!config) {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: 'The system configuration is missing; start the server once to create it',
-    });
+    throw new PreconditionError(
+      'The system configuration is missing; start the server once to create it',
+    );
   }
   return resolveFromRoot(config.outputDirectory);
 }
@@ -174,18 +177,15 @@ export function realOutputDirectory(db: AuraDb, env: NodeJS.ProcessEnv = process
     mkdirSync(dir, { recursive: true });
     real = realpathSync(dir);
   } catch {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message:
-        'The output directory cannot be created; check OutputDirectory in the system settings',
-    });
+    throw new PreconditionError(
+      'The output directory cannot be created; check OutputDirectory in the system settings',
+    );
   }
   const problem = rootProblem(real, serviceLocations(db, env));
   if (problem) {
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: `The output directory cannot be used: ${problem}; change OutputDirectory in the system settings`,
-    });
+    throw new PreconditionError(
+      `The output directory cannot be used: ${problem}; change OutputDirectory in the system settings`,
+    );
   }
   return real;
 }
@@ -359,7 +359,7 @@ export function enqueueExport(
   env: NodeJS.ProcessEnv = process.env,
 ): ExportHistoryRow {
   const preset = getExportPreset(input.presetName);
-  if (!preset) badRequest(`presetName: unknown preset ${input.presetName}`);
+  if (!preset) throw new InvalidInputError('presetName', `unknown preset ${input.presetName}`);
   return writeTransaction(db, (tx) => {
     const outDir = realOutputDirectory(tx, env);
     const inputFile = resolveInputFile(tx, input.inputFile, { env });
@@ -410,10 +410,7 @@ export function retryExport(
       return insertQueued(tx, actor, preset, inputFile, output);
     } catch (error) {
       // The caller sent only an id: a check failing now is the state of the files, not bad input.
-      if (
-        error instanceof TRPCError &&
-        (error.code === 'BAD_REQUEST' || error.code === 'CONFLICT')
-      ) {
+      if (error instanceof InvalidInputError || error instanceof StateError) {
         conflict(`Export ${id} cannot be retried: ${error.message}`);
       }
       throw error;
