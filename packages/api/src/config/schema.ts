@@ -1,6 +1,6 @@
 import { configurationSchema } from '@aura/db';
 import { z } from 'zod';
-import { decodedCursorField } from '../paging';
+import { pageCursor } from '../paging';
 import {
   CONFIG_VALUE_MAX_BYTES,
   DESCRIPTION_MAX,
@@ -29,50 +29,19 @@ export const configCategoryField = configurationSchema.shape.category
   .min(1, 'Category is required')
   .max(LABEL_MAX);
 
-/** Position after the last row of a page: its category (a cursor is only valid there) and Key. */
-export interface ConfigCursor {
-  category: string;
-  key: string;
-}
-
-export function encodeConfigCursor(cursor: ConfigCursor): string {
-  return Buffer.from(JSON.stringify([cursor.category, cursor.key]), 'utf8').toString('base64url');
-}
-
-export function decodeConfigCursor(value: string): ConfigCursor | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 2) return null;
-    const [category, key] = parsed as unknown[];
-    if (typeof category !== 'string' || typeof key !== 'string' || key.length === 0) return null;
-    return { category, key };
-  } catch {
-    return null;
-  }
-}
-
 export const configGetInput = z.object({
   key: configKeyField,
   /** A deactivated key is NOT_FOUND unless this is set. */
   includeInactive: z.boolean().default(false),
 });
 
-export const configListInput = z
-  .object({
-    category: configCategoryField,
-    includeInactive: z.boolean().default(false),
-    limit: z.number().int().min(1).max(CONFIG_LIST_MAX_LIMIT).default(CONFIG_LIST_DEFAULT_LIMIT),
-    cursor: decodedCursorField<ConfigCursor>(decodeConfigCursor),
-  })
-  .superRefine((value, ctx) => {
-    if (value.cursor && value.cursor.category !== value.category) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cursor'],
-        message: 'The cursor belongs to another category; start again from the first page',
-      });
-    }
-  });
+/** One category by Key; a cursor is valid only in the category it was cut from. */
+export const configListInput = z.object({
+  category: configCategoryField,
+  includeInactive: z.boolean().default(false),
+  limit: z.number().int().min(1).max(CONFIG_LIST_MAX_LIMIT).default(CONFIG_LIST_DEFAULT_LIMIT),
+  cursor: pageCursor,
+});
 
 /**
  * config.set: creates the key, or updates it when `rowVersion` (the version read) is given.

@@ -31,7 +31,7 @@ import {
   type Keyring,
   type SecretOptions,
 } from '@aura/db';
-import { and, asc, eq, gt, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
 import { recordAction } from '../actions/recorder';
@@ -42,9 +42,9 @@ import {
   maintenanceCategoryOf,
   maintenanceValueProblem,
 } from '../maintenance/settings';
+import { keyset, type Page } from '../paging';
 import {
   CONFIG_VALUE_MAX_CHARS,
-  encodeConfigCursor,
   type ConfigDeactivateInput,
   type ConfigGetInput,
   type ConfigListQuery,
@@ -59,11 +59,7 @@ import {
  */
 export type ConfigView = Omit<Configuration, 'value'> & { value: unknown; redacted: boolean };
 
-export interface ConfigListPage {
-  items: ConfigView[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type ConfigListPage = Page<ConfigView>;
 
 export interface RevealedConfig {
   key: string;
@@ -114,28 +110,37 @@ export function getConfig(db: AuraDb, input: ConfigGetInput): ConfigView {
  * follows). Exposed for the EXPLAIN QUERY PLAN tests.
  */
 export function buildConfigListQuery(db: AuraDb, query: ConfigListQuery) {
-  const conditions: SQL[] = [eq(configurations.category, query.category)];
+  const order = configKeyset(query.category);
+  const conditions: (SQL | undefined)[] = [
+    eq(configurations.category, query.category),
+    order.after(query.cursor),
+  ];
   if (!query.includeInactive) conditions.push(eq(configurations.isActive, true));
-  if (query.cursor) conditions.push(gt(configurations.key, query.cursor.key));
   return db
     .select()
     .from(configurations)
     .where(and(...conditions))
-    .orderBy(asc(configurations.key))
+    .orderBy(...order.orderBy)
     .limit(query.limit + 1);
+}
+
+/**
+ * A category's keys by Key (the primary key, so also the tie-breaker). The category is part of
+ * the list's name: a cursor of another category is refused on `cursor`.
+ */
+function configKeyset(category: string) {
+  return keyset<Pick<Configuration, 'key'>>(`config:${category}`, [
+    { column: configurations.key, direction: 'asc', of: (row) => row.key },
+  ]);
 }
 
 /** One page of a category's keys (active only unless `includeInactive`), sensitive values redacted. */
 export function listConfig(db: AuraDb, query: ConfigListQuery): ConfigListPage {
-  const rows = buildConfigListQuery(db, query).all();
-  const hasMore = rows.length > query.limit;
-  const items = (hasMore ? rows.slice(0, query.limit) : rows).map(toConfigView);
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor:
-      hasMore && last ? encodeConfigCursor({ category: query.category, key: last.key }) : null,
-  };
+  const page = configKeyset(query.category).page(
+    buildConfigListQuery(db, query).all(),
+    query.limit,
+  );
+  return { items: page.items.map(toConfigView), nextCursor: page.nextCursor };
 }
 
 /** What kind of value this is, for error messages (never the value itself: it may be a secret). */
