@@ -5,7 +5,6 @@
  */
 import type { AuraDb, Sqlite } from '@aura/db';
 import { createCaller, createContext, encodeProjectCursor, type Principal } from '../src';
-import { encodeExportCursor } from '../src/exports/schema';
 import { encodeCursor } from '../src/paging';
 
 export type Caller = ReturnType<typeof createCaller>;
@@ -376,7 +375,7 @@ export function buildCases(sqlite: Sqlite): BenchCase[] {
             status: 'Completed',
             createdFrom: from90,
             createdTo: to,
-            cursor: encodeExportCursor({ createdAt: mid.CreatedAt, id: mid.Id }),
+            cursor: encodeCursor('exports', [mid.CreatedAt, mid.Id]),
           },
           `Status = ? AND CreatedAt >= ? AND CreatedAt <= ?
            AND CreatedAt <= ? AND (CreatedAt < ? OR Id < ?)`,

@@ -22,7 +22,7 @@ import {
   type ExportStatus,
 } from '@aura/db';
 import { z } from 'zod';
-import { and, desc, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
 import {
   checkMediaPath,
   isInside,
@@ -31,7 +31,8 @@ import {
   serviceLocations,
 } from '../media/paths';
 import { getExportPreset, type ExportPreset } from './presets';
-import { encodeExportCursor, type ExportEnqueueInput, type ExportListQuery } from './schema';
+import { keyset, type Page } from '../paging';
+import type { ExportEnqueueInput, ExportListQuery } from './schema';
 
 /* ----- the status machine ----- */
 
@@ -442,23 +443,23 @@ export const exportListColumns = {
   rowVersion: exportHistory.rowVersion,
 };
 
+/** Newest first: CreatedAt desc, then Id desc. */
+const exportOrder = keyset<{ createdAt: string; id: string }>('exports', [
+  { column: exportHistory.createdAt, direction: 'desc', of: (row) => row.createdAt },
+  { column: exportHistory.id, direction: 'desc', of: (row) => row.id },
+]);
+
 /** Newest first (CreatedAt desc, Id desc). Exposed for the EXPLAIN QUERY PLAN tests. */
 export function buildExportListQuery(db: AuraDb, query: ExportListQuery) {
-  const conditions: SQL[] = [];
+  const conditions: (SQL | undefined)[] = [exportOrder.after(query.cursor)];
   if (query.status) conditions.push(eq(exportHistory.status, query.status));
   if (query.createdFrom) conditions.push(gte(exportHistory.createdAt, query.createdFrom));
   if (query.createdTo) conditions.push(lte(exportHistory.createdAt, query.createdTo));
-  if (query.cursor) {
-    const { createdAt, id } = query.cursor;
-    conditions.push(
-      sql`${exportHistory.createdAt} <= ${createdAt} AND (${exportHistory.createdAt} < ${createdAt} OR ${exportHistory.id} < ${id})`,
-    );
-  }
   return db
     .select(exportListColumns)
     .from(exportHistory)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(desc(exportHistory.createdAt), desc(exportHistory.id))
+    .where(and(...conditions))
+    .orderBy(...exportOrder.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -466,20 +467,9 @@ export type ExportListItem = Awaited<
   ReturnType<ReturnType<typeof buildExportListQuery>['all']>
 >[number];
 
-export interface ExportListPage {
-  items: ExportListItem[];
-  nextCursor: string | null;
-}
+export type ExportListPage = Page<ExportListItem>;
 
 /** One page of the export history. Takes the parsed input. */
 export function listExports(db: AuraDb, query: ExportListQuery): ExportListPage {
-  const rows = buildExportListQuery(db, query).all();
-  const hasMore = rows.length > query.limit;
-  const items = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor:
-      hasMore && last ? encodeExportCursor({ createdAt: last.createdAt, id: last.id }) : null,
-  };
+  return exportOrder.page(buildExportListQuery(db, query).all(), query.limit);
 }

@@ -9,8 +9,8 @@ import {
   type Actor,
   type AuraDb,
 } from '@aura/db';
-import { and, desc, type SQL } from 'drizzle-orm';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { desc } from 'drizzle-orm';
+import { keyset, type Page } from '../paging';
 import type { BackupListQuery } from './schema';
 import { HOUR_MS, readMaintenanceSettings } from './settings';
 
@@ -130,23 +130,23 @@ export function backupSchedule(
   };
 }
 
+/** Newest first: StartedAt desc, then Id desc. */
+const backupOrder = keyset<BackupRun>('backups', [
+  { column: backupRuns.startedAt, direction: 'desc', of: (row) => row.startedAt },
+  { column: backupRuns.id, direction: 'desc', of: (row) => row.id },
+]);
+
 /** The list query (limit + 1 rows), newest first. Exposed for the EXPLAIN QUERY PLAN tests. */
 export function buildBackupRunListQuery(db: AuraDb, query: BackupListQuery) {
-  const conditions: SQL[] = [];
-  if (query.cursor) {
-    const [startedAt, id] = query.cursor as [string, string];
-    conditions.push(keysetAfter('desc', backupRuns.startedAt, startedAt, backupRuns.id, id));
-  }
   return db
     .select()
     .from(backupRuns)
-    .where(conditions.length > 0 ? and(...conditions) : undefined)
-    .orderBy(desc(backupRuns.startedAt), desc(backupRuns.id))
+    .where(backupOrder.after(query.cursor))
+    .orderBy(...backupOrder.orderBy)
     .limit(query.limit + 1);
 }
 
 /** One page of backup runs, newest first. */
 export function listBackupRuns(db: AuraDb, query: BackupListQuery): Page<BackupRun> {
-  const rows = buildBackupRunListQuery(db, query).all();
-  return toPage(rows, query.limit, 'backups', (row) => [row.startedAt, row.id]);
+  return backupOrder.page(buildBackupRunListQuery(db, query).all(), query.limit);
 }

@@ -1,11 +1,11 @@
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../paging';
+import { pageCursor, pageLimit } from '../paging';
 
 /** Backup runs, newest first (StartedAt, then Id), one page at a time. */
 export const backupListInput = z
   .object({
     limit: pageLimit,
-    cursor: cursorField('backups', 2),
+    cursor: pageCursor,
   })
   .prefault({});
 
