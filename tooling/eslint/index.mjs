@@ -2,30 +2,57 @@ import js from '@eslint/js';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
+const ignores = {
+  ignores: ['**/node_modules/**', '**/.next/**', '**/dist/**', '**/.turbo/**', '**/next-env.d.ts'],
+};
+
+const houseRules = {
+  '@typescript-eslint/no-unused-vars': [
+    'error',
+    { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+  ],
+  '@typescript-eslint/consistent-type-imports': 'error',
+  'no-console': 'off',
+};
+
 /** Shared flat config (plain ESM: a TypeScript config would need jiti on Node 20). */
 export const baseConfig = tseslint.config(
-  {
-    ignores: [
-      '**/node_modules/**',
-      '**/.next/**',
-      '**/dist/**',
-      '**/.turbo/**',
-      '**/next-env.d.ts',
-    ],
-  },
+  ignores,
   js.configs.recommended,
   ...tseslint.configs.recommended,
+  { languageOptions: { globals: { ...globals.node } }, rules: houseRules },
+);
+
+/**
+ * The type-checked presets: the compiler's types decide (a promise nobody awaits, a condition that
+ * is always true, a `!` that hides a missing row). Tests may use `!` after an expect (a wrong
+ * guess fails the test loudly); source code may not.
+ */
+export const typeCheckedConfig = tseslint.config(
+  ignores,
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  ...tseslint.configs.stylisticTypeChecked,
   {
-    languageOptions: { globals: { ...globals.node } },
+    languageOptions: { globals: { ...globals.node }, parserOptions: { projectService: true } },
     rules: {
-      '@typescript-eslint/no-unused-vars': [
+      ...houseRules,
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/no-unnecessary-condition': 'error',
+      '@typescript-eslint/no-non-null-assertion': 'error',
+      // An empty string (an unset environment variable) falls back to the default on purpose.
+      '@typescript-eslint/prefer-nullish-coalescing': [
         'error',
-        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+        { ignorePrimitives: { string: true } },
       ],
-      '@typescript-eslint/consistent-type-imports': 'error',
-      'no-console': 'off',
     },
   },
+  {
+    files: ['**/test/**', '**/bench/**', '**/*.test.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
+  { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
 );
 
 export default baseConfig;

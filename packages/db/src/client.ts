@@ -54,7 +54,7 @@ export function openSqlite(file: string = databasePath(), options: OpenOptions =
 
 /** Wraps a connection in the typed Drizzle client. */
 export function createDb(sqlite: Sqlite): AuraDb {
-  return drizzle({ client: sqlite, schema }) as AuraDb;
+  return drizzle<typeof schema>({ client: sqlite, schema });
 }
 
 /** Opens the database at `file` (default AURA_DB_PATH) and returns the typed client. */

@@ -119,8 +119,7 @@ export function compareSchemas(expected: Sqlite, actual: Sqlite): string[] {
   const problems: string[] = [];
   const want = describeSchema(expected);
   const have = describeSchema(actual);
-  for (const table of Object.keys(want)) {
-    const w = want[table]!;
+  for (const [table, w] of Object.entries(want)) {
     const h = have[table];
     if (!h) {
       problems.push(`table ${table} is missing`);

@@ -52,13 +52,13 @@ export function stampInsert<T extends SQLiteTable>(
   actor: Actor,
   now: string = nowIso(),
 ): T['$inferInsert'] {
-  const row = withoutManaged(values as Row);
+  const row = withoutManaged(values);
   if (hasColumn(table, 'createdAt')) row.createdAt = now;
   if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
   if (hasColumn(table, 'createdBy')) row.createdBy = actor;
   if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
   if (hasColumn(table, 'rowVersion')) row.rowVersion = 1;
-  return row as T['$inferInsert'];
+  return row;
 }
 
 /** Audit stamping for an update: UpdatedAt = now, ModifiedBy = actor; creation fields untouched. */
@@ -68,12 +68,12 @@ export function stampUpdate<T extends SQLiteTable>(
   actor: Actor,
   now: string = nowIso(),
 ): Partial<T['$inferInsert']> {
-  const row = withoutManaged(patch as Row);
+  const row = withoutManaged(patch);
   const pk = primaryKeyOf(table);
   delete row[pk.key];
   if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
   if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
-  return row as Partial<T['$inferInsert']>;
+  return row;
 }
 
 /** Inserts one row with audit stamping and returns it. */
@@ -87,7 +87,7 @@ export function insertAudited<T extends SQLiteTable>(
     .insert(table)
     .values(stampInsert(table, values, actor))
     .returning()
-    .get() as T['$inferSelect'];
+    .get();
 }
 
 function primaryKeyOf(table: SQLiteTable): { key: string; column: SQLiteColumn } {
@@ -132,7 +132,7 @@ export function findAnyById<T extends SQLiteTable>(
     .select()
     .from(table as SQLiteTable)
     .where(eq(pk.column, id))
-    .get() as T['$inferSelect'] | undefined;
+    .get();
 }
 
 /** Reads one live row by primary key (soft-deleted rows are not found), or throws NotFoundError. */
@@ -151,7 +151,7 @@ export function getById<T extends SQLiteTable>(
     .where(where)
     .get();
   if (!row) throw new NotFoundError(tableName(table), id);
-  return row as T['$inferSelect'];
+  return row;
 }
 
 export interface VersionedKey {
@@ -185,15 +185,16 @@ export function versionedUpdate<T extends SQLiteTable>(
   };
   const conditions = [eq(pk.column, key.id), eq(rowVersion, key.rowVersion)];
   if (isSoftDeletable(table) && !options.includeDeleted) conditions.push(notDeleted(table));
+  // drizzle types `get()` as always returning a row; none comes back when nothing matched.
   const updated = db
     .update(table)
     .set(set as never)
     .where(and(...conditions))
     .returning()
-    .get();
-  if (updated) return updated as T['$inferSelect'];
+    .get() as T['$inferSelect'] | undefined;
+  if (updated) return updated;
 
-  const current = findAnyById(db, table, key.id) as Row | undefined;
+  const current: Row | undefined = findAnyById(db, table, key.id);
   if (!current || (isSoftDeletable(table) && !options.includeDeleted && current.isDeleted)) {
     throw new NotFoundError(tableName(table), key.id);
   }
@@ -237,7 +238,7 @@ export function auditedUpdateWhere<T extends SQLiteTable>(
 ): number {
   return db
     .update(table)
-    .set(auditedSet(table, patch, actor, now) as never)
+    .set(auditedSet(table, patch, actor, now))
     .where(where)
     .run().changes;
 }
@@ -258,7 +259,7 @@ export function stampRowImage<T extends SQLiteTable>(
   if (hasColumn(table, 'rowVersion')) row.rowVersion = rowVersion;
   if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
   if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
-  return row as T['$inferInsert'];
+  return row;
 }
 
 /** Soft delete: marks the row deleted (DeletedAt, DeletedBy), through the versioned update. */
@@ -280,8 +281,8 @@ export function restoreDeleted<T extends SoftDeletableTable>(
   key: VersionedKey,
   actor: Actor,
 ): T['$inferSelect'] {
-  const current = findAnyById(db, table, key.id) as Row | undefined;
-  if (!current || !current.isDeleted) throw new NotFoundError(`${tableName(table)} trash`, key.id);
+  const current: Row | undefined = findAnyById(db, table, key.id);
+  if (!current?.isDeleted) throw new NotFoundError(`${tableName(table)} trash`, key.id);
   return versionedUpdate(db, table, key, {}, actor, {
     includeDeleted: true,
     extra: { isDeleted: false, deletedAt: null, deletedBy: null },
@@ -300,7 +301,7 @@ export function hardDelete<T extends SQLiteTable>(
   const pk = primaryKeyOf(table);
   const removed = db.delete(table).where(eq(pk.column, id)).returning().get();
   if (!removed) throw new NotFoundError(tableName(table), id);
-  return removed as T['$inferSelect'];
+  return removed;
 }
 
 /**

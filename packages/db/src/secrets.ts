@@ -107,16 +107,18 @@ export function parseSecretKey(text: string, what = 'The secret key'): Buffer {
 }
 
 /** The keys listed in AURA_SECRET_KEY (first = active), or null when it is unset. */
-export function envSecretKeys(env: NodeJS.ProcessEnv = process.env): Buffer[] | null {
-  const raw = env[SECRET_KEY_ENV]?.trim();
-  if (!raw) return null;
-  return raw
+export function envSecretKeys(env: NodeJS.ProcessEnv = process.env): [Buffer, ...Buffer[]] | null {
+  const parts = (env[SECRET_KEY_ENV] ?? '')
     .split(',')
     .map((part) => part.trim())
-    .filter((part) => part.length > 0)
-    .map((part, index) =>
-      parseSecretKey(part, index === 0 ? SECRET_KEY_ENV : `Key ${index + 1} of ${SECRET_KEY_ENV}`),
-    );
+    .filter((part) => part.length > 0);
+  // Only separators (e.g. ",") is no key at all, like an unset variable.
+  const [first, ...rest] = parts;
+  if (first === undefined) return null;
+  return [
+    parseSecretKey(first, SECRET_KEY_ENV),
+    ...rest.map((part, index) => parseSecretKey(part, `Key ${index + 2} of ${SECRET_KEY_ENV}`)),
+  ];
 }
 
 export function keyringPath(options: SecretOptions = {}): string {
@@ -168,7 +170,7 @@ function parseKeyringFile(file: string): KeyringFileContent {
 function serializeKeyring(
   activeKeyId: string,
   keys: Map<string, Buffer>,
-  retired: Map<string, string> = new Map(),
+  retired = new Map<string, string>(),
 ): string {
   const file: KeyringFile = {
     activeKeyId,
@@ -237,7 +239,7 @@ export function loadKeyring(options: SecretOptions = {}): Keyring {
     for (const [kid, key] of stored?.keys ?? []) keys.set(kid, key);
     for (const key of fromEnv) keys.set(keyIdOf(key), key);
     const retired = stored?.retired ?? new Map<string, string>();
-    return { activeKeyId: keyIdOf(fromEnv[0]!), keys, source: 'env', file, retired };
+    return { activeKeyId: keyIdOf(fromEnv[0]), keys, source: 'env', file, retired };
   }
   createKeyringFileIfMissing(file);
   if ((statSync(file).mode & 0o077) !== 0) chmodSync(file, 0o600);
@@ -476,7 +478,12 @@ export function checkStoredSecrets(
   const missing = new Set<string>();
   const undecryptable: string[] = [];
   for (const secret of secrets) {
-    const kid = encryptedKeyId(secret.stored)!;
+    const kid = encryptedKeyId(secret.stored);
+    if (kid === null) {
+      // Not an encrypted value at all: nothing can decrypt it.
+      undecryptable.push(secret.where);
+      continue;
+    }
     if (!keys.has(kid)) {
       missing.add(kid);
       continue;

@@ -32,7 +32,7 @@ function migrationsWith(extra: { name: string; up: string; down: string }[]): st
   const dir = path.join(tempDir(), 'migrations');
   cpSync(migrationsDirectory(), dir, { recursive: true });
   const journalFile = path.join(dir, 'meta', '_journal.json');
-  const journal = JSON.parse(readFileSync(journalFile, 'utf8'));
+  const journal = JSON.parse(readFileSync(journalFile, 'utf8')) as { entries: object[] };
   for (const m of extra) {
     const idx = journal.entries.length;
     const tag = `${String(idx).padStart(4, '0')}_${m.name}`;

@@ -1,5 +1,6 @@
 import { eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { z } from 'zod';
 import {
   MAINTENANCE_SETTINGS,
   SYSTEM_TEMPLATES,
@@ -9,6 +10,14 @@ import {
   templates,
 } from '../src';
 import { migratedDatabase } from './helpers';
+
+/** What the checks below read of a system template's data (other keys pass through). */
+const templateDataShape = z.looseObject({
+  brief: z.looseObject({ targetDurationSeconds: z.number() }),
+  plan: z.looseObject({ sections: z.array(z.unknown()) }),
+  render: z.looseObject({ width: z.number() }),
+  voice: z.unknown(),
+});
 
 describe('seed data', () => {
   it('creates the SystemConfiguration row and the system templates', () => {
@@ -46,7 +55,7 @@ describe('seed data', () => {
         isCommunityTemplate: false,
         usageCount: 0,
       });
-      const data = JSON.parse(t.templateData);
+      const data = templateDataShape.parse(JSON.parse(t.templateData));
       expect(Object.keys(data).sort()).toEqual(['brief', 'plan', 'render', 'voice']);
       expect(data.brief.targetDurationSeconds).toBeGreaterThan(0);
       expect(data.plan.sections.length).toBeGreaterThan(0);

@@ -324,7 +324,7 @@ function rawSafetyCopy(dbPath: string, dir: string, now: Date): string {
  * the current database first (`aura_pre_restore_*.db` in safetyDir).
  */
 export function restoreDatabase(options: RestoreOptions): RestoreResult {
-  if (!options || typeof options.file !== 'string' || options.file.trim() === '')
+  if (typeof options.file !== 'string' || options.file.trim() === '')
     throw new MaintenanceError('Name the backup file to restore');
   const dbPath = options.dbPath ? resolveFromRoot(options.dbPath) : databasePath();
   const safetyDir = options.safetyDir ? resolveFromRoot(options.safetyDir) : backupDirectory();

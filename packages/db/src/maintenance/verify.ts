@@ -195,8 +195,9 @@ function fileCheck(dbPath: string): CheckResult {
 export function verifyDatabase(options: VerifyOptions = {}): VerifyResult {
   const dbPath = options.dbPath ? resolveFromRoot(options.dbPath) : databasePath();
   const migrations = loadMigrations(options.migrationsDir);
-  const checks: CheckResult[] = [fileCheck(dbPath)];
-  if (checks[0]!.ok) {
+  const file = fileCheck(dbPath);
+  const checks: CheckResult[] = [file];
+  if (file.ok) {
     let sqlite: Sqlite | undefined;
     let problem: string | null;
     try {
@@ -209,7 +210,7 @@ export function verifyDatabase(options: VerifyOptions = {}): VerifyResult {
       sqlite?.close();
       sqlite = undefined;
       if (problem === NOT_A_DATABASE) {
-        checks[0] = { ...checks[0]!, ok: false, details: [`${dbPath} is ${NOT_A_DATABASE}`] };
+        checks[0] = { ...file, ok: false, details: [`${dbPath} is ${NOT_A_DATABASE}`] };
       } else {
         checks.push({ name: 'Open the database', ok: false, details: [problem] });
       }
