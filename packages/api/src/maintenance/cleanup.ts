@@ -4,6 +4,7 @@ import {
   SYSTEM_ACTOR,
   actionLogs,
   assetStates,
+  auditedUpdateWhere,
   customTemplates,
   exportHistory,
   hardDelete,
@@ -214,22 +215,17 @@ export function expireActionLogs(db: AuraDb, options: CleanupOptions = {}): Acti
         .all()
         .map((r) => r.id);
       if (ids.length === 0) return 0;
-      result.expired += tx
-        .update(actionLogs)
-        .set({
-          status: 'Expired',
-          updatedAt: nowIso(),
-          modifiedBy: SYSTEM_ACTOR,
-          rowVersion: sql`${actionLogs.rowVersion} + 1`,
-        })
-        .where(
-          and(
-            inArray(actionLogs.id, ids),
-            inArray(actionLogs.status, EXPIRING),
-            lte(actionLogs.expiresAt, at),
-          ),
-        )
-        .run().changes;
+      result.expired += auditedUpdateWhere(
+        tx,
+        actionLogs,
+        and(
+          inArray(actionLogs.id, ids),
+          inArray(actionLogs.status, EXPIRING),
+          lte(actionLogs.expiresAt, at),
+        ),
+        { status: 'Expired' },
+        SYSTEM_ACTOR,
+      );
       return ids.length;
     });
     if (selected < limit) break;

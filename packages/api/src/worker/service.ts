@@ -1,5 +1,16 @@
-import { nowIso, workerHeartbeats, type AuraDb } from '@aura/db';
-import { desc, eq, sql } from 'drizzle-orm';
+import {
+  auditedSet,
+  auditedUpdateWhere,
+  nowIso,
+  stampInsert,
+  workerHeartbeats,
+  type Actor,
+  type AuraDb,
+} from '@aura/db';
+import { desc, eq } from 'drizzle-orm';
+
+/** CreatedBy/ModifiedBy of the heartbeat rows. */
+const WORKER_ACTOR: Actor = 'worker';
 
 /** What a worker reports about one of its jobs on each tick. */
 export interface WorkerJobState {
@@ -38,28 +49,27 @@ export function recordWorkerHeartbeat(
     tickIntervalMs: beat.tickIntervalMs,
     jobsJson: JSON.stringify(beat.jobs),
     stoppedAt: null,
-    updatedAt: at,
-    modifiedBy: 'worker',
   };
   db.insert(workerHeartbeats)
-    .values({ workerId: beat.workerId, ...values, createdAt: at, createdBy: 'worker' })
+    .values(stampInsert(workerHeartbeats, { workerId: beat.workerId, ...values }, WORKER_ACTOR, at))
     .onConflictDoUpdate({
       target: workerHeartbeats.workerId,
-      set: { ...values, rowVersion: sql`${workerHeartbeats.rowVersion} + 1` },
+      set: auditedSet(workerHeartbeats, values, WORKER_ACTOR, at),
     })
     .run();
 }
 
 /** Marks a worker as stopped on graceful shutdown. */
 export function markWorkerStopped(db: AuraDb, workerId: string, now: Date = new Date()): void {
-  db.update(workerHeartbeats)
-    .set({
-      stoppedAt: nowIso(now),
-      updatedAt: nowIso(now),
-      rowVersion: sql`${workerHeartbeats.rowVersion} + 1`,
-    })
-    .where(eq(workerHeartbeats.workerId, workerId))
-    .run();
+  const at = nowIso(now);
+  auditedUpdateWhere(
+    db,
+    workerHeartbeats,
+    eq(workerHeartbeats.workerId, workerId),
+    { stoppedAt: at },
+    WORKER_ACTOR,
+    at,
+  );
 }
 
 export interface WorkerStatus {
