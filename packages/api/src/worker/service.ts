@@ -8,6 +8,7 @@ import {
   type AuraDb,
 } from '@aura/db';
 import { desc, eq } from 'drizzle-orm';
+import { z } from 'zod';
 
 /** CreatedBy/ModifiedBy of the heartbeat rows. */
 const WORKER_ACTOR: Actor = 'worker';
@@ -22,6 +23,19 @@ export interface WorkerJobState {
   failures: number;
   nextRunAt: string;
 }
+
+/** JobsJson as the heartbeat wrote it; read back through this, not a cast. */
+const workerJobStates = z.array(
+  z.object({
+    name: z.string(),
+    lastRunAt: z.string().nullable(),
+    lastDurationMs: z.number().nullable(),
+    lastError: z.string().nullable(),
+    runs: z.number(),
+    failures: z.number(),
+    nextRunAt: z.string(),
+  }),
+) satisfies z.ZodType<WorkerJobState[]>;
 
 export interface WorkerHeartbeat {
   workerId: string;
@@ -106,7 +120,7 @@ export function workerStatus(db: AuraDb, now: Date = new Date(), limit = 5): Wor
         stoppedAt: row.stoppedAt,
         alive: row.stoppedAt === null && age < 3 * row.tickIntervalMs,
         secondsSinceTick: Math.max(0, Math.round(age / 1000)),
-        jobs: row.jobsJson ? (JSON.parse(row.jobsJson) as WorkerJobState[]) : [],
+        jobs: row.jobsJson ? workerJobStates.parse(JSON.parse(row.jobsJson)) : [],
       };
     });
 }
