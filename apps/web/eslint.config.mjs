@@ -1,9 +1,9 @@
-import baseConfig from '@aura/eslint-config';
+import { typeCheckedConfig } from '@aura/eslint-config';
 import nextPlugin from '@next/eslint-plugin-next';
 import globals from 'globals';
 
 export default [
-  ...baseConfig,
+  ...typeCheckedConfig,
   {
     // Not limited by `files`: `next build` looks for the plugin in the config of this file.
     plugins: { '@next/next': nextPlugin },

@@ -24,6 +24,11 @@ if (!hasBuild) {
   );
 }
 
+/** Read after an await: the process may have exited meanwhile. */
+function stillRunning(child: ChildProcess): boolean {
+  return child.exitCode === null && child.signalCode === null;
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -126,8 +131,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
         // already gone
       }
       await Promise.race([exited, new Promise((r) => setTimeout(r, 10_000))]);
-      if (server.exitCode === null && server.signalCode === null)
-        process.kill(-server.pid, 'SIGKILL');
+      if (stillRunning(server)) process.kill(-server.pid, 'SIGKILL');
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   }, 20_000);
@@ -235,8 +239,10 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       body,
       // A stream body needs half duplex.
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
-    } as RequestInit);
-  type ErrorBody = { error: { json: { message: string; data: { code: string } } } };
+    });
+  interface ErrorBody {
+    error: { json: { message: string; data: { code: string } } };
+  }
   const errorOf = async (response: Response) => ((await response.json()) as ErrorBody).error.json;
 
   /**
@@ -365,8 +371,8 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
         ),
       ]);
       expect(responses.map((r) => r.status).sort()).toEqual([
-        ...Array(10).fill(400),
-        ...Array(10).fill(413),
+        ...Array<number>(10).fill(400),
+        ...Array<number>(10).fill(413),
       ]);
       await Promise.all(responses.map((r) => r.arrayBuffer()));
       peak = Math.max(peak, serverRssMiB());
@@ -436,9 +442,9 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       ),
     );
     const during: number[] = [];
-    let done = false;
-    void flood.then(() => (done = true));
-    while (!done) during.push(await healthMs());
+    const state = { done: false };
+    void flood.then(() => (state.done = true));
+    while (!state.done) during.push(await healthMs());
     const spread = (await flood).map((r) => r.status);
     const hashed = spread.filter((s) => s === 401).length;
     expect(hashed).toBeGreaterThanOrEqual(8);
