@@ -317,6 +317,10 @@ describe('personal API tokens', () => {
     expect((await t.as('editor').auth.tokens.list())[0]!.revokedAt).toBeNull();
     await t.as('admin').auth.tokens.revoke({ id: record.id });
     expect((await t.as('admin').auth.tokens.list({ all: true }))[0]!.revokedAt).not.toBeNull();
+    // An audited write: stamped with the revoking admin, one RowVersion further.
+    const revoked = t.db.select().from(apiTokens).where(eq(apiTokens.id, record.id)).get();
+    expect(revoked).toMatchObject({ rowVersion: 2, modifiedBy: t.principal('admin').userId });
+    expect(revoked?.updatedAt).toBe(revoked?.revokedAt);
   });
 
   it('rejects a bad token request and changes nothing', async () => {

@@ -2,6 +2,7 @@ import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   apiTokens,
+  auditedUpdateWhere,
   dataDirectory,
   findAnyById,
   ForbiddenError,
@@ -11,6 +12,7 @@ import {
   NotFoundError,
   nowIso,
   sessions,
+  stampInsert,
   StateError,
   UnauthenticatedError,
   users,
@@ -220,14 +222,20 @@ export async function login(
     const expiresAt = nowIso(new Date(now.getTime() + SESSION_DAYS * DAY_MS));
     writeTransaction(db, (tx) => {
       tx.insert(sessions)
-        .values({
-          userId: user.id,
-          tokenHash: hash,
-          expiresAt,
-          userAgent: input.userAgent?.slice(0, 300) ?? null,
-          createdAt: nowIso(now),
-          lastSeenAt: nowIso(now),
-        })
+        .values(
+          stampInsert(
+            sessions,
+            {
+              userId: user.id,
+              tokenHash: hash,
+              expiresAt,
+              userAgent: input.userAgent?.slice(0, 300) ?? null,
+              lastSeenAt: nowIso(now),
+            },
+            user.id,
+            nowIso(now),
+          ),
+        )
         .run();
       tx.update(users)
         .set({ lastLoginAt: nowIso(now) })
@@ -410,16 +418,17 @@ export function revokeApiToken(
     throw new NotFoundError('ApiTokens', tokenId, `API token ${tokenId} was not found`);
   }
   if (!row.revokedAt) {
-    db.update(apiTokens)
-      .set({
-        revokedAt: nowIso(),
-        revokedBy: principal.userId,
-        updatedAt: nowIso(),
-        modifiedBy: principal.userId,
-        rowVersion: sql`${apiTokens.rowVersion} + 1`,
-      })
-      .where(and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)))
-      .run();
+    // Not a versioned update: revoking needs no RowVersion from the caller, and a second revoke
+    // (racing or repeated) leaves the first one's time.
+    const at = nowIso();
+    auditedUpdateWhere(
+      db,
+      apiTokens,
+      and(eq(apiTokens.id, tokenId), isNull(apiTokens.revokedAt)),
+      { revokedAt: at, revokedBy: principal.userId },
+      principal.userId,
+      at,
+    );
   }
   return pick(findAnyById(db, apiTokens, tokenId)!);
 }

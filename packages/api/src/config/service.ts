@@ -5,6 +5,7 @@ import {
   ForbiddenError,
   InvalidInputError,
   stampInsert,
+  stampRowImage,
   NotFoundError,
   PreconditionError,
   StateError,
@@ -34,7 +35,7 @@ import {
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
-import { recordAction } from '../actions/recorder';
+import { undoableWrite } from '../actions/recorder';
 import { highestLoggedRowVersions } from '../actions/highest-version';
 import {
   isInstallationSetting,
@@ -249,51 +250,51 @@ export function setConfig(
   input: ConfigSetInput,
   options: SecretOptions & ConfigWriteOptions = {},
 ): ConfigView {
-  return withSecrets(() =>
-    writeTransaction(db, (tx) => {
-      const current = findConfig(tx, input.key);
-      assertMayWrite(options.role, input.key, [current?.category, input.category]);
-      if (!current) {
-        if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
-        if (!input.category) throw new InvalidInputError('category', 'is required to create a key');
-        if (!input.valueType)
-          throw new InvalidInputError('valueType', 'is required to create a key');
-      } else if (input.rowVersion === undefined) {
-        throw new StateError(
-          `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
+  const written = withSecrets(() =>
+    undoableWrite(
+      db,
+      actor,
+      ({ description }: { description: string }) => ({ type: 'config.set', description }),
+      (tx, tracker) => {
+        const current = findConfig(tx, input.key);
+        assertMayWrite(options.role, input.key, [current?.category, input.category]);
+        if (!current) {
+          if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
+          if (!input.category)
+            throw new InvalidInputError('category', 'is required to create a key');
+          if (!input.valueType)
+            throw new InvalidInputError('valueType', 'is required to create a key');
+        } else if (input.rowVersion === undefined) {
+          throw new StateError(
+            `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
+          );
+        }
+        const valueType = input.valueType ?? current!.valueType;
+        const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
+        const json = encodeConfigValue(valueType, input.value);
+        checkMaintenanceValue(
+          input.key,
+          input.value,
+          input.category ?? current!.category,
+          valueType,
+          isSensitive,
         );
-      }
-      const valueType = input.valueType ?? current!.valueType;
-      const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
-      const json = encodeConfigValue(valueType, input.value);
-      checkMaintenanceValue(
-        input.key,
-        input.value,
-        input.category ?? current!.category,
-        valueType,
-        isSensitive,
-      );
-      // The keyring is read inside the write lock, so a concurrent rotation cannot retire the
-      // key between encrypting and committing (see rotateSecrets).
-      const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
+        // The keyring is read inside the write lock, so a concurrent rotation cannot retire the
+        // key between encrypting and committing (see rotateSecrets).
+        const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
 
-      // The undo log keeps row images: the stored Value, so a sensitive one only as ciphertext.
-      // The description never holds a value.
-      const action = current
-        ? {
-            type: 'config.set',
-            description: `Changed ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"${current.isActive ? '' : ' (reactivated)'}`,
-          }
-        : {
-            type: 'config.set',
-            description: `Created ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"`,
-          };
-      return recordAction(tx, actor, action, (tracker) => {
+        // The undo log keeps row images: the stored Value, so a sensitive one only as ciphertext.
+        // The description never holds a value.
+        const description = current
+          ? `Changed ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"${current.isActive ? '' : ' (reactivated)'}`
+          : `Created ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"`;
         tracker.track('Configurations', [input.key]);
-        return writeConfig(tx, actor, input, current, { value, valueType, isSensitive });
-      });
-    }),
+        const view = writeConfig(tx, actor, input, current, { value, valueType, isSensitive });
+        return { view, description };
+      },
+    ),
   );
+  return written.view;
 }
 
 /** The insert or versioned update of setConfig (inside its transaction and logged action). */
@@ -308,25 +309,23 @@ function writeConfig(
     // A key removed by an undo may be created again: it must not come back at a RowVersion a
     // client read in its earlier life.
     const logged = highestLoggedRowVersions(tx, 'Configurations', [input.key]).get(input.key);
+    const inserted = stampInsert(
+      configurations,
+      {
+        key: input.key,
+        value,
+        category: input.category!,
+        valueType,
+        description: input.description ?? null,
+        isSensitive,
+        version: 1,
+        isActive: true,
+      },
+      actor,
+    );
     const row = tx
       .insert(configurations)
-      .values({
-        ...stampInsert(
-          configurations,
-          {
-            key: input.key,
-            value,
-            category: input.category!,
-            valueType,
-            description: input.description ?? null,
-            isSensitive,
-            version: 1,
-            isActive: true,
-          },
-          actor,
-        ),
-        rowVersion: (logged ?? 0) + 1,
-      })
+      .values(stampRowImage(configurations, inserted, (logged ?? 0) + 1, actor))
       .returning()
       .get();
     return toConfigView(row);
@@ -356,31 +355,29 @@ export function deactivateConfig(
   input: ConfigDeactivateInput,
   options: ConfigWriteOptions = {},
 ): ConfigView {
-  return writeTransaction(db, (tx) => {
-    const current = findConfig(tx, input.key);
-    assertMayWrite(options.role, input.key, [current?.category]);
-    if (!current) throw new NotFoundError('Configurations', input.key);
-    if (!current.isActive) {
-      throw new StateError(`Configuration '${input.key}' is already inactive`);
-    }
-    return recordAction(
-      tx,
-      actor,
-      { type: 'config.deactivate', description: `Deactivated setting "${input.key}"` },
-      (tracker) => {
-        tracker.track('Configurations', [input.key]);
-        const row = versionedUpdate(
-          tx,
-          configurations,
-          { id: input.key, rowVersion: input.rowVersion },
-          { isActive: false },
-          actor,
-          { extra: { version: sql`${configurations.version} + 1` } },
-        );
-        return toConfigView(row);
-      },
-    );
-  });
+  return undoableWrite(
+    db,
+    actor,
+    { type: 'config.deactivate', description: `Deactivated setting "${input.key}"` },
+    (tx, tracker) => {
+      const current = findConfig(tx, input.key);
+      assertMayWrite(options.role, input.key, [current?.category]);
+      if (!current) throw new NotFoundError('Configurations', input.key);
+      if (!current.isActive) {
+        throw new StateError(`Configuration '${input.key}' is already inactive`);
+      }
+      tracker.track('Configurations', [input.key]);
+      const row = versionedUpdate(
+        tx,
+        configurations,
+        { id: input.key, rowVersion: input.rowVersion },
+        { isActive: false },
+        actor,
+        { extra: { version: sql`${configurations.version} + 1` } },
+      );
+      return toConfigView(row);
+    },
+  );
 }
 
 /** The value of one key, decrypted when sensitive (admin only at the API). */
