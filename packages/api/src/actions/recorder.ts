@@ -10,6 +10,7 @@ import {
   restoreDeleted,
   sceneStates,
   softDelete,
+  stampInsert,
   writeTransaction,
   type Actor,
   type AuraDb,
@@ -207,33 +208,36 @@ export function recordAction<R>(
   const imageBytes = Buffer.byteLength(payloadJson) + Buffer.byteLength(inversePayloadJson);
   const undoable = imageBytes <= UNDO_LOG_LIMITS.maxImageBytes;
   tx.insert(actionLogs)
-    .values({
-      userId,
-      actionType: type,
-      description,
-      timestamp: at,
-      status: undoable ? 'Applied' : 'Expired',
-      errorMessage: undoable
-        ? null
-        : `Not undoable: its row images are ${imageBytes} bytes, more than the ${UNDO_LOG_LIMITS.maxImageBytes} the undo log keeps per action`,
-      affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
-      payloadJson: undoable ? payloadJson : null,
-      inverseActionType: `${type}.undo`,
-      inversePayloadJson: undoable ? inversePayloadJson : null,
-      canBatch: Boolean(scope.canBatch && scope.correlationId),
-      isPersistent: persistent,
-      expiresAt: nowIso(
-        new Date(
-          now.getTime() +
-            (persistent ? ACTION_TTL_DAYS.persistent : ACTION_TTL_DAYS.transient) * DAY_MS,
-        ),
+    .values(
+      stampInsert(
+        actionLogs,
+        {
+          userId,
+          actionType: type,
+          description,
+          timestamp: at,
+          status: undoable ? 'Applied' : 'Expired',
+          errorMessage: undoable
+            ? null
+            : `Not undoable: its row images are ${imageBytes} bytes, more than the ${UNDO_LOG_LIMITS.maxImageBytes} the undo log keeps per action`,
+          affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
+          payloadJson: undoable ? payloadJson : null,
+          inverseActionType: `${type}.undo`,
+          inversePayloadJson: undoable ? inversePayloadJson : null,
+          canBatch: Boolean(scope.canBatch && scope.correlationId),
+          isPersistent: persistent,
+          expiresAt: nowIso(
+            new Date(
+              now.getTime() +
+                (persistent ? ACTION_TTL_DAYS.persistent : ACTION_TTL_DAYS.transient) * DAY_MS,
+            ),
+          ),
+          correlationId: scope.correlationId ?? null,
+        },
+        userId,
+        at,
       ),
-      correlationId: scope.correlationId ?? null,
-      createdAt: at,
-      updatedAt: at,
-      createdBy: userId,
-      modifiedBy: userId,
-    })
+    )
     .run();
   pruneLog(tx, userId);
   return result;

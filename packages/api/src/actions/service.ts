@@ -3,6 +3,8 @@ import {
   NotFoundError,
   StateError,
   actionLogs,
+  auditedUpdateWhere,
+  stampRowImage,
   nowIso,
   sceneStates,
   users,
@@ -129,17 +131,14 @@ class LogImages {
   save(actor: string, at: string): void {
     for (const { row, payload, inverse, dirty } of this.entries.values()) {
       if (!dirty) continue;
-      this.tx
-        .update(actionLogs)
-        .set({
-          payloadJson: JSON.stringify(payload),
-          inversePayloadJson: JSON.stringify(inverse),
-          updatedAt: at,
-          modifiedBy: actor,
-          rowVersion: sql`${actionLogs.rowVersion} + 1`,
-        })
-        .where(eq(actionLogs.id, row.id))
-        .run();
+      auditedUpdateWhere(
+        this.tx,
+        actionLogs,
+        eq(actionLogs.id, row.id),
+        { payloadJson: JSON.stringify(payload), inversePayloadJson: JSON.stringify(inverse) },
+        actor,
+        at,
+      );
     }
   }
 }
@@ -196,7 +195,7 @@ function moveRows(
         // later life's: a version restore may have brought it back and removed it since).
         const logged = current ? 0 : (highestLoggedRowVersions(tx, table, [id]).get(id) ?? 0);
         const written = (current ? actual! : Math.max(versionOf(to)!, logged)) + 1;
-        const values: RowImage = { ...to, rowVersion: written, updatedAt: at, modifiedBy: actor };
+        const values: RowImage = stampRowImage(target, to, written, actor, at);
         if (current) {
           for (const column of PRESERVED_COLUMNS[table] ?? []) values[column] = current[column];
           tx.update(target)
@@ -446,17 +445,17 @@ function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): Und
       verb === 'undo'
         ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
         : { status: 'Applied' as const, undoneAt: null, undoneByUserId: null };
-    for (const action of actions) {
-      tx.update(actionLogs)
-        .set({
-          ...state,
-          updatedAt: at,
-          modifiedBy: userId,
-          rowVersion: sql`${actionLogs.rowVersion} + 1`,
-        })
-        .where(eq(actionLogs.id, action.id))
-        .run();
-    }
+    auditedUpdateWhere(
+      tx,
+      actionLogs,
+      inArray(
+        actionLogs.id,
+        actions.map((action) => action.id),
+      ),
+      state,
+      userId,
+      at,
+    );
     return {
       result: {
         actions: actions.map(({ id, actionType, description }) => ({
@@ -478,21 +477,17 @@ function markFailed(
   reason: string,
   at: string,
 ): void {
-  tx.update(actionLogs)
-    .set({
-      status: 'Failed',
-      errorMessage: reason,
-      updatedAt: at,
-      modifiedBy: userId,
-      rowVersion: sql`${actionLogs.rowVersion} + 1`,
-    })
-    .where(
-      inArray(
-        actionLogs.id,
-        actions.map((action) => action.id),
-      ),
-    )
-    .run();
+  auditedUpdateWhere(
+    tx,
+    actionLogs,
+    inArray(
+      actionLogs.id,
+      actions.map((action) => action.id),
+    ),
+    { status: 'Failed', errorMessage: reason },
+    userId,
+    at,
+  );
 }
 
 /** The CONFLICT a failed step returns: which actions, why, and what the next call does. */

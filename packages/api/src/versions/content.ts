@@ -1,5 +1,13 @@
 import { createHash } from 'node:crypto';
-import { contentBlobs, nowIso, type AuraDb } from '@aura/db';
+import {
+  SYSTEM_ACTOR,
+  auditedUpdateWhere,
+  contentBlobs,
+  nowIso,
+  stampInsert,
+  type Actor,
+  type AuraDb,
+} from '@aura/db';
 import { inArray, sql } from 'drizzle-orm';
 
 /**
@@ -76,18 +84,21 @@ export function storeBlobs(
   for (const blob of unique) {
     if (existing.has(blob.hash)) continue;
     tx.insert(contentBlobs)
-      .values({
-        contentHash: blob.hash,
-        content: blob.text,
-        contentType: blob.contentType,
-        sizeBytes: blob.size,
-        referenceCount: 0,
-        lastReferencedAt: now,
-        createdAt: now,
-        updatedAt: now,
-        createdBy: actor,
-        modifiedBy: actor,
-      })
+      .values(
+        stampInsert(
+          contentBlobs,
+          {
+            contentHash: blob.hash,
+            content: blob.text,
+            contentType: blob.contentType,
+            sizeBytes: blob.size,
+            referenceCount: 0,
+            lastReferencedAt: now,
+          },
+          actor,
+          now,
+        ),
+      )
       .run();
     created.push(blob.hash);
   }
@@ -101,20 +112,26 @@ function inBatches(hashes: Iterable<string>, work: (batch: string[]) => void): v
   for (let i = 0; i < all.length; i += BATCH) work(all.slice(i, i + BATCH));
 }
 
-/** One more reference on each blob (a version now includes it). */
-export function addReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso()): void {
+/**
+ * One more reference on each blob (a version now includes it). Reference counts are bookkeeping:
+ * without an `actor` the change is stamped as the system's.
+ */
+export function addReferences(
+  tx: AuraDb,
+  hashes: Iterable<string>,
+  now = nowIso(),
+  actor: Actor = SYSTEM_ACTOR,
+): void {
   inBatches(hashes, (batch) => {
-    const updated = tx
-      .update(contentBlobs)
-      .set({
-        referenceCount: sql`${contentBlobs.referenceCount} + 1`,
-        lastReferencedAt: now,
-        updatedAt: now,
-        rowVersion: sql`${contentBlobs.rowVersion} + 1`,
-      })
-      .where(inArray(contentBlobs.contentHash, batch))
-      .run();
-    if (updated.changes !== batch.length) {
+    const updated = auditedUpdateWhere(
+      tx,
+      contentBlobs,
+      inArray(contentBlobs.contentHash, batch),
+      { referenceCount: sql`${contentBlobs.referenceCount} + 1`, lastReferencedAt: now },
+      actor,
+      now,
+    );
+    if (updated !== batch.length) {
       // A broken store, not a caller's mistake: an internal error.
       throw new Error('A referenced content blob is missing');
     }
@@ -122,16 +139,21 @@ export function addReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso
 }
 
 /** One reference fewer on each blob (a version that included it was purged). */
-export function releaseReferences(tx: AuraDb, hashes: Iterable<string>, now = nowIso()): void {
+export function releaseReferences(
+  tx: AuraDb,
+  hashes: Iterable<string>,
+  now = nowIso(),
+  actor: Actor = SYSTEM_ACTOR,
+): void {
   inBatches(hashes, (batch) => {
-    tx.update(contentBlobs)
-      .set({
-        referenceCount: sql`${contentBlobs.referenceCount} - 1`,
-        updatedAt: now,
-        rowVersion: sql`${contentBlobs.rowVersion} + 1`,
-      })
-      .where(inArray(contentBlobs.contentHash, batch))
-      .run();
+    auditedUpdateWhere(
+      tx,
+      contentBlobs,
+      inArray(contentBlobs.contentHash, batch),
+      { referenceCount: sql`${contentBlobs.referenceCount} - 1` },
+      actor,
+      now,
+    );
   });
 }
 

@@ -69,7 +69,7 @@ export const versionsRouter = router({
   /** Hard delete; releases every reference the version held. */
   purge: adminProcedure
     .input(versionIdInput)
-    .mutation(({ ctx, input }) => purgeVersion(ctx.db, input.id)),
+    .mutation(({ ctx, input }) => purgeVersion(ctx.db, input.id, ctx.actor)),
 
   /** Takes a RestorePoint of the current state, then writes the version back into the project. */
   restore: editorProcedure
@@ -98,5 +98,7 @@ export const versionsRouter = router({
 
   checkReferences: adminProcedure
     .input(checkReferencesInput)
-    .mutation(({ ctx, input }) => checkReferenceCounts(ctx.db, { fix: input?.fix })),
+    .mutation(({ ctx, input }) =>
+      checkReferenceCounts(ctx.db, { fix: input?.fix, actor: ctx.actor }),
+    ),
 });

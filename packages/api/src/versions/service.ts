@@ -1,5 +1,8 @@
 import {
   ConflictError,
+  SYSTEM_ACTOR,
+  auditedUpdateWhere,
+  stampRowImage,
   NotFoundError,
   PreconditionError,
   StateError,
@@ -130,7 +133,7 @@ export function createVersionInTransaction(
     ...snapshot.sceneBlobs.map((b) => b.hash),
     ...timeline.chain,
   ]);
-  addReferences(tx, closure, at);
+  addReferences(tx, closure, at, actor);
 
   // The next number: above every number this project ever used (purged versions included).
   const highest = Math.max(
@@ -209,8 +212,13 @@ export function createVersion(
 }
 
 /** Removes a version row and releases every reference it held, in the caller's transaction. */
-function purgeInTransaction(tx: AuraDb, version: ProjectVersion, cache?: BlobCache): void {
-  releaseReferences(tx, versionClosure(tx, version, cache));
+function purgeInTransaction(
+  tx: AuraDb,
+  version: ProjectVersion,
+  cache?: BlobCache,
+  actor?: Actor,
+): void {
+  releaseReferences(tx, versionClosure(tx, version, cache), nowIso(), actor);
   tx.delete(projectVersions).where(eq(projectVersions.id, version.id)).run();
 }
 
@@ -405,12 +413,16 @@ export function undeleteVersion(
 }
 
 /** Hard delete (admin): the row goes and every reference it held is released. */
-export function purgeVersion(db: AuraDb, id: string): { id: string; released: number } {
+export function purgeVersion(
+  db: AuraDb,
+  id: string,
+  actor?: Actor,
+): { id: string; released: number } {
   return writeTransaction(db, (tx) => {
     const row = findAnyById(tx, projectVersions, id);
     if (!row) throw new NotFoundError('ProjectVersions', id);
     const closure = versionClosure(tx, row);
-    purgeInTransaction(tx, row);
+    purgeInTransaction(tx, row, undefined, actor);
     return { id, released: closure.size };
   });
 }
@@ -541,21 +553,12 @@ export function writeContent(
       throw new StateError(`Scene ${scene.id} now belongs to another project`);
     }
     if (existing) {
-      tx.update(sceneStates)
-        .set({
-          ...fields,
-          updatedAt: at,
-          modifiedBy: actor,
-          rowVersion: sql`${sceneStates.rowVersion} + 1`,
-        })
-        .where(eq(sceneStates.id, scene.id))
-        .run();
+      auditedUpdateWhere(tx, sceneStates, eq(sceneStates.id, scene.id), fields, actor, at);
     } else {
+      // A new row under an old id: its first version is past any the id ever had.
+      const row = stampInsert(sceneStates, { id: scene.id, projectId, ...fields }, actor, at);
       tx.insert(sceneStates)
-        .values({
-          ...stampInsert(sceneStates, { id: scene.id, projectId, ...fields }, actor),
-          rowVersion: (highest.get(scene.id) ?? 0) + 1,
-        })
+        .values(stampRowImage(sceneStates, row, (highest.get(scene.id) ?? 0) + 1, actor, at))
         .run();
     }
   });
@@ -706,7 +709,10 @@ export interface ReferenceCheck {
 }
 
 /** Recomputes every blob's reference count from the versions; reports and, asked, fixes. */
-export function checkReferenceCounts(db: AuraDb, options: { fix?: boolean } = {}): ReferenceCheck {
+export function checkReferenceCounts(
+  db: AuraDb,
+  options: { fix?: boolean; actor?: Actor } = {},
+): ReferenceCheck {
   const run = (tx: AuraDb): ReferenceCheck => {
     const expected = new Map<string, number>();
     const cache: BlobCache = new Map();
@@ -725,14 +731,14 @@ export function checkReferenceCounts(db: AuraDb, options: { fix?: boolean } = {}
     if (options.fix) {
       const at = nowIso();
       for (const m of mismatches) {
-        tx.update(contentBlobs)
-          .set({
-            referenceCount: m.expected,
-            updatedAt: at,
-            rowVersion: sql`${contentBlobs.rowVersion} + 1`,
-          })
-          .where(eq(contentBlobs.contentHash, m.contentHash))
-          .run();
+        auditedUpdateWhere(
+          tx,
+          contentBlobs,
+          eq(contentBlobs.contentHash, m.contentHash),
+          { referenceCount: m.expected },
+          options.actor ?? SYSTEM_ACTOR,
+          at,
+        );
       }
     }
     return {
