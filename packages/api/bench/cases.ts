@@ -4,7 +4,7 @@
  * Shared by the benchmark runner (bench/run.ts) and the query-plan test (test/plans.test.ts).
  */
 import type { AuraDb, Sqlite } from '@aura/db';
-import { createCaller, createContext, encodeProjectCursor, type Principal } from '../src';
+import { createCaller, createContext, type Principal } from '../src';
 import { encodeCursor } from '../src/paging';
 
 export type Caller = ReturnType<typeof createCaller>;
@@ -241,7 +241,7 @@ export function buildCases(sqlite: Sqlite): BenchCase[] {
     )
     .get(Math.floor(live / 2)) as { Id: string; UpdatedAt: string } | undefined;
   if (middle) {
-    const cursor = encodeProjectCursor({ sort: 'updated', key: middle.UpdatedAt, id: middle.Id });
+    const cursor = encodeCursor('projects:updated', [middle.UpdatedAt, middle.Id]);
     cases.push(
       listCase(
         `deep page (cursor at row ${Math.floor(live / 2)})`,

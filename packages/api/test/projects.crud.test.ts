@@ -1,12 +1,11 @@
 import { PROJECT_STATUSES, type ProjectStatus } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { projectTrashInput } from '../src/projects/schema';
 import {
   buildProjectGetQuery,
   buildProjectTrashQuery,
   buildProjectsByJobQuery,
-  encodeCursor,
-  projectTrashInput,
-} from '../src';
+} from '../src/projects/service';
 import {
   UNKNOWN_ID,
   insertProject,
@@ -535,16 +534,21 @@ describe('trash: softDelete, restore, trash, hardDelete', () => {
     await rejectsField(() => t.caller.projects.trash({ limit: 0 }), 'limit');
     await rejectsField(() => t.caller.projects.trash({ limit: 101 }), 'limit');
     await rejectsField(() => t.caller.projects.trash({ cursor: 'garbage' }), 'cursor');
-    const foreign = encodeCursor('assets', ['Audio', 'x']);
+    insertProject(t.db, { title: 'a' });
+    insertProject(t.db, { title: 'b' });
+    const foreign = (await t.caller.projects.list({ limit: 1 })).nextCursor;
+    expect(foreign).toEqual(expect.any(String));
     await rejectsField(() => t.caller.projects.trash({ cursor: foreign }), 'cursor');
   });
 
   it('serves the trash from the (IsDeleted, DeletedAt) index, never a full scan', async () => {
-    insertProject(t.db, { title: 'x' });
-    for (const input of [
-      {},
-      { cursor: encodeCursor('trash', ['2026-01-01T00:00:00.000Z', 'z']) },
-    ]) {
+    for (const title of ['x', 'y']) {
+      const row = insertProject(t.db, { title });
+      await t.caller.projects.softDelete({ id: row.id, rowVersion: row.rowVersion });
+    }
+    const { nextCursor: cursor } = await t.caller.projects.trash({ limit: 1 });
+    expect(cursor).toEqual(expect.any(String));
+    for (const input of [{}, { cursor }]) {
       const { sql, params } = buildProjectTrashQuery(t.db, projectTrashInput.parse(input)).toSQL();
       const details = (
         t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {

@@ -1,6 +1,7 @@
 import { projectStateInsertSchema, projectStateSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit, decodedCursorField } from '../paging';
+import { versionedKey } from '../keys';
+import { pageCursor, pageLimit } from '../paging';
 import {
   DESCRIPTION_MAX,
   ID_MAX,
@@ -18,57 +19,20 @@ export type ProjectSort = (typeof PROJECT_SORTS)[number];
 export const PROJECT_LIST_DEFAULT_LIMIT = 20;
 export const PROJECT_LIST_MAX_LIMIT = 100;
 
-/** The decoded position after the last row of a page: the sort it belongs to, its key and Id. */
-export interface ProjectCursor {
-  sort: ProjectSort;
-  key: string;
-  id: string;
-}
-
-/** Opaque to clients: base64url of the sort, the sort key of the last row and its Id. */
-export function encodeProjectCursor(cursor: ProjectCursor): string {
-  return Buffer.from(JSON.stringify([cursor.sort, cursor.key, cursor.id]), 'utf8').toString(
-    'base64url',
-  );
-}
-
-export function decodeProjectCursor(value: string): ProjectCursor | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 3) return null;
-    const [sort, key, id] = parsed as unknown[];
-    if (typeof sort !== 'string' || !(PROJECT_SORTS as readonly string[]).includes(sort))
-      return null;
-    if (typeof key !== 'string' || typeof id !== 'string' || id.length === 0) return null;
-    return { sort: sort as ProjectSort, key, id };
-  } catch {
-    return null;
-  }
-}
-
 /**
  * Input of projects.list. Status and stage come from the table's own schema (drizzle-zod), so the
- * allowed values are the CHECK constraint's. The cursor is decoded here: a forged or foreign one
- * is BAD_REQUEST on the `cursor` field.
+ * allowed values are the CHECK constraint's. A forged cursor, or one of another list or sort
+ * order, is BAD_REQUEST on the `cursor` field.
  */
 export const projectListInput = z
   .object({
     limit: z.number().int().min(1).max(PROJECT_LIST_MAX_LIMIT).default(PROJECT_LIST_DEFAULT_LIMIT),
-    cursor: decodedCursorField<ProjectCursor>(decodeProjectCursor),
+    cursor: pageCursor,
     status: projectStateSchema.shape.status.optional(),
     stage: projectStateSchema.shape.currentStage.optional(),
     /** Matched as a substring of Title or Description, case-insensitively; % and _ are literal. */
     search: z.string().max(SEARCH_MAX).trim().optional(),
     sort: z.enum(PROJECT_SORTS).default('updated'),
-  })
-  .superRefine((value, ctx) => {
-    if (value.cursor && value.cursor.sort !== value.sort) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['cursor'],
-        message: 'The cursor belongs to another sort order; start again from the first page',
-      });
-    }
   })
   // No input at all means the first page with the defaults.
   .prefault({});
@@ -83,8 +47,6 @@ export type ProjectListQuery = z.output<typeof projectListInput>;
 
 /** A project id: a UUID (a malformed one is BAD_REQUEST, never a look-up). */
 export const projectIdField = uuidField('Project id');
-/** The RowVersion the caller read (optimistic concurrency). */
-export const rowVersionField = projectStateSchema.shape.rowVersion.min(1);
 
 /** A spec section: a JSON object of at most 1 MiB, stored as JSON text in its `…Json` column. */
 export const specObject = boundedJson(JSON_DOCUMENT_MAX_BYTES, z.record(z.string(), z.json()));
@@ -125,7 +87,7 @@ const specFields = {
 };
 
 export const projectKeyInput = z.object({ id: projectIdField });
-export const projectVersionedInput = z.object({ id: projectIdField, rowVersion: rowVersionField });
+export const projectVersionedInput = versionedKey('Project');
 
 export const projectCreateInput = z.object({
   title: titleField,
@@ -158,9 +120,7 @@ export const projectFailInput = projectVersionedInput.extend({
   errorMessage: z.string().max(DESCRIPTION_MAX).trim().min(1, 'Say what went wrong'),
 });
 
-export const projectTrashInput = z
-  .object({ limit: pageLimit, cursor: cursorField('trash', 2) })
-  .prefault({});
+export const projectTrashInput = z.object({ limit: pageLimit, cursor: pageCursor }).prefault({});
 
 export type ProjectJobInput = z.output<typeof projectJobInput>;
 export type ProjectCreateInput = z.output<typeof projectCreateInput>;

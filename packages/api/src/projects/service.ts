@@ -1,5 +1,6 @@
 import {
   NotFoundError,
+  StateError,
   findAnyById,
   assetStates,
   getById,
@@ -11,9 +12,7 @@ import {
   onlyDeleted,
   projectStates,
   renderCheckpoints,
-  restoreDeleted,
   sceneStates,
-  softDelete,
   versionedUpdate,
   writeTransaction,
   type Actor,
@@ -22,14 +21,12 @@ import {
   type ProjectState,
   type ProjectStatus,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
 import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
-import { recordAction } from '../actions/recorder';
+import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { keyset, type Keyset, type Page } from '../paging';
 import {
   PROJECT_SPECS,
-  encodeProjectCursor,
   type ProjectCreateInput,
   type ProjectFailInput,
   type ProjectJobInput,
@@ -55,21 +52,31 @@ export const projectListColumns = {
   rowVersion: projectStates.rowVersion,
 };
 
-interface SortSpec {
-  /** The expression ordered by (and compared against the cursor key). */
-  key: SQL;
-  direction: 'asc' | 'desc';
-  keyOf: (row: { updatedAt: string; createdAt: string; title: string }) => string;
+/** The sort keys a project list row carries. */
+interface ProjectSortRow {
+  id: string;
+  updatedAt: string;
+  createdAt: string;
+  title: string;
 }
 
-const SORTS: Record<ProjectSort, SortSpec> = {
-  updated: { key: sql`${projectStates.updatedAt}`, direction: 'desc', keyOf: (r) => r.updatedAt },
-  created: { key: sql`${projectStates.createdAt}`, direction: 'desc', keyOf: (r) => r.createdAt },
-  title: {
-    key: sql`${projectStates.title} COLLATE NOCASE`,
-    direction: 'asc',
-    keyOf: (r) => r.title,
-  },
+/**
+ * One keyset per sort order, the order in the list name: a cursor of another sort is
+ * BAD_REQUEST on `cursor`. Each order ends on Id as its tie-breaker.
+ */
+const PROJECT_ORDERS: Record<ProjectSort, Keyset<ProjectSortRow>> = {
+  updated: keyset('projects:updated', [
+    { column: projectStates.updatedAt, direction: 'desc', of: (r) => r.updatedAt },
+    { column: projectStates.id, direction: 'desc', of: (r) => r.id },
+  ]),
+  created: keyset('projects:created', [
+    { column: projectStates.createdAt, direction: 'desc', of: (r) => r.createdAt },
+    { column: projectStates.id, direction: 'desc', of: (r) => r.id },
+  ]),
+  title: keyset('projects:title', [
+    { column: sql`${projectStates.title} COLLATE NOCASE`, direction: 'asc', of: (r) => r.title },
+    { column: projectStates.id, direction: 'asc', of: (r) => r.id },
+  ]),
 };
 
 /** LIKE pattern matching `text` literally as a substring (with ESCAPE '\'). */
@@ -82,7 +89,7 @@ export function likeContains(text: string): string {
  * EXPLAIN QUERY PLAN tests.
  */
 export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
-  const spec = SORTS[query.sort];
+  const order = PROJECT_ORDERS[query.sort];
   const conditions: SQL[] = [notDeleted(projectStates)];
   if (query.status) conditions.push(eq(projectStates.status, query.status));
   if (query.stage) conditions.push(eq(projectStates.currentStage, query.stage));
@@ -95,22 +102,11 @@ export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
       )!,
     );
   }
-  if (query.cursor) {
-    // Keyset paging: key <= k AND (key < k OR Id < id) for descending order (mirrored for
-    // ascending). The first term is a plain range the index can seek on.
-    const { key, id } = query.cursor;
-    conditions.push(
-      spec.direction === 'desc'
-        ? sql`${spec.key} <= ${key} AND (${spec.key} < ${key} OR ${projectStates.id} < ${id})`
-        : sql`${spec.key} >= ${key} AND (${spec.key} > ${key} OR ${projectStates.id} > ${id})`,
-    );
-  }
-  const order = spec.direction === 'desc' ? desc : asc;
   return db
     .select(projectListColumns)
     .from(projectStates)
-    .where(and(...conditions))
-    .orderBy(order(spec.key), order(projectStates.id))
+    .where(and(...conditions, order.after(query.cursor)))
+    .orderBy(...order.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -118,11 +114,7 @@ export type ProjectListItem = Awaited<
   ReturnType<ReturnType<typeof buildProjectListQuery>['all']>
 >[number];
 
-export interface ProjectListPage {
-  items: ProjectListItem[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type ProjectListPage = Page<ProjectListItem>;
 
 /**
  * One page of live (not soft-deleted) projects. Takes the parsed input (defaults applied, cursor
@@ -130,16 +122,7 @@ export interface ProjectListPage {
  */
 export function listProjects(db: AuraDb, query: ProjectListQuery): ProjectListPage {
   const rows = buildProjectListQuery(db, query).all();
-  const hasMore = rows.length > query.limit;
-  const items = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = items.at(-1);
-  return {
-    items,
-    nextCursor:
-      hasMore && last
-        ? encodeProjectCursor({ sort: query.sort, key: SORTS[query.sort].keyOf(last), id: last.id })
-        : null,
-  };
+  return PROJECT_ORDERS[query.sort].page(rows, query.limit);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -166,27 +149,25 @@ function specColumns(input: SpecInput): SpecColumns {
 /** A new InProgress project at wizard step 0, stage Script. */
 export function createProject(db: AuraDb, actor: Actor, input: ProjectCreateInput): ProjectState {
   const id = newId();
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      { type: 'projects.create', description: `Created project "${input.title}"` },
-      (tracker) => {
-        tracker.track('ProjectStates', [id]);
-        return insertAudited(
-          tx,
-          projectStates,
-          {
-            id,
-            title: input.title,
-            description: input.description ?? null,
-            jobId: input.jobId ?? null,
-            ...specColumns(input),
-          },
-          actor,
-        );
-      },
-    ),
+  return undoableWrite(
+    db,
+    actor,
+    { type: 'projects.create', description: `Created project "${input.title}"` },
+    (tx, tracker) => {
+      tracker.track('ProjectStates', [id]);
+      return insertAudited(
+        tx,
+        projectStates,
+        {
+          id,
+          title: input.title,
+          description: input.description ?? null,
+          jobId: input.jobId ?? null,
+          ...specColumns(input),
+        },
+        actor,
+      );
+    },
   );
 }
 
@@ -317,18 +298,17 @@ function projectAction(
   describe: (before: ProjectState | undefined, after: ProjectState) => string,
   change: (tx: AuraDb) => ProjectState,
 ): ProjectState {
-  return writeTransaction(db, (tx) => {
-    const before = projectBefore(tx, id);
-    return recordAction(
-      tx,
-      actor,
-      (after: ProjectState) => ({ type, description: describe(before, after) }),
-      (tracker) => {
-        tracker.track('ProjectStates', [id]);
-        return change(tx);
-      },
-    );
-  });
+  let before: ProjectState | undefined;
+  return undoableWrite(
+    db,
+    actor,
+    (after: ProjectState) => ({ type, description: describe(before, after) }),
+    (tx, tracker) => {
+      before = projectBefore(tx, id);
+      tracker.track('ProjectStates', [id]);
+      return change(tx);
+    },
+  );
 }
 
 /** Title, description and specs; only the fields present change. Stale RowVersion: CONFLICT. */
@@ -397,10 +377,9 @@ function requireActive(tx: AuraDb, id: string, action: string, to?: ProjectStatu
   const current = getById(tx, projectStates, id);
   const allowed = to ? canTransition(current.status, to) : current.status === ACTIVE_STATUS;
   if (!allowed) {
-    throw new TRPCError({
-      code: 'CONFLICT',
-      message: `Project ${id} is ${current.status}; only an ${ACTIVE_STATUS} project can ${action}`,
-    });
+    throw new StateError(
+      `Project ${id} is ${current.status}; only an ${ACTIVE_STATUS} project can ${action}`,
+    );
   }
   return current;
 }
@@ -496,27 +475,29 @@ export function cancelProject(db: AuraDb, actor: Actor, input: ProjectVersionedI
 
 /** Moves a live project to the trash (its children stay, hidden with it). */
 export function softDeleteProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return projectAction(
-    db,
-    actor,
-    input.id,
-    'projects.softDelete',
-    (_before, after) => `Moved project "${after.title}" to the trash`,
-    (tx) => softDelete(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
-  );
+  return moveProject(db, actor, input, 'trash', 'projects.softDelete');
 }
 
 /** Brings a project back from the trash; one that is not in the trash is NOT_FOUND. */
 export function restoreProject(db: AuraDb, actor: Actor, input: ProjectVersionedInput) {
-  return projectAction(
-    db,
-    actor,
-    input.id,
-    'projects.restore',
-    (_before, after) => `Restored project "${after.title}" from the trash`,
-    (tx) =>
-      restoreDeleted(tx, projectStates, { id: input.id, rowVersion: input.rowVersion }, actor),
-  );
+  return moveProject(db, actor, input, 'restore', 'projects.restore');
+}
+
+function moveProject(
+  db: AuraDb,
+  actor: Actor,
+  key: ProjectVersionedInput,
+  direction: 'trash' | 'restore',
+  type: string,
+): ProjectState {
+  return undoableTrashMove<typeof projectStates, ProjectState>(db, actor, {
+    table: 'ProjectStates',
+    direction,
+    key: { id: key.id, rowVersion: key.rowVersion },
+    type,
+    describe: (project) => `project "${project.title}"`,
+    view: (row) => row,
+  });
 }
 
 /** The columns the trash shows. */
@@ -526,18 +507,19 @@ export const projectTrashColumns = {
   deletedBy: projectStates.deletedBy,
 };
 
+/** Most recently deleted first (a trashed row always has its DeletedAt). */
+const trashOrder = keyset<{ id: string; deletedAt: string | null }>('trash', [
+  { column: projectStates.deletedAt, direction: 'desc', of: (row) => row.deletedAt ?? '' },
+  { column: projectStates.id, direction: 'desc', of: (row) => row.id },
+]);
+
 /** The trash query, most recently deleted first (limit + 1 rows). Exposed for EXPLAIN tests. */
 export function buildProjectTrashQuery(db: AuraDb, query: ProjectTrashQuery) {
-  const conditions: SQL[] = [onlyDeleted(projectStates)];
-  if (query.cursor) {
-    const [deletedAt, id] = query.cursor as [string, string];
-    conditions.push(keysetAfter('desc', projectStates.deletedAt, deletedAt, projectStates.id, id));
-  }
   return db
     .select(projectTrashColumns)
     .from(projectStates)
-    .where(and(...conditions))
-    .orderBy(desc(projectStates.deletedAt), desc(projectStates.id))
+    .where(and(onlyDeleted(projectStates), trashOrder.after(query.cursor)))
+    .orderBy(...trashOrder.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -548,7 +530,7 @@ export type ProjectTrashItem = Awaited<
 /** One page of soft-deleted projects, by DeletedAt descending. */
 export function listProjectTrash(db: AuraDb, query: ProjectTrashQuery): Page<ProjectTrashItem> {
   const rows = buildProjectTrashQuery(db, query).all();
-  return toPage(rows, query.limit, 'trash', (row) => [row.deletedAt ?? '', row.id]);
+  return trashOrder.page(rows, query.limit);
 }
 
 /**
@@ -574,86 +556,83 @@ const COPY_SUFFIX = ' (copy)';
  * status, errors and job belong to the source's run and are not copied.
  */
 export function duplicateProject(db: AuraDb, actor: Actor, id: string): ProjectWithChildren {
-  const copyId = writeTransaction(db, (tx) => {
-    const source = getById(tx, projectStates, id);
-    const title = `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`;
-    return recordAction(
-      tx,
-      actor,
-      {
-        type: 'projects.duplicate',
-        description: `Duplicated project "${source.title}" as "${title}"`,
-      },
-      (tracker) => {
-        // Ids chosen up front so the undo log can track the rows before they exist (the project
-        // first: undo removes in reverse order, children before their parent).
-        const copyId = newId();
-        tracker.track('ProjectStates', [copyId]);
-        const copy = insertAudited(
+  let description = '';
+  const copyId = undoableWrite(
+    db,
+    actor,
+    () => ({ type: 'projects.duplicate', description }),
+    (tx, tracker) => {
+      const source = getById(tx, projectStates, id);
+      const title = `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`;
+      description = `Duplicated project "${source.title}" as "${title}"`;
+      // Ids chosen up front so the undo log can track the rows before they exist (the project
+      // first: undo removes in reverse order, children before their parent).
+      const copyId = newId();
+      tracker.track('ProjectStates', [copyId]);
+      const copy = insertAudited(
+        tx,
+        projectStates,
+        {
+          id: copyId,
+          title,
+          description: source.description,
+          currentWizardStep: source.currentWizardStep,
+          status: 'InProgress',
+          currentStage: source.currentStage,
+          progressPercent: source.progressPercent,
+          briefJson: source.briefJson,
+          planSpecJson: source.planSpecJson,
+          voiceSpecJson: source.voiceSpecJson,
+          renderSpecJson: source.renderSpecJson,
+        },
+        actor,
+      );
+      const scenes = tx
+        .select()
+        .from(sceneStates)
+        .where(eq(sceneStates.projectId, id))
+        .orderBy(asc(sceneStates.sceneIndex))
+        .all();
+      for (const scene of scenes) {
+        const sceneId = newId();
+        tracker.track('SceneStates', [sceneId]);
+        insertAudited(
           tx,
-          projectStates,
+          sceneStates,
           {
-            id: copyId,
-            title,
-            description: source.description,
-            currentWizardStep: source.currentWizardStep,
-            status: 'InProgress',
-            currentStage: source.currentStage,
-            progressPercent: source.progressPercent,
-            briefJson: source.briefJson,
-            planSpecJson: source.planSpecJson,
-            voiceSpecJson: source.voiceSpecJson,
-            renderSpecJson: source.renderSpecJson,
+            id: sceneId,
+            projectId: copy.id,
+            sceneIndex: scene.sceneIndex,
+            scriptText: scene.scriptText,
+            audioFilePath: scene.audioFilePath,
+            imageFilePath: scene.imageFilePath,
+            durationSeconds: scene.durationSeconds,
+            isCompleted: scene.isCompleted,
           },
           actor,
         );
-        const scenes = tx
-          .select()
-          .from(sceneStates)
-          .where(eq(sceneStates.projectId, id))
-          .orderBy(asc(sceneStates.sceneIndex))
-          .all();
-        for (const scene of scenes) {
-          const sceneId = newId();
-          tracker.track('SceneStates', [sceneId]);
-          insertAudited(
-            tx,
-            sceneStates,
-            {
-              id: sceneId,
-              projectId: copy.id,
-              sceneIndex: scene.sceneIndex,
-              scriptText: scene.scriptText,
-              audioFilePath: scene.audioFilePath,
-              imageFilePath: scene.imageFilePath,
-              durationSeconds: scene.durationSeconds,
-              isCompleted: scene.isCompleted,
-            },
-            actor,
-          );
-        }
-        const assets = tx.select().from(assetStates).where(eq(assetStates.projectId, id)).all();
-        for (const asset of assets) {
-          const assetId = newId();
-          tracker.track('AssetStates', [assetId]);
-          insertAudited(
-            tx,
-            assetStates,
-            {
-              id: assetId,
-              projectId: copy.id,
-              assetType: asset.assetType,
-              filePath: asset.filePath,
-              fileSizeBytes: asset.fileSizeBytes,
-              mimeType: asset.mimeType,
-              isTemporary: asset.isTemporary,
-            },
-            actor,
-          );
-        }
-        return copy.id;
-      },
-    );
-  });
+      }
+      const assets = tx.select().from(assetStates).where(eq(assetStates.projectId, id)).all();
+      for (const asset of assets) {
+        const assetId = newId();
+        tracker.track('AssetStates', [assetId]);
+        insertAudited(
+          tx,
+          assetStates,
+          {
+            id: assetId,
+            projectId: copy.id,
+            assetType: asset.assetType,
+            filePath: asset.filePath,
+            fileSizeBytes: asset.fileSizeBytes,
+            mimeType: asset.mimeType,
+            isTemporary: asset.isTemporary,
+          },
+          actor,
+        );
+      }
+      return copy.id;
+    },
+  );
   return getProject(db, copyId);
 }
