@@ -15,20 +15,19 @@ import {
   onlyDeleted,
   projectStates,
   projectVersions,
-  restoreDeleted,
   sceneStates,
-  softDelete,
   stampInsert,
   versionedUpdate,
   writeTransaction,
   type Actor,
   type AuraDb,
+  type ProjectState,
   type ProjectVersion,
   type VersionType,
 } from '@aura/db';
 import { and, desc, eq, gt, inArray, lt, notInArray, sql, type SQL } from 'drizzle-orm';
 import { addReferences, releaseReferences, storeBlobs, type BlobCache } from './content';
-import { recordAction } from '../actions/recorder';
+import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { highestLoggedRowVersions } from '../actions/highest-version';
 import { checkSceneCount } from '../scenes/service';
 import { keyset, type Page, type PageCursor } from '../paging';
@@ -375,20 +374,14 @@ export function softDeleteVersion(
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      (v: VersionRow) => ({
-        type: 'versions.softDelete',
-        description: `Moved version ${v.versionNumber} to the trash`,
-      }),
-      (tracker) => {
-        tracker.track('ProjectVersions', [input.id]);
-        return view(softDelete(tx, projectVersions, input, actor));
-      },
-    ),
-  );
+  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
+    table: 'ProjectVersions',
+    direction: 'trash',
+    key: input,
+    type: 'versions.softDelete',
+    describe: (v) => `version ${v.versionNumber}`,
+    view,
+  });
 }
 
 export function undeleteVersion(
@@ -396,20 +389,14 @@ export function undeleteVersion(
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      (v: VersionRow) => ({
-        type: 'versions.restore',
-        description: `Restored version ${v.versionNumber} from the trash`,
-      }),
-      (tracker) => {
-        tracker.track('ProjectVersions', [input.id]);
-        return view(restoreDeleted(tx, projectVersions, input, actor));
-      },
-    ),
-  );
+  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
+    table: 'ProjectVersions',
+    direction: 'restore',
+    key: input,
+    type: 'versions.restore',
+    describe: (v) => `version ${v.versionNumber}`,
+    view,
+  });
 }
 
 /** Hard delete (admin): the row goes and every reference it held is released. */
@@ -429,6 +416,13 @@ export function purgeVersion(
 
 // ---- restore ----------------------------------------------------------------------------
 
+export interface RestoreResult {
+  project: ProjectState;
+  /** The version of the state before the restore. */
+  restorePoint: VersionRow;
+  restoredFrom: VersionRow;
+}
+
 /**
  * Writes a version's content back into its project: first a RestorePoint of the current state,
  * then the specs and the scenes (same ids, order and fields), all in one transaction; the
@@ -439,50 +433,49 @@ export function restoreVersion(
   actor: Actor,
   input: { versionId: string; projectRowVersion?: number },
   now: Date = new Date(),
-) {
-  return writeTransaction(db, (tx) => {
-    const version = getById(tx, projectVersions, input.versionId);
-    const project = getById(tx, projectStates, version.projectId);
-    if (input.projectRowVersion !== undefined && input.projectRowVersion !== project.rowVersion) {
-      throw new ConflictError(
-        'ProjectStates',
-        project.id,
-        input.projectRowVersion,
-        project.rowVersion,
-      );
-    }
-    const content = versionContent(tx, version);
-    // The restore point is history, not an edit: it stays when the restore itself is undone.
-    const restorePoint = createVersionInTransaction(
-      tx,
-      actor,
-      {
-        projectId: project.id,
-        versionType: 'RestorePoint',
-        trigger: `Before restoring version ${version.versionNumber}`,
-      },
-      { now },
-    ).version;
-    const restored = recordAction(
-      tx,
-      actor,
-      {
-        type: 'versions.restoreContent',
-        description: `Restored project "${project.title}" to version ${version.versionNumber}`,
-      },
-      (tracker) => {
-        tracker.track('ProjectStates', [project.id]);
-        tracker.trackWhere('SceneStates', eq(sceneStates.projectId, project.id));
-        tracker.track(
-          'SceneStates',
-          content.scenes.map((s) => s.id),
+): RestoreResult {
+  return undoableWrite(
+    db,
+    actor,
+    ({ project, restoredFrom }: RestoreResult) => ({
+      type: 'versions.restoreContent',
+      description: `Restored project "${project.title}" to version ${restoredFrom.versionNumber}`,
+    }),
+    (tx, tracker) => {
+      const version = getById(tx, projectVersions, input.versionId);
+      const project = getById(tx, projectStates, version.projectId);
+      if (input.projectRowVersion !== undefined && input.projectRowVersion !== project.rowVersion) {
+        throw new ConflictError(
+          'ProjectStates',
+          project.id,
+          input.projectRowVersion,
+          project.rowVersion,
         );
-        const latest = getById(tx, projectStates, project.id);
-        return writeContent(tx, actor, project.id, latest.rowVersion, content);
-      },
-    );
-    return { project: restored, restorePoint, restoredFrom: view(version) };
-  });
+      }
+      const content = versionContent(tx, version);
+      // The restore point is history, not an edit: taken before any row is tracked, it stays
+      // when the restore itself is undone.
+      const restorePoint = createVersionInTransaction(
+        tx,
+        actor,
+        {
+          projectId: project.id,
+          versionType: 'RestorePoint',
+          trigger: `Before restoring version ${version.versionNumber}`,
+        },
+        { now },
+      ).version;
+      tracker.track('ProjectStates', [project.id]);
+      tracker.trackWhere('SceneStates', eq(sceneStates.projectId, project.id));
+      tracker.track(
+        'SceneStates',
+        content.scenes.map((s) => s.id),
+      );
+      const latest = getById(tx, projectStates, project.id);
+      const restored = writeContent(tx, actor, project.id, latest.rowVersion, content);
+      return { project: restored, restorePoint, restoredFrom: view(version) };
+    },
+  );
 }
 
 /**
