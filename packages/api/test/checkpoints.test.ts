@@ -1,12 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ZodError } from 'zod';
+import { checkpointLatestInput, checkpointListInput } from '../src/checkpoints/schema';
 import {
   buildCheckpointListQuery,
   buildLatestValidCheckpointQuery,
-  checkpointLatestInput,
-  checkpointListInput,
-  encodeCursor,
-} from '../src';
+} from '../src/checkpoints/service';
 import { UNKNOWN_ID, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -204,14 +202,16 @@ describe('checkpoints.list and latestValid', () => {
 
   it('serves list and latestValid from a ProjectId index, never a full scan', async () => {
     const { project } = await seed();
+    const { nextCursor: cursor } = await t.caller.checkpoints.list({
+      projectId: project.id,
+      limit: 1,
+    });
+    expect(cursor).toEqual(expect.any(String));
     const plans = [
       buildCheckpointListQuery(t.db, checkpointListInput.parse({ projectId: project.id })).toSQL(),
       buildCheckpointListQuery(
         t.db,
-        checkpointListInput.parse({
-          projectId: project.id,
-          cursor: encodeCursor('checkpoints', ['2026-01-01T10:00:00.000Z', 'z']),
-        }),
+        checkpointListInput.parse({ projectId: project.id, cursor }),
       ).toSQL(),
       buildLatestValidCheckpointQuery(
         t.db,

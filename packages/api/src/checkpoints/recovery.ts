@@ -11,7 +11,7 @@ import {
 import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { readMaintenanceSettings } from '../maintenance/settings';
 import { mediaGuard, realLocation, targetProblem, type MediaGuard } from '../media/paths';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { keyset, type Page } from '../paging';
 import type { RecoveryListQuery } from './schema';
 
 /**
@@ -31,6 +31,12 @@ export function staleCutoff(staleMinutes: number, now: Date = new Date()): strin
   return nowIso(new Date(now.getTime() - staleMinutes * 60_000));
 }
 
+/** Most recently updated first, Id as the tie-breaker. */
+const recoveryOrder = keyset<{ id: string; updatedAt: string }>('recovery', [
+  { column: projectStates.updatedAt, direction: 'desc', of: (row) => row.updatedAt },
+  { column: projectStates.id, direction: 'desc', of: (row) => row.id },
+]);
+
 /**
  * One statement for the whole page: the interrupted projects (keyset on UpdatedAt desc, Id desc,
  * served by an index on UpdatedAt) with, as correlated JSON subqueries, their scenes' and assets'
@@ -42,10 +48,6 @@ export function buildRecoveryQuery(db: AuraDb, query: RecoveryListQuery, cutoff:
     notDeleted(projectStates),
     lt(projectStates.updatedAt, cutoff),
   ];
-  if (query.cursor) {
-    const [updatedAt, id] = query.cursor as [string, string];
-    conditions.push(keysetAfter('desc', projectStates.updatedAt, updatedAt, projectStates.id, id));
-  }
   return db.query.projectStates.findMany({
     columns: {
       id: true,
@@ -58,8 +60,8 @@ export function buildRecoveryQuery(db: AuraDb, query: RecoveryListQuery, cutoff:
       updatedAt: true,
       rowVersion: true,
     },
-    where: and(...conditions),
-    orderBy: [desc(projectStates.updatedAt), desc(projectStates.id)],
+    where: and(...conditions, recoveryOrder.after(query.cursor)),
+    orderBy: recoveryOrder.orderBy,
     limit: query.limit + 1,
     with: {
       scenes: { columns: { id: true, audioFilePath: true, imageFilePath: true } },
@@ -152,7 +154,7 @@ export function listRecoverableProjects(
     return value;
   };
   const rows = buildRecoveryQuery(db, query, cutoff).sync();
-  const page = toPage(rows, query.limit, 'recovery', (row) => [row.updatedAt, row.id]);
+  const page = recoveryOrder.page(rows, query.limit);
   return {
     staleMinutes,
     cutoff,

@@ -1,6 +1,7 @@
 import { renderCheckpointSchema } from '@aura/db';
 import { z } from 'zod';
-import { cursorField, pageLimit } from '../paging';
+import { versionedKey } from '../keys';
+import { pageCursor, pageLimit } from '../paging';
 import { JSON_DOCUMENT_MAX_BYTES, LABEL_MAX, PATH_MAX, boundedJson, uuidField } from '../limits';
 
 const projectIdField = uuidField('Project id');
@@ -34,7 +35,7 @@ export const checkpointCreateInput = z
 export const checkpointListInput = z.object({
   projectId: projectIdField,
   limit: pageLimit,
-  cursor: cursorField('checkpoints', 2),
+  cursor: pageCursor,
 });
 
 /** The newest valid checkpoint of a project, optionally of one stage. */
@@ -43,10 +44,7 @@ export const checkpointLatestInput = z.object({
   stageName: stageNameField.optional(),
 });
 
-export const checkpointVersionedInput = z.object({
-  id: uuidField('Checkpoint id'),
-  rowVersion: renderCheckpointSchema.shape.rowVersion.min(1),
-});
+export const checkpointVersionedInput = versionedKey('Checkpoint');
 
 export const RECOVERY_DEFAULT_STALE_MINUTES = 30;
 
@@ -56,7 +54,7 @@ export const recoveryListInput = z
     /** Default: the setting Retention.RecoveryStaleMinutes. */
     staleMinutes: z.number().int().min(0).max(525_600).optional(),
     limit: pageLimit,
-    cursor: cursorField('recovery', 2),
+    cursor: pageCursor,
   })
   .prefault({});
 

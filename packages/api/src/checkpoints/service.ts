@@ -12,9 +12,9 @@ import {
   type AuraDb,
   type RenderCheckpoint,
 } from '@aura/db';
-import { and, desc, eq, getTableColumns, type SQL } from 'drizzle-orm';
+import { and, eq, getTableColumns, type SQL } from 'drizzle-orm';
 import { checkOptionalMediaPath, mediaGuard } from '../media/paths';
-import { keysetAfter, toPage, type Page } from '../paging';
+import { keyset, type Page } from '../paging';
 import type {
   CheckpointCreateInput,
   CheckpointLatestQuery,
@@ -60,22 +60,18 @@ export function createCheckpoint(
 }
 
 /** Newest first: CheckpointTime descending, Id descending. */
-const newestFirst = [desc(renderCheckpoints.checkpointTime), desc(renderCheckpoints.id)];
+const newestFirst = keyset<RenderCheckpoint>('checkpoints', [
+  { column: renderCheckpoints.checkpointTime, direction: 'desc', of: (row) => row.checkpointTime },
+  { column: renderCheckpoints.id, direction: 'desc', of: (row) => row.id },
+]);
 
 /** The list query (limit + 1 rows). Exposed for the EXPLAIN QUERY PLAN tests. */
 export function buildCheckpointListQuery(db: AuraDb, query: CheckpointListQuery) {
-  const conditions: SQL[] = [eq(renderCheckpoints.projectId, query.projectId)];
-  if (query.cursor) {
-    const [time, id] = query.cursor as [string, string];
-    conditions.push(
-      keysetAfter('desc', renderCheckpoints.checkpointTime, time, renderCheckpoints.id, id),
-    );
-  }
   return db
     .select()
     .from(renderCheckpoints)
-    .where(and(...conditions))
-    .orderBy(...newestFirst)
+    .where(and(eq(renderCheckpoints.projectId, query.projectId), newestFirst.after(query.cursor)))
+    .orderBy(...newestFirst.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -83,7 +79,7 @@ export function buildCheckpointListQuery(db: AuraDb, query: CheckpointListQuery)
 export function listCheckpoints(db: AuraDb, query: CheckpointListQuery): Page<RenderCheckpoint> {
   getById(db, projectStates, query.projectId);
   const rows = buildCheckpointListQuery(db, query).all();
-  return toPage(rows, query.limit, 'checkpoints', (row) => [row.checkpointTime, row.id]);
+  return newestFirst.page(rows, query.limit);
 }
 
 /** The newest valid checkpoint query. Exposed for the EXPLAIN QUERY PLAN tests. */
@@ -97,7 +93,7 @@ export function buildLatestValidCheckpointQuery(db: AuraDb, query: CheckpointLat
     .select()
     .from(renderCheckpoints)
     .where(and(...conditions))
-    .orderBy(...newestFirst)
+    .orderBy(...newestFirst.orderBy)
     .limit(1);
 }
 
