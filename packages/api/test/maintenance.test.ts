@@ -36,13 +36,15 @@ import {
 } from '@aura/db';
 import { eq } from 'drizzle-orm';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { exportTempFile } from '../src/exports/jobs';
 import {
-  MAINTENANCE_DEFAULTS,
-  backupListInput,
   backupSchedule,
+  buildBackupRunListQuery,
+  runScheduledBackup,
+} from '../src/maintenance/backups';
+import {
   buildActiveExportOutputsQuery,
   buildAutosaveCountQuery,
-  buildBackupRunListQuery,
   buildCompletedProjectCheckpointsQuery,
   buildDeletableActionsQuery,
   buildExpiringActionsQuery,
@@ -54,22 +56,22 @@ import {
   buildPurgeableVersionsQuery,
   buildTemporaryAssetQuery,
   buildUnflaggedStaleProjectsQuery,
-  checkReferenceCounts,
   cleanupCheckpoints,
   cleanupExportHistory,
   cleanupTemporaryAssets,
   collectUnreferencedBlobs,
-  createVersion,
   expireActionLogs,
-  exportTempFile,
   flagStaleProjects,
   pruneAllAutosaves,
   purgeSoftDeleted,
+} from '../src/maintenance/cleanup';
+import { backupListInput } from '../src/maintenance/schema';
+import {
+  MAINTENANCE_DEFAULTS,
   readMaintenanceSettings,
-  runScheduledBackup,
-  softDeleteVersion,
   type MaintenanceSettingKey,
-} from '../src';
+} from '../src/maintenance/settings';
+import { checkReferenceCounts, createVersion, softDeleteVersion } from '../src/versions/service';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 
 // The file-system refusal test injects an EACCES into unlinkSync (everything else is the real one).

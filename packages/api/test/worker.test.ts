@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { markWorkerStopped, recordWorkerHeartbeat } from '../src';
+import { markWorkerStopped, recordWorkerHeartbeat } from '../src/worker/service';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
