@@ -1,6 +1,7 @@
 import { createInsertSchema, createSelectSchema, createUpdateSchema } from 'drizzle-zod';
 import {
   actionLogs,
+  apiTokens,
   assetStates,
   configurations,
   contentBlobs,
@@ -13,6 +14,7 @@ import {
   systemConfiguration,
   templates,
   userSetups,
+  users,
 } from './schema';
 
 /**
@@ -77,6 +79,12 @@ export const exportHistoryInsertSchema = createInsertSchema(exportHistory, {
 
 export const actionLogSchema = createSelectSchema(actionLogs);
 export const actionLogInsertSchema = createInsertSchema(actionLogs);
+
+export const userSchema = createSelectSchema(users);
+export const userInsertSchema = createInsertSchema(users);
+
+export const apiTokenSchema = createSelectSchema(apiTokens);
+export const apiTokenInsertSchema = createInsertSchema(apiTokens);
 
 export type ProjectState = typeof projectStates.$inferSelect;
 export type NewProjectState = typeof projectStates.$inferInsert;

@@ -31,6 +31,7 @@ import {
   newToken,
   verifyPassword,
 } from './crypto';
+import type { UserUpdateInput } from './schema';
 import { admitLogin, createLoginThrottle, type LoginThrottle } from './throttle';
 
 /** The authenticated caller of a procedure. */
@@ -139,17 +140,7 @@ export function findUserByEmail(db: AuraDb, email: string): UserView | undefined
 }
 
 /** Admin changes to a user (role, active, name). The last active admin cannot be demoted. */
-export function updateUser(
-  db: AuraDb,
-  actor: string,
-  input: {
-    id: string;
-    rowVersion: number;
-    role?: UserRole;
-    isActive?: boolean;
-    displayName?: string;
-  },
-): UserView {
+export function updateUser(db: AuraDb, actor: string, input: UserUpdateInput): UserView {
   return writeTransaction(db, (tx) => {
     const current = getById(tx, users, input.id);
     const losesAdmin =

@@ -1,5 +1,6 @@
 import { configurationSchema } from '@aura/db';
 import { z } from 'zod';
+import { rowVersionField } from '../keys';
 import { pageCursor } from '../paging';
 import {
   CONFIG_VALUE_MAX_BYTES,
@@ -57,12 +58,12 @@ export const configSetInput = z.object({
   valueType: configurationSchema.shape.valueType.optional(),
   description: configurationSchema.shape.description.unwrap().max(DESCRIPTION_MAX).trim().nullish(),
   isSensitive: configurationSchema.shape.isSensitive.optional(),
-  rowVersion: configurationSchema.shape.rowVersion.positive().optional(),
+  rowVersion: rowVersionField.optional(),
 });
 
 export const configDeactivateInput = z.object({
   key: configKeyField,
-  rowVersion: configurationSchema.shape.rowVersion.positive(),
+  rowVersion: rowVersionField,
 });
 
 export const configRevealInput = z.object({ key: configKeyField });

@@ -1,5 +1,6 @@
 import { userSetupSchema } from '@aura/db';
 import { z } from 'zod';
+import { rowVersionField } from '../keys';
 import { LABEL_MAX, WIZARD_STATE_MAX_BYTES, boundedJson, uuidField } from '../limits';
 
 /** The largest WizardState accepted, as JSON text; the input is bounded in bytes. */
@@ -7,7 +8,6 @@ export const WIZARD_STATE_MAX_CHARS = WIZARD_STATE_MAX_BYTES;
 
 /** Whose setup: omitted = the caller's own; another user's only for an admin. */
 const userIdField = uuidField('User id').optional();
-const rowVersionField = userSetupSchema.shape.rowVersion.positive();
 
 export const setupStatusInput = z.object({ userId: userIdField }).prefault({});
 

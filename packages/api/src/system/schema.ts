@@ -1,5 +1,6 @@
 import { systemConfigurationSchema } from '@aura/db';
 import { z } from 'zod';
+import { rowVersionField } from '../keys';
 import { PATH_MAX } from '../limits';
 
 /**
@@ -8,7 +9,7 @@ import { PATH_MAX } from '../limits';
  * setup, not here.
  */
 export const systemUpdateInput = z.object({
-  rowVersion: systemConfigurationSchema.shape.rowVersion.positive(),
+  rowVersion: rowVersionField,
   ffmpegPath: systemConfigurationSchema.shape.ffmpegPath
     .unwrap()
     .trim()
