@@ -253,8 +253,6 @@ export {
 export {
   TEMPLATE_LIST_DEFAULT_LIMIT,
   TEMPLATE_LIST_MAX_LIMIT,
-  decodeTemplateCursor,
-  encodeTemplateCursor,
   splitTags,
   tagListSchema,
   tagSchema,
@@ -264,7 +262,6 @@ export {
   templateListInput,
   templateRateInput,
   type TemplateCreateProjectInput,
-  type TemplateCursor,
   type TemplateData,
   type TemplateListInput,
   type TemplateListQuery,

@@ -1,38 +1,10 @@
 import { projectStateInsertSchema, projectStateSchema, templateSchema } from '@aura/db';
 import { z } from 'zod';
-import { decodedCursorField } from '../paging';
-import { CURSOR_MAX, DESCRIPTION_MAX, ID_MAX, LABEL_MAX, NAME_MAX, SEARCH_MAX } from '../limits';
+import { pageCursor } from '../paging';
+import { DESCRIPTION_MAX, ID_MAX, LABEL_MAX, NAME_MAX, SEARCH_MAX } from '../limits';
 
 export const TEMPLATE_LIST_DEFAULT_LIMIT = 20;
 export const TEMPLATE_LIST_MAX_LIMIT = 100;
-
-/** The position after the last row of a page, in the list's order (Category, Name, Id). */
-export interface TemplateCursor {
-  category: string;
-  name: string;
-  id: string;
-}
-
-/** Opaque to clients: base64url of the last row's Category, Name and Id. */
-export function encodeTemplateCursor(cursor: TemplateCursor): string {
-  return Buffer.from(
-    JSON.stringify(['templates', cursor.category, cursor.name, cursor.id]),
-    'utf8',
-  ).toString('base64url');
-}
-
-export function decodeTemplateCursor(value: string): TemplateCursor | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[0] !== 'templates') return null;
-    const [, category, name, id] = parsed as unknown[];
-    if (typeof category !== 'string' || typeof name !== 'string') return null;
-    if (typeof id !== 'string' || id.length === 0) return null;
-    return { category, name, id };
-  } catch {
-    return null;
-  }
-}
 
 /** One tag: trimmed, 1..50 characters, no comma (tags are stored comma-separated). */
 export const tagSchema = z
@@ -77,8 +49,7 @@ export const templateListInput = z
       .min(1)
       .max(TEMPLATE_LIST_MAX_LIMIT)
       .default(TEMPLATE_LIST_DEFAULT_LIMIT),
-    // Three keys (category, name, id): twice the usual cursor.
-    cursor: decodedCursorField<TemplateCursor>(decodeTemplateCursor, 2 * CURSOR_MAX),
+    cursor: pageCursor,
     category: templateSchema.shape.category.trim().min(1).max(LABEL_MAX).optional(),
     subCategory: templateSchema.shape.subCategory.trim().max(LABEL_MAX).optional(),
     isSystem: templateSchema.shape.isSystemTemplate.optional(),

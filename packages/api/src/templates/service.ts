@@ -1,5 +1,5 @@
-import { recordAction } from '../actions/recorder';
 import {
+  PreconditionError,
   getById,
   insertAudited,
   newId,
@@ -14,10 +14,10 @@ import {
   type ProjectState,
   type Template,
 } from '@aura/db';
-import { TRPCError } from '@trpc/server';
-import { and, asc, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import { undoableWrite } from '../actions/recorder';
+import { keyset, type Page } from '../paging';
 import {
-  encodeTemplateCursor,
   splitTags,
   templateDataSchema,
   type TemplateCreateProjectInput,
@@ -52,6 +52,13 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`);
 }
 
+/** Category, Name, Id: the leading Category range lets the Category index seek. */
+const templateOrder = keyset<{ category: string; name: string; id: string }>('templates', [
+  { column: templates.category, direction: 'asc', of: (row) => row.category },
+  { column: templates.name, direction: 'asc', of: (row) => row.name },
+  { column: templates.id, direction: 'asc', of: (row) => row.id },
+]);
+
 /**
  * The list query (limit + 1 rows, to know whether another page follows), ordered by Category,
  * Name, Id. Exposed for the EXPLAIN QUERY PLAN tests.
@@ -84,19 +91,11 @@ export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
       )!,
     );
   }
-  if (query.cursor) {
-    // Keyset: rows after (Category, Name, Id). The leading Category >= c is a plain range the
-    // Category index can seek on; the row value settles the rest.
-    const { category, name, id } = query.cursor;
-    conditions.push(
-      sql`${templates.category} >= ${category} AND (${templates.category}, ${templates.name}, ${templates.id}) > (${category}, ${name}, ${id})`,
-    );
-  }
   return db
     .select(templateListColumns)
     .from(templates)
-    .where(conditions.length ? and(...conditions) : undefined)
-    .orderBy(asc(templates.category), asc(templates.name), asc(templates.id))
+    .where(and(...conditions, templateOrder.after(query.cursor)))
+    .orderBy(...templateOrder.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -105,24 +104,14 @@ type TemplateListRow = Awaited<
 >[number];
 export type TemplateListItem = Omit<TemplateListRow, 'tags'> & { tags: string[] };
 
-export interface TemplateListPage {
-  items: TemplateListItem[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
-}
+export type TemplateListPage = Page<TemplateListItem>;
 
 /** One page of templates (system and community), filtered. Takes the parsed input. */
 export function listTemplates(db: AuraDb, query: TemplateListQuery): TemplateListPage {
-  const rows = buildTemplateListQuery(db, query).all();
-  const hasMore = rows.length > query.limit;
-  const page = hasMore ? rows.slice(0, query.limit) : rows;
-  const last = page.at(-1);
+  const page = templateOrder.page(buildTemplateListQuery(db, query).all(), query.limit);
   return {
-    items: page.map((row) => ({ ...row, tags: splitTags(row.tags) })),
-    nextCursor:
-      hasMore && last
-        ? encodeTemplateCursor({ category: last.category, name: last.name, id: last.id })
-        : null,
+    items: page.items.map((row) => ({ ...row, tags: splitTags(row.tags) })),
+    nextCursor: page.nextCursor,
   };
 }
 
@@ -137,10 +126,9 @@ export function parseTemplateData(template: Pick<Template, 'id' | 'templateData'
   const parsed = templateDataSchema.safeParse(raw);
   if (!parsed.success) {
     const where = parsed.error.issues[0]?.path.join('.') || 'root';
-    throw new TRPCError({
-      code: 'PRECONDITION_FAILED',
-      message: `Template ${template.id} has malformed TemplateData (at ${where}); it cannot be used`,
-    });
+    throw new PreconditionError(
+      `Template ${template.id} has malformed TemplateData (at ${where}); it cannot be used`,
+    );
   }
   return parsed.data;
 }
@@ -187,38 +175,36 @@ export function createProjectFromTemplate(
   input: TemplateCreateProjectInput,
 ): ProjectState {
   const id = newId();
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      { type: 'projects.create', description: `Created project "${input.title}" from a template` },
-      (tracker) => {
-        // The project is undoable like any other new project; the usage count stays counted.
-        tracker.track('ProjectStates', [id]);
-        const template = getById(tx, templates, input.templateId);
-        const data = parseTemplateData(template);
-        const project = insertAudited(
-          tx,
-          projectStates,
-          {
-            id,
-            title: input.title,
-            description: input.description ?? null,
-            briefJson: specJson(data.brief),
-            planSpecJson: specJson(data.plan),
-            voiceSpecJson: specJson(data.voice),
-            renderSpecJson: specJson(data.render),
-          },
-          actor,
-        );
-        // A counter, not an edit of the template: RowVersion and UpdatedAt stay as they are.
-        tx.update(templates)
-          .set({ usageCount: sql`${templates.usageCount} + 1` })
-          .where(eq(templates.id, template.id))
-          .run();
-        return project;
-      },
-    ),
+  return undoableWrite(
+    db,
+    actor,
+    { type: 'projects.create', description: `Created project "${input.title}" from a template` },
+    (tx, tracker) => {
+      // The project is undoable like any other new project; the usage count stays counted.
+      tracker.track('ProjectStates', [id]);
+      const template = getById(tx, templates, input.templateId);
+      const data = parseTemplateData(template);
+      const project = insertAudited(
+        tx,
+        projectStates,
+        {
+          id,
+          title: input.title,
+          description: input.description ?? null,
+          briefJson: specJson(data.brief),
+          planSpecJson: specJson(data.plan),
+          voiceSpecJson: specJson(data.voice),
+          renderSpecJson: specJson(data.render),
+        },
+        actor,
+      );
+      // A counter, not an edit of the template: RowVersion and UpdatedAt stay as they are.
+      tx.update(templates)
+        .set({ usageCount: sql`${templates.usageCount} + 1` })
+        .where(eq(templates.id, template.id))
+        .run();
+      return project;
+    },
   );
 }
 
@@ -254,6 +240,8 @@ export function rateTemplate(
       )
       .onConflictDoUpdate({
         target: [templateRatings.templateId, templateRatings.userId],
+        // Stamped by hand: auditedSet (stampUpdate) needs a single-column primary key, and
+        // TemplateRatings' key is (TemplateId, UserId).
         set: {
           rating: input.rating,
           updatedAt: now,
