@@ -71,9 +71,17 @@ export interface RevealedConfig {
   rowVersion: number;
 }
 
+/** Any JSON value: what a Value column holds (its valueType is checked on write). */
+const jsonValue = z.json();
+
+/** A stored Value's JSON text as the value (plaintext: decrypt a sensitive one first). */
+function parseValue(text: string): z.infer<typeof jsonValue> {
+  return jsonValue.parse(JSON.parse(text));
+}
+
 export function toConfigView(row: Configuration): ConfigView {
   if (row.isSensitive) return { ...row, value: null, redacted: true };
-  return { ...row, value: JSON.parse(row.value) as unknown, redacted: false };
+  return { ...row, value: parseValue(row.value), redacted: false };
 }
 
 /** Secret-handling failures (bad AURA_SECRET_KEY, lost key) as a clear error without secrets. */
@@ -152,8 +160,6 @@ function kindOf(value: unknown): string {
   if (typeof value === 'object') return 'an object';
   return `a ${typeof value}`;
 }
-
-const jsonValue = z.json();
 
 /**
  * Checks `value` against `valueType` and returns its JSON text (the Value column's form). A
@@ -393,7 +399,7 @@ export function revealConfig(
     : row.value;
   return {
     key: row.key,
-    value: JSON.parse(json) as unknown,
+    value: parseValue(json),
     valueType: row.valueType,
     isSensitive: row.isSensitive,
     isActive: row.isActive,

@@ -1,5 +1,6 @@
 import { MAINTENANCE_SETTINGS, configurations, type AuraDb } from '@aura/db';
 import { inArray } from 'drizzle-orm';
+import { z } from 'zod';
 
 /**
  * The retention and schedule values of the worker's jobs. They are Configurations rows (category
@@ -61,6 +62,12 @@ export function isMaintenanceSettingKey(key: string): key is MaintenanceSettingK
   return Object.hasOwn(MAINTENANCE_BOUNDS, key);
 }
 
+/** The values `key` may hold, as a schema (stored values are read through it). */
+function maintenanceValueSchema(key: MaintenanceSettingKey) {
+  const { min, max } = MAINTENANCE_BOUNDS[key];
+  return z.number().int().min(min).max(max);
+}
+
 /** Why `value` cannot be the setting `key`, or null when it can. */
 export function maintenanceValueProblem(key: MaintenanceSettingKey, value: unknown): string | null {
   const { min, max } = MAINTENANCE_BOUNDS[key];
@@ -105,18 +112,18 @@ export function readMaintenanceSettings(db: AuraDb): MaintenanceSettingsRead {
       );
       continue;
     }
-    let value: unknown;
+    let stored: unknown;
     try {
-      value = row.isSensitive ? undefined : JSON.parse(row.value);
+      stored = row.isSensitive ? undefined : JSON.parse(row.value);
     } catch {
-      value = undefined;
+      stored = undefined;
     }
-    const problem = maintenanceValueProblem(key, value);
-    if (problem) {
-      warnings.push(`${problem}; ${fallback}`);
+    const value = maintenanceValueSchema(key).safeParse(stored);
+    if (!value.success) {
+      warnings.push(`${maintenanceValueProblem(key, stored) ?? value.error.message}; ${fallback}`);
       continue;
     }
-    values[key] = value as number;
+    values[key] = value.data;
     sources[key] = 'config';
   }
   return { values, sources, warnings };

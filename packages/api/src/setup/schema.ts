@@ -6,6 +6,9 @@ import { LABEL_MAX, WIZARD_STATE_MAX_BYTES, boundedJson, uuidField } from '../li
 /** The largest WizardState accepted, as JSON text; the input is bounded in bytes. */
 export const WIZARD_STATE_MAX_CHARS = WIZARD_STATE_MAX_BYTES;
 
+/** The wizard's own state: a JSON object (also how a stored WizardState is read back). */
+export const wizardStateSchema = z.record(z.string(), z.json());
+
 /** Whose setup: omitted = the caller's own; another user's only for an admin. */
 const userIdField = uuidField('User id').optional();
 
@@ -19,7 +22,7 @@ export const setupSaveProgressInput = z.object({
   userId: userIdField,
   lastStep: userSetupSchema.shape.lastStep.min(0, 'lastStep must be 0 or more'),
   /** The wizard's own state: a JSON object. */
-  wizardState: boundedJson(WIZARD_STATE_MAX_BYTES, z.record(z.string(), z.json())).nullish(),
+  wizardState: boundedJson(WIZARD_STATE_MAX_BYTES, wizardStateSchema).nullish(),
   selectedTier: userSetupSchema.shape.selectedTier.unwrap().trim().min(1).max(LABEL_MAX).nullish(),
   /** The wizard version that saved this state. */
   version: userSetupSchema.shape.version.unwrap().trim().min(1).max(LABEL_MAX).nullish(),

@@ -20,6 +20,7 @@ import type { Principal } from '../auth/service';
 import { ensureSystemConfiguration, SYSTEM_CONFIGURATION_ID } from '../system/service';
 import {
   WIZARD_STATE_MAX_CHARS,
+  wizardStateSchema,
   type SetupCompleteInput,
   type SetupResetInput,
   type SetupSaveProgressInput,
@@ -64,7 +65,7 @@ export function resolveSetupOwner(db: AuraDb, principal: Principal, userId?: str
 function toStatus(row: UserSetup): SetupStatus {
   return {
     ...row,
-    wizardState: row.wizardState ? (JSON.parse(row.wizardState) as Record<string, unknown>) : null,
+    wizardState: row.wizardState ? wizardStateSchema.parse(JSON.parse(row.wizardState)) : null,
     started: true,
   };
 }
