@@ -3,14 +3,12 @@ import { customTemplates, insertAudited, seedDatabase } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ZodError } from 'zod';
+import { customTemplateListInput, customTemplateTrashInput } from '../src/customTemplates/schema';
 import {
   buildCustomTemplateListQuery,
   buildCustomTemplateTrashQuery,
-  customTemplateListInput,
-  customTemplateTrashInput,
-  encodeCustomTemplateCursor,
-  type RouterInputs,
-} from '../src';
+} from '../src/customTemplates/service';
+import type { RouterInputs } from '../src/root';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type CreateInput = RouterInputs['customTemplates']['create'];
@@ -629,7 +627,12 @@ describe('customTemplates.list', () => {
   it('rejects bad paging input', async () => {
     await expectBadRequest(t.caller.customTemplates.list({ limit: 0 }), 'limit');
     await expectBadRequest(t.caller.customTemplates.list({ cursor: 'nope' }), 'cursor');
-    const trashCursor = encodeCustomTemplateCursor({ list: 'trash', key: 'x', id: 'y' });
+    for (const name of ['A', 'B']) {
+      const created = await t.caller.customTemplates.create({ name, category: 'C' });
+      await t.caller.customTemplates.softDelete({ id: created.id, rowVersion: created.rowVersion });
+    }
+    const trashCursor = (await t.caller.customTemplates.trash({ limit: 1 })).nextCursor;
+    expect(trashCursor).toEqual(expect.any(String));
     await expectBadRequest(t.caller.customTemplates.list({ cursor: trashCursor }), 'cursor');
     await expectBadRequest(t.caller.customTemplates.trash({ limit: 1000 }), 'limit');
   });
@@ -645,11 +648,8 @@ describe('query plans', () => {
     for (let i = 0; i < 20; i++) {
       await t.caller.customTemplates.create({ name: `T${i}`, category: `C${i % 4}` });
     }
-    const cursor = encodeCustomTemplateCursor({
-      list: 'live',
-      key: '2026-01-01T00:00:00.000Z',
-      id: 'z',
-    });
+    const { nextCursor: cursor } = await t.caller.customTemplates.list({ limit: 5 });
+    expect(cursor).toEqual(expect.any(String));
     for (const input of [{}, { category: 'C1' }, { cursor }, { category: 'C1', cursor }]) {
       const details = explain(
         buildCustomTemplateListQuery(t.db, customTemplateListInput.parse(input)).toSQL(),

@@ -1,7 +1,9 @@
 import { customTemplateSchema } from '@aura/db';
 import { z } from 'zod';
+import { versionedKey } from '../keys';
+import { pageCursor } from '../paging';
 import { tagListSchema } from '../templates/schema';
-import { CURSOR_MAX, DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, uuidField } from '../limits';
+import { DESCRIPTION_MAX, LABEL_MAX, NAME_MAX } from '../limits';
 
 /*
  * The four JSON sections of a custom template. Each is a strict object (an unknown key is a typo
@@ -188,8 +190,9 @@ const fields = {
   visualPreferences: visualPreferencesSchema.nullable(),
 };
 
-const idSchema = uuidField('Custom template id');
-const rowVersionSchema = customTemplateSchema.shape.rowVersion.int().min(1);
+/** `{ id, rowVersion }` of a custom template. */
+export const customTemplateKeyInput = versionedKey('Custom template');
+export type CustomTemplateKey = z.output<typeof customTemplateKeyInput>;
 
 /** Author defaults to the caller's display name; sections may be left out (null). */
 export const customTemplateCreateInput = z.object({
@@ -207,9 +210,7 @@ export const customTemplateCreateInput = z.object({
 export type CustomTemplateCreateInput = z.output<typeof customTemplateCreateInput>;
 
 /** Only the given fields change; a section set to null is cleared. */
-export const customTemplateUpdateInput = z.object({
-  id: idSchema,
-  rowVersion: rowVersionSchema,
+export const customTemplateUpdateInput = customTemplateKeyInput.extend({
   name: fields.name.optional(),
   description: fields.description.optional(),
   category: fields.category.optional(),
@@ -223,55 +224,7 @@ export const customTemplateUpdateInput = z.object({
 });
 export type CustomTemplateUpdateInput = z.output<typeof customTemplateUpdateInput>;
 
-export const customTemplateIdInput = z.object({ id: idSchema });
-export const customTemplateKeyInput = z.object({ id: idSchema, rowVersion: rowVersionSchema });
-export type CustomTemplateKey = z.output<typeof customTemplateKeyInput>;
-
-/** Position after the last row of a page: its sort key (CreatedAt or DeletedAt) and Id. */
-export interface CustomTemplateCursor {
-  list: 'live' | 'trash';
-  key: string;
-  id: string;
-}
-
-export function encodeCustomTemplateCursor(cursor: CustomTemplateCursor): string {
-  return Buffer.from(
-    JSON.stringify(['customTemplates', cursor.list, cursor.key, cursor.id]),
-    'utf8',
-  ).toString('base64url');
-}
-
-export function decodeCustomTemplateCursor(value: string): CustomTemplateCursor | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== 4 || parsed[0] !== 'customTemplates')
-      return null;
-    const [, list, key, id] = parsed as unknown[];
-    if (list !== 'live' && list !== 'trash') return null;
-    if (typeof key !== 'string' || typeof id !== 'string' || id.length === 0) return null;
-    return { list, key, id };
-  } catch {
-    return null;
-  }
-}
-
-const cursorField = (list: CustomTemplateCursor['list']) =>
-  z
-    .string()
-    .max(CURSOR_MAX)
-    .nullish()
-    .transform((value, ctx): CustomTemplateCursor | null => {
-      if (value === null || value === undefined || value === '') return null;
-      const decoded = decodeCustomTemplateCursor(value);
-      if (!decoded || decoded.list !== list) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'Invalid cursor; start again from the first page',
-        });
-        return z.NEVER;
-      }
-      return decoded;
-    });
+export const customTemplateIdInput = customTemplateKeyInput.pick({ id: true });
 
 const limitField = z
   .number()
@@ -284,7 +237,7 @@ const limitField = z
 export const customTemplateListInput = z
   .object({
     limit: limitField,
-    cursor: cursorField('live'),
+    cursor: pageCursor,
     category: fields.category.optional(),
   })
   .prefault({});
@@ -293,6 +246,6 @@ export type CustomTemplateListQuery = z.output<typeof customTemplateListInput>;
 
 /** The trash: soft-deleted custom templates, most recently deleted first. */
 export const customTemplateTrashInput = z
-  .object({ limit: limitField, cursor: cursorField('trash') })
+  .object({ limit: limitField, cursor: pageCursor })
   .prefault({});
 export type CustomTemplateTrashQuery = z.output<typeof customTemplateTrashInput>;

@@ -1,4 +1,5 @@
 import {
+  auditedUpdateWhere,
   customTemplates,
   findAnyById,
   getById,
@@ -7,21 +8,18 @@ import {
   notDeleted,
   onlyDeleted,
   restoreDeleted,
-  softDelete,
-  stampUpdate,
   versionedUpdate,
-  writeTransaction,
   type Actor,
   type AuraDb,
   type CustomTemplate,
 } from '@aura/db';
-import { and, desc, eq, ne, sql, type SQL } from 'drizzle-orm';
-import { recordAction, type ActionTracker } from '../actions/recorder';
+import { and, eq, ne, type SQL } from 'drizzle-orm';
+import { undoableTrashMove, undoableWrite, type ActionTracker } from '../actions/recorder';
+import { keyset, type Keyset, type Page } from '../paging';
 import type { Principal } from '../auth/service';
 import { splitTags } from '../templates/schema';
 import {
   CUSTOM_TEMPLATE_SECTIONS,
-  encodeCustomTemplateCursor,
   type CustomTemplateCreateInput,
   type CustomTemplateKey,
   type CustomTemplateListQuery,
@@ -127,13 +125,7 @@ function clearOtherDefaults(
     ne(customTemplates.id, keepId),
   );
   tracker.trackWhere('CustomTemplates', others);
-  tx.update(customTemplates)
-    .set({
-      ...stampUpdate(customTemplates, { isDefault: false }, actor),
-      rowVersion: sql`${customTemplates.rowVersion} + 1`,
-    })
-    .where(others)
-    .run();
+  auditedUpdateWhere(tx, customTemplates, others, { isDefault: false }, actor);
 }
 
 /** Creates a custom template; author defaults to the caller's display name. */
@@ -143,33 +135,31 @@ export function createCustomTemplate(
   input: CustomTemplateCreateInput,
 ): CustomTemplateView {
   const id = newId();
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      principal.userId,
-      { type: 'customTemplates.create', description: `Created custom template "${input.name}"` },
-      (tracker) => {
-        tracker.track('CustomTemplates', [id]);
-        // Clear first: UX_CustomTemplates_Category_Default allows one live default per category.
-        if (input.isDefault) clearOtherDefaults(tx, input.category, id, principal.userId, tracker);
-        const row = insertAudited(
-          tx,
-          customTemplates,
-          {
-            id,
-            name: input.name,
-            description: input.description,
-            category: input.category,
-            tags: input.tags.join(','),
-            author: input.author ?? principal.displayName,
-            isDefault: input.isDefault,
-            ...sectionColumns(input),
-          },
-          principal.userId,
-        );
-        return toCustomTemplateView(row);
-      },
-    ),
+  return undoableWrite(
+    db,
+    principal.userId,
+    { type: 'customTemplates.create', description: `Created custom template "${input.name}"` },
+    (tx, tracker) => {
+      tracker.track('CustomTemplates', [id]);
+      // Clear first: UX_CustomTemplates_Category_Default allows one live default per category.
+      if (input.isDefault) clearOtherDefaults(tx, input.category, id, principal.userId, tracker);
+      const row = insertAudited(
+        tx,
+        customTemplates,
+        {
+          id,
+          name: input.name,
+          description: input.description,
+          category: input.category,
+          tags: input.tags.join(','),
+          author: input.author ?? principal.displayName,
+          isDefault: input.isDefault,
+          ...sectionColumns(input),
+        },
+        principal.userId,
+      );
+      return toCustomTemplateView(row);
+    },
   );
 }
 
@@ -194,24 +184,22 @@ export function updateCustomTemplate(
     ...(tags !== undefined && { tags: tags.join(',') }),
     ...sectionColumns(rest),
   };
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      (view: CustomTemplateView) => ({
-        type: 'customTemplates.update',
-        description: `Edited custom template "${view.name}"`,
-      }),
-      (tracker) => {
-        tracker.track('CustomTemplates', [id]);
-        // Clear first (the unique index allows one default); a conflict below rolls it back.
-        const current = getById(tx, customTemplates, id);
-        if (patch.isDefault ?? current.isDefault)
-          clearOtherDefaults(tx, patch.category ?? current.category, id, actor, tracker);
-        const row = versionedUpdate(tx, customTemplates, { id, rowVersion }, patch, actor);
-        return toCustomTemplateView(row);
-      },
-    ),
+  return undoableWrite(
+    db,
+    actor,
+    (view: CustomTemplateView) => ({
+      type: 'customTemplates.update',
+      description: `Edited custom template "${view.name}"`,
+    }),
+    (tx, tracker) => {
+      tracker.track('CustomTemplates', [id]);
+      // Clear first (the unique index allows one default); a conflict below rolls it back.
+      const current = getById(tx, customTemplates, id);
+      if (patch.isDefault ?? current.isDefault)
+        clearOtherDefaults(tx, patch.category ?? current.category, id, actor, tracker);
+      const row = versionedUpdate(tx, customTemplates, { id, rowVersion }, patch, actor);
+      return toCustomTemplateView(row);
+    },
   );
 }
 
@@ -221,20 +209,14 @@ export function softDeleteCustomTemplate(
   actor: Actor,
   key: CustomTemplateKey,
 ): CustomTemplateView {
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      (view: CustomTemplateView) => ({
-        type: 'customTemplates.softDelete',
-        description: `Moved custom template "${view.name}" to the trash`,
-      }),
-      (tracker) => {
-        tracker.track('CustomTemplates', [key.id]);
-        return toCustomTemplateView(softDelete(tx, customTemplates, key, actor));
-      },
-    ),
-  );
+  return undoableTrashMove<typeof customTemplates, CustomTemplateView>(db, actor, {
+    table: 'CustomTemplates',
+    direction: 'trash',
+    key,
+    type: 'customTemplates.softDelete',
+    describe: (view) => `custom template "${view.name}"`,
+    view: toCustomTemplateView,
+  });
 }
 
 /**
@@ -247,49 +229,47 @@ export function restoreCustomTemplate(
   actor: Actor,
   key: CustomTemplateKey,
 ): CustomTemplateView {
-  return writeTransaction(db, (tx) =>
-    recordAction(
-      tx,
-      actor,
-      (view: CustomTemplateView) => ({
-        type: 'customTemplates.restore',
-        description: `Restored custom template "${view.name}" from the trash`,
-      }),
-      (tracker) => {
-        tracker.track('CustomTemplates', [key.id]);
-        const trashed = findAnyById(tx, customTemplates, key.id);
-        let rowVersion = key.rowVersion;
-        if (trashed?.isDeleted && trashed.isDefault && trashed.rowVersion === key.rowVersion) {
-          const otherDefault = tx
-            .select({ id: customTemplates.id })
-            .from(customTemplates)
-            .where(
-              and(
-                eq(customTemplates.category, trashed.category),
-                eq(customTemplates.isDefault, true),
-                notDeleted(customTemplates),
-                ne(customTemplates.id, trashed.id),
-              ),
-            )
-            .get();
-          // Another template became the default meanwhile: this one comes back as not default
-          // (flag dropped first, since the unique index allows one live default).
-          if (otherDefault) {
-            rowVersion = versionedUpdate(
-              tx,
-              customTemplates,
-              { id: key.id, rowVersion },
-              { isDefault: false },
-              actor,
-              { includeDeleted: true },
-            ).rowVersion;
-          }
+  return undoableWrite(
+    db,
+    actor,
+    (view: CustomTemplateView) => ({
+      type: 'customTemplates.restore',
+      description: `Restored custom template "${view.name}" from the trash`,
+    }),
+    (tx, tracker) => {
+      tracker.track('CustomTemplates', [key.id]);
+      const trashed = findAnyById(tx, customTemplates, key.id);
+      let rowVersion = key.rowVersion;
+      if (trashed?.isDeleted && trashed.isDefault && trashed.rowVersion === key.rowVersion) {
+        const otherDefault = tx
+          .select({ id: customTemplates.id })
+          .from(customTemplates)
+          .where(
+            and(
+              eq(customTemplates.category, trashed.category),
+              eq(customTemplates.isDefault, true),
+              notDeleted(customTemplates),
+              ne(customTemplates.id, trashed.id),
+            ),
+          )
+          .get();
+        // Another template became the default meanwhile: this one comes back as not default
+        // (flag dropped first, since the unique index allows one live default).
+        if (otherDefault) {
+          rowVersion = versionedUpdate(
+            tx,
+            customTemplates,
+            { id: key.id, rowVersion },
+            { isDefault: false },
+            actor,
+            { includeDeleted: true },
+          ).rowVersion;
         }
-        return toCustomTemplateView(
-          restoreDeleted(tx, customTemplates, { id: key.id, rowVersion }, actor),
-        );
-      },
-    ),
+      }
+      return toCustomTemplateView(
+        restoreDeleted(tx, customTemplates, { id: key.id, rowVersion }, actor),
+      );
+    },
   );
 }
 
@@ -310,38 +290,39 @@ export const customTemplateListColumns = {
   rowVersion: customTemplates.rowVersion,
 };
 
+type OrderRow = { id: string; createdAt: string; deletedAt: string | null };
+
+/** Live templates newest first (CreatedAt desc, Id desc). */
+const liveOrder: Keyset<OrderRow> = keyset('customTemplates:live', [
+  { column: customTemplates.createdAt, direction: 'desc', of: (row) => row.createdAt },
+  { column: customTemplates.id, direction: 'desc', of: (row) => row.id },
+]);
+
+/** The trash most recently deleted first (a trashed row always has its DeletedAt). */
+const trashOrder: Keyset<OrderRow> = keyset('customTemplates:trash', [
+  { column: customTemplates.deletedAt, direction: 'desc', of: (row) => row.deletedAt ?? '' },
+  { column: customTemplates.id, direction: 'desc', of: (row) => row.id },
+]);
+
 /** Live list query, newest first (CreatedAt desc, Id desc). Exposed for EXPLAIN QUERY PLAN tests. */
 export function buildCustomTemplateListQuery(db: AuraDb, query: CustomTemplateListQuery) {
   const conditions: SQL[] = [notDeleted(customTemplates)];
   if (query.category !== undefined) conditions.push(eq(customTemplates.category, query.category));
-  if (query.cursor) {
-    const { key, id } = query.cursor;
-    conditions.push(
-      sql`${customTemplates.createdAt} <= ${key} AND (${customTemplates.createdAt} < ${key} OR ${customTemplates.id} < ${id})`,
-    );
-  }
   return db
     .select(customTemplateListColumns)
     .from(customTemplates)
-    .where(and(...conditions))
-    .orderBy(desc(customTemplates.createdAt), desc(customTemplates.id))
+    .where(and(...conditions, liveOrder.after(query.cursor)))
+    .orderBy(...liveOrder.orderBy)
     .limit(query.limit + 1);
 }
 
 /** Trash query, most recently deleted first (DeletedAt desc, Id desc). */
 export function buildCustomTemplateTrashQuery(db: AuraDb, query: CustomTemplateTrashQuery) {
-  const conditions: SQL[] = [onlyDeleted(customTemplates)];
-  if (query.cursor) {
-    const { key, id } = query.cursor;
-    conditions.push(
-      sql`${customTemplates.deletedAt} <= ${key} AND (${customTemplates.deletedAt} < ${key} OR ${customTemplates.id} < ${id})`,
-    );
-  }
   return db
     .select(customTemplateListColumns)
     .from(customTemplates)
-    .where(and(...conditions))
-    .orderBy(desc(customTemplates.deletedAt), desc(customTemplates.id))
+    .where(and(onlyDeleted(customTemplates), trashOrder.after(query.cursor)))
+    .orderBy(...trashOrder.orderBy)
     .limit(query.limit + 1);
 }
 
@@ -350,29 +331,18 @@ type CustomTemplateListRow = Awaited<
 >[number];
 export type CustomTemplateListItem = Omit<CustomTemplateListRow, 'tags'> & { tags: string[] };
 
-export interface CustomTemplateListPage {
-  items: CustomTemplateListItem[];
-  nextCursor: string | null;
-}
+export type CustomTemplateListPage = Page<CustomTemplateListItem>;
 
-function toPage(
+/** A page cut by `order`, tags as lists. */
+function toListPage(
+  order: Keyset<OrderRow>,
   rows: CustomTemplateListRow[],
   limit: number,
-  list: 'live' | 'trash',
 ): CustomTemplateListPage {
-  const hasMore = rows.length > limit;
-  const page = hasMore ? rows.slice(0, limit) : rows;
-  const last = page.at(-1);
+  const page = order.page(rows, limit);
   return {
-    items: page.map((row) => ({ ...row, tags: splitTags(row.tags) })),
-    nextCursor:
-      hasMore && last
-        ? encodeCustomTemplateCursor({
-            list,
-            key: (list === 'live' ? last.createdAt : last.deletedAt) ?? '',
-            id: last.id,
-          })
-        : null,
+    items: page.items.map((row) => ({ ...row, tags: splitTags(row.tags) })),
+    nextCursor: page.nextCursor,
   };
 }
 
@@ -381,7 +351,7 @@ export function listCustomTemplates(
   db: AuraDb,
   query: CustomTemplateListQuery,
 ): CustomTemplateListPage {
-  return toPage(buildCustomTemplateListQuery(db, query).all(), query.limit, 'live');
+  return toListPage(liveOrder, buildCustomTemplateListQuery(db, query).all(), query.limit);
 }
 
 /** One page of the trash, most recently deleted first. */
@@ -389,5 +359,5 @@ export function listCustomTemplateTrash(
   db: AuraDb,
   query: CustomTemplateTrashQuery,
 ): CustomTemplateListPage {
-  return toPage(buildCustomTemplateTrashQuery(db, query).all(), query.limit, 'trash');
+  return toListPage(trashOrder, buildCustomTemplateTrashQuery(db, query).all(), query.limit);
 }
