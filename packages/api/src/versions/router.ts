@@ -2,20 +2,18 @@ import { getById, projectStates, projectVersions } from '@aura/db';
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
 import { diffContent } from './diff';
 import {
-  checkReferenceCounts,
-  collectBlobs,
   createVersion,
   describeVersion,
   getVersion,
   listVersions,
-  purgeVersion,
-  restoreVersion,
   setVersionImportant,
   softDeleteVersion,
-  storageStats,
   undeleteVersion,
   versionTrash,
-} from './service';
+} from './history';
+import { purgeVersion } from './purge';
+import { restoreVersion } from './restore';
+import { checkReferenceCounts, collectBlobs, storageStats } from './storage';
 import { currentContent, versionContent } from './snapshot';
 import {
   checkReferencesInput,

@@ -1,0 +1,317 @@
+import {
+  getById,
+  insertAudited,
+  notDeleted,
+  nowIso,
+  onlyDeleted,
+  projectStates,
+  projectVersions,
+  versionedUpdate,
+  writeTransaction,
+  type Actor,
+  type AuraDb,
+  type ProjectVersion,
+  type VersionType,
+} from '@aura/db';
+import { and, desc, eq, sql } from 'drizzle-orm';
+import { undoableTrashMove } from '../actions/recorder';
+import { keyset, type Page, type PageCursor } from '../paging';
+import { addReferences, storeBlobs } from './content';
+import { pruneAutosavesInTransaction } from './purge';
+import type { RetentionPolicy } from './retention';
+import {
+  DOCUMENTS,
+  documentHashes,
+  prepareProjectSnapshot,
+  versionContent,
+  type PreparedSnapshot,
+  type VersionContent,
+} from './snapshot';
+import { decodeTimeline, encodeTimeline, sameEntries } from './timeline';
+
+/**
+ * Version history. The inline *Json columns of ProjectVersions stay NULL on purpose: a version's
+ * content lives once in ContentBlobs (see content.ts), the row keeps only the hashes.
+ */
+
+/** The columns a version row shows (the always-empty inline JSON columns left out). */
+export type VersionRow = Omit<
+  ProjectVersion,
+  'briefJson' | 'planSpecJson' | 'voiceSpecJson' | 'renderSpecJson' | 'timelineJson'
+>;
+
+/** A version row as the API shows it. */
+export function versionView(row: ProjectVersion): VersionRow {
+  const {
+    briefJson: _b,
+    planSpecJson: _p,
+    voiceSpecJson: _v,
+    renderSpecJson: _r,
+    timelineJson: _t,
+    ...rest
+  } = row;
+  return rest;
+}
+
+export interface CreateVersionInput {
+  projectId: string;
+  versionType: VersionType;
+  name?: string | null;
+  description?: string | null;
+  trigger?: string | null;
+}
+
+export interface CreateVersionResult {
+  version: VersionRow;
+  /** False when an autosave found nothing changed since the latest version (returned instead). */
+  created: boolean;
+  /** Autosaves the retention policy removed in the same transaction. */
+  pruned: string[];
+}
+
+function latestVersion(
+  tx: AuraDb,
+  projectId: string,
+  liveOnly: boolean,
+): ProjectVersion | undefined {
+  const where = liveOnly
+    ? and(eq(projectVersions.projectId, projectId), notDeleted(projectVersions))
+    : eq(projectVersions.projectId, projectId);
+  return tx
+    .select()
+    .from(projectVersions)
+    .where(where)
+    .orderBy(desc(projectVersions.versionNumber))
+    .limit(1)
+    .get();
+}
+
+/** Captures the project's current content as a new version, inside the caller's transaction. */
+export function createVersionInTransaction(
+  tx: AuraDb,
+  actor: Actor,
+  input: CreateVersionInput,
+  options: { now?: Date; retention?: RetentionPolicy } = {},
+): CreateVersionResult {
+  const now = options.now ?? new Date();
+  const at = nowIso(now);
+  const project = getById(tx, projectStates, input.projectId);
+  const snapshot = prepareProjectSnapshot(tx, project);
+
+  const previous = latestVersion(tx, project.id, false);
+  const previousTimeline = previous?.timelineHash
+    ? decodeTimeline(tx, previous.timelineHash)
+    : null;
+
+  if (input.versionType === 'Autosave') {
+    const latestLive = latestVersion(tx, project.id, true);
+    if (latestLive && unchangedSince(tx, latestLive, snapshot, previous, previousTimeline)) {
+      return { version: versionView(latestLive), created: false, pruned: [] };
+    }
+  }
+
+  const timeline = encodeTimeline(snapshot.entries, previousTimeline);
+  const documents = DOCUMENTS.map((d) => snapshot.documents[d.key]).filter((b) => b !== null);
+  storeBlobs(tx, [...documents, ...snapshot.sceneBlobs, timeline.blob], actor, at);
+
+  const closure = new Set<string>([
+    ...documents.map((b) => b.hash),
+    ...snapshot.sceneBlobs.map((b) => b.hash),
+    ...timeline.chain,
+  ]);
+  addReferences(tx, closure, at, actor);
+
+  // The next number: above every number this project ever used (purged versions included).
+  const highest = Math.max(
+    project.lastVersionNumber,
+    tx
+      .select({ n: sql<number>`coalesce(max(${projectVersions.versionNumber}), 0)` })
+      .from(projectVersions)
+      .where(eq(projectVersions.projectId, project.id))
+      .get()!.n,
+  );
+  const versionNumber = highest + 1;
+  tx.update(projectStates)
+    .set({ lastVersionNumber: versionNumber })
+    .where(eq(projectStates.id, project.id))
+    .run();
+
+  // Logical size: what this version weighs on its own (documents, scenes, a full timeline).
+  const fullTimelineBytes = Buffer.byteLength(JSON.stringify(snapshot.entries)) + 40;
+  const storageSizeBytes =
+    documents.reduce((n, b) => n + b.size, 0) +
+    snapshot.sceneBlobs.reduce((n, b) => n + b.size, 0) +
+    fullTimelineBytes;
+
+  const row = insertAudited(
+    tx,
+    projectVersions,
+    {
+      projectId: project.id,
+      versionNumber,
+      name: input.name ?? null,
+      description: input.description ?? null,
+      versionType: input.versionType,
+      trigger: input.trigger ?? null,
+      createdByUserId: actor,
+      briefHash: snapshot.documents.brief?.hash ?? null,
+      planHash: snapshot.documents.plan?.hash ?? null,
+      voiceHash: snapshot.documents.voice?.hash ?? null,
+      renderHash: snapshot.documents.render?.hash ?? null,
+      timelineHash: timeline.blob.hash,
+      storageSizeBytes,
+    },
+    actor,
+  );
+  const pruned =
+    input.versionType === 'Autosave'
+      ? pruneAutosavesInTransaction(tx, project.id, now, options.retention)
+      : [];
+  return { version: versionView(row), created: true, pruned };
+}
+
+function unchangedSince(
+  tx: AuraDb,
+  latest: ProjectVersion,
+  snapshot: PreparedSnapshot,
+  previous: ProjectVersion | undefined,
+  previousTimeline: ReturnType<typeof decodeTimeline> | null,
+): boolean {
+  const hashes = documentHashes(latest);
+  for (const doc of DOCUMENTS)
+    if ((snapshot.documents[doc.key]?.hash ?? null) !== hashes[doc.key]) return false;
+  if (!latest.timelineHash) return snapshot.entries.length === 0;
+  const timeline =
+    previous?.id === latest.id && previousTimeline
+      ? previousTimeline
+      : decodeTimeline(tx, latest.timelineHash);
+  return sameEntries(timeline.entries, snapshot.entries);
+}
+
+export function createVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: CreateVersionInput,
+  options: { now?: Date; retention?: RetentionPolicy } = {},
+): CreateVersionResult {
+  return writeTransaction(db, (tx) => createVersionInTransaction(tx, actor, input, options));
+}
+
+// ---- reads ------------------------------------------------------------------------------
+
+export interface ListVersionsInput {
+  projectId: string;
+  versionType?: VersionType;
+  /** The decoded `cursor` of the previous page (see paging.ts). */
+  cursor?: PageCursor | null;
+  limit: number;
+}
+
+/** A project's versions, newest (highest number) first. */
+const versionOrder = keyset<VersionRow>('versions', [
+  {
+    column: projectVersions.versionNumber,
+    direction: 'desc',
+    of: (row) => row.versionNumber,
+    numeric: true,
+  },
+  { column: projectVersions.id, direction: 'desc', of: (row) => row.id },
+]);
+
+export function listVersions(db: AuraDb, input: ListVersionsInput): Page<VersionRow> {
+  getById(db, projectStates, input.projectId);
+  const rows = db
+    .select()
+    .from(projectVersions)
+    .where(
+      and(
+        eq(projectVersions.projectId, input.projectId),
+        notDeleted(projectVersions),
+        input.versionType ? eq(projectVersions.versionType, input.versionType) : undefined,
+        versionOrder.after(input.cursor ?? null),
+      ),
+    )
+    .orderBy(...versionOrder.orderBy)
+    .limit(input.limit + 1)
+    .all()
+    .map(versionView);
+  return versionOrder.page(rows, input.limit);
+}
+
+/** Soft-deleted versions of a project, newest deletion first. */
+export function versionTrash(db: AuraDb, projectId: string) {
+  return db
+    .select()
+    .from(projectVersions)
+    .where(and(eq(projectVersions.projectId, projectId), onlyDeleted(projectVersions)))
+    .orderBy(desc(projectVersions.deletedAt))
+    .all()
+    .map(versionView);
+}
+
+export function getVersion(db: AuraDb, id: string): VersionRow & { content: VersionContent } {
+  const row = getById(db, projectVersions, id);
+  return { ...versionView(row), content: versionContent(db, row) };
+}
+
+// ---- edits ------------------------------------------------------------------------------
+
+export function describeVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number; name?: string | null; description?: string | null },
+): VersionRow {
+  return versionView(
+    writeTransaction(db, (tx) =>
+      versionedUpdate(
+        tx,
+        projectVersions,
+        input,
+        { name: input.name, description: input.description },
+        actor,
+      ),
+    ),
+  );
+}
+
+export function setVersionImportant(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number; important: boolean },
+): VersionRow {
+  return versionView(
+    writeTransaction(db, (tx) =>
+      versionedUpdate(tx, projectVersions, input, { isMarkedImportant: input.important }, actor),
+    ),
+  );
+}
+
+export function softDeleteVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number },
+): VersionRow {
+  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
+    table: 'ProjectVersions',
+    direction: 'trash',
+    key: input,
+    type: 'versions.softDelete',
+    describe: (v) => `version ${v.versionNumber}`,
+    view: versionView,
+  });
+}
+
+export function undeleteVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number },
+): VersionRow {
+  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
+    table: 'ProjectVersions',
+    direction: 'restore',
+    key: input,
+    type: 'versions.restore',
+    describe: (v) => `version ${v.versionNumber}`,
+    view: versionView,
+  });
+}
