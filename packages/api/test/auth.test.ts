@@ -5,19 +5,16 @@ import { apiTokens, sessions, users } from '@aura/db';
 import { eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ZodError } from 'zod';
+import { hashPassword, verifyPassword } from '../src/auth/crypto';
 import {
   createApiToken,
-  createCaller,
-  createContext,
-  createRequestContext,
   ensureInitialAdmin,
-  hashPassword,
   login,
-  readCookie,
   resolveApiToken,
   resolveSession,
-  verifyPassword,
-} from '../src';
+} from '../src/auth/service';
+import { createContext, createRequestContext, readCookie } from '../src/context';
+import { createCaller } from '../src/root';
 import { CLIENT_ADDRESS_HEADER, clientAddressFromHeaders } from '../src/context';
 import { toTRPCError } from '../src/trpc';
 import { openTestDb, type TestDb } from './helpers';

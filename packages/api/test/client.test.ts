@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { TRPCClientError } from '@trpc/client';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appRouter, createApiToken, createRequestContext } from '../src';
+import { createApiToken } from '../src/auth/service';
+import { createRequestContext } from '../src/context';
+import { appRouter } from '../src/root';
 import { AuraHttpError, MAX_BATCH_CALLS, MAX_URL_LENGTH, createAuraClient } from '../src/client';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 

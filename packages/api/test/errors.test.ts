@@ -1,7 +1,9 @@
 import { ConflictError, NotFoundError } from '@aura/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { appRouter, createCallerFactory, createContext, publicProcedure, router } from '../src';
+import { createContext } from '../src/context';
+import { appRouter } from '../src/root';
+import { createCallerFactory, publicProcedure, router } from '../src/trpc';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;

@@ -1,7 +1,7 @@
 import { loadMigrations } from '@aura/db';
 import type * as AuraDbModule from '@aura/db';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { getHealth } from '../src';
+import { getHealth } from '../src/health/service';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 
 // Counts how often the migration files are read (a pass-through otherwise).

@@ -10,17 +10,19 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { assetStates, insertAudited, renderCheckpoints, seedDatabase } from '@aura/db';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
-  INITIAL_ADMIN_FILE,
   SECRET_KEY_FILE,
-  cleanupCheckpoints,
-  cleanupTemporaryAssets,
-  listRecoverableProjects,
-  mediaGuard,
-  runScheduledBackup,
-} from '../src';
+  assetStates,
+  insertAudited,
+  renderCheckpoints,
+  seedDatabase,
+} from '@aura/db';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { INITIAL_ADMIN_FILE } from '../src/auth/service';
+import { listRecoverableProjects } from '../src/checkpoints/recovery';
+import { runScheduledBackup } from '../src/maintenance/backups';
+import { cleanupCheckpoints, cleanupTemporaryAssets } from '../src/maintenance/cleanup';
+import { mediaGuard } from '../src/media/paths';
 import { insertProject, openTestDb, rejectionHelpers, type TestDb } from './helpers';
 
 /**

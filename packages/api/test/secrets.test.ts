@@ -3,29 +3,25 @@ import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from 'no
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
+  MaintenanceError,
   SecretError,
+  backupDatabase,
+  createDb,
   decryptSecret,
   encryptSecret,
   encryptedKeyId,
   keyIdOf,
   loadKeyring,
-  parseSecretKey,
-  revealConfig,
-  rotateSecrets,
-  setConfig,
-  type KeyringFile,
-  type SecretOptions,
-} from '../src';
-import {
-  MaintenanceError,
-  backupDatabase,
-  createDb,
   loggedSecretImages,
   openSqlite,
   parseLoggedPayload,
+  parseSecretKey,
   restoreDatabase,
   type AuraDb,
+  type KeyringFile,
+  type SecretOptions,
 } from '@aura/db';
+import { revealConfig, rotateSecrets, setConfig } from '../src/config/service';
 import { openTestDb, type TestDb } from './helpers';
 
 const SECRET = 'hunter2-PLAINTEXT-a8b7c6';

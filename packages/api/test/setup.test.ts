@@ -2,7 +2,7 @@ import path from 'node:path';
 import { seedDatabase } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { RouterInputs } from '../src';
+import type { RouterInputs } from '../src/root';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 type SaveInput = RouterInputs['setup']['saveProgress'];

@@ -3,7 +3,8 @@ import path from 'node:path';
 import { InvalidInputError, seedDatabase, workspaceRoot } from '@aura/db';
 import { TRPCError } from '@trpc/server';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { updateSystemConfiguration, type RouterInputs } from '../src';
+import type { RouterInputs } from '../src/root';
+import { updateSystemConfiguration } from '../src/system/service';
 import { openTestDb, type TestDb } from './helpers';
 
 type UpdateInput = RouterInputs['system']['update'];
