@@ -26,6 +26,7 @@ import {
   sql,
   type SQL,
 } from 'drizzle-orm';
+import { z } from 'zod';
 import { keyset, type Page, type PageCursor } from '../paging';
 import {
   PRESERVED_COLUMNS,
@@ -41,24 +42,36 @@ import { highestLoggedRowVersions } from './highest-version';
 
 type ActionRow = typeof actionLogs.$inferSelect;
 
-interface StoredChanges {
-  changes: {
-    table: UndoableTable;
-    id: string;
-    after?: RowImage | null;
-    before?: RowImage | null;
-  }[];
+const rowImageSchema = z.record(z.string(), z.unknown());
+
+/** PayloadJson (after-images) and InversePayloadJson (before-images) as recordAction writes them. */
+const storedChangesSchema = z.object({
+  changes: z.array(
+    z.object({
+      table: z.custom<UndoableTable>(
+        (value) => typeof value === 'string' && Object.hasOwn(UNDOABLE_TABLES, value),
+        'Not an undoable table',
+      ),
+      id: z.string(),
+      after: rowImageSchema.nullish(),
+      before: rowImageSchema.nullish(),
+    }),
+  ),
+});
+
+type StoredChanges = z.output<typeof storedChangesSchema>;
+
+function parseChanges(text: string | null): StoredChanges {
+  return text === null ? { changes: [] } : storedChangesSchema.parse(JSON.parse(text));
 }
 
 function parse(row: ActionRow): { payload: StoredChanges; inverse: StoredChanges } {
-  return {
-    payload: JSON.parse(row.payloadJson ?? '{"changes":[]}') as StoredChanges,
-    inverse: JSON.parse(row.inversePayloadJson ?? '{"changes":[]}') as StoredChanges,
-  };
+  return { payload: parseChanges(row.payloadJson), inverse: parseChanges(row.inversePayloadJson) };
 }
 
-const versionOf = (image: RowImage | null | undefined) =>
-  image ? (image.rowVersion as number) : null;
+/** The RowVersion an image names (every image holds the row's RowVersion column). */
+const versionOf = (image: RowImage | null | undefined): number | null =>
+  image ? z.number().parse(image.rowVersion) : null;
 
 /** Why an undo or redo step cannot apply; `step` marks the actions Failed with it. */
 class StepConflict extends Error {}
@@ -338,7 +351,9 @@ function assertMayReplay(tx: AuraDb, userId: string, actions: ActionRow[], verb:
     const { payload, inverse } = parse(action);
     for (const change of [...payload.changes, ...inverse.changes]) {
       if (change.table !== 'Configurations') continue;
-      const categories = [change.before, change.after].map((image) => image?.category as string);
+      const categories = [change.before, change.after].map((image) =>
+        typeof image?.category === 'string' ? image.category : undefined,
+      );
       if (categories.some((category) => isInstallationSetting(change.id, category)))
         throw new ForbiddenError(
           `Cannot ${verb} "${action.description}": '${change.id}' is an installation-wide setting (Retention, Backup, System) and only an admin can change it now`,

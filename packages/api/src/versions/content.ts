@@ -24,6 +24,13 @@ import { inArray, sql } from 'drizzle-orm';
 export type JsonValue =
   null | boolean | number | string | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * Reads stored JSON text back. JSON.parse can only yield JSON values, so this typing is exact;
+ * walking a megabyte of spec with a schema would cost ten times the parse for nothing. Content
+ * of a known shape (scenes, timelines, row images) is parsed with its Zod schema instead.
+ */
+export const parseJson: (text: string) => JsonValue = JSON.parse;
+
 /** JSON with object keys sorted at every level: equal values give equal text, hence equal hashes. */
 export function canonicalJson(value: unknown): string {
   return JSON.stringify(sortKeys(value));

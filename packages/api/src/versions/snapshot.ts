@@ -1,7 +1,9 @@
 import { asc, eq } from 'drizzle-orm';
 import type { projectVersions } from '@aura/db';
-import { sceneStates, type AuraDb, type ProjectState } from '@aura/db';
+import { sceneStateSchema, sceneStates, type AuraDb, type ProjectState } from '@aura/db';
+import type { z } from 'zod';
 import {
+  parseJson,
   prepareBlob,
   sha256,
   readBlobs,
@@ -27,14 +29,16 @@ export const DOCUMENTS = [
 export type DocumentKey = (typeof DOCUMENTS)[number]['key'];
 
 /** A scene as a version keeps it (its position is the timeline's business). */
-export interface SceneContent {
-  id: string;
-  scriptText: string;
-  durationSeconds: number;
-  audioFilePath: string | null;
-  imageFilePath: string | null;
-  isCompleted: boolean;
-}
+export const sceneContentSchema = sceneStateSchema.pick({
+  id: true,
+  scriptText: true,
+  durationSeconds: true,
+  audioFilePath: true,
+  imageFilePath: true,
+  isCompleted: true,
+});
+
+export type SceneContent = z.output<typeof sceneContentSchema>;
 
 /** Everything a version holds, read back. */
 export interface VersionContent {
@@ -53,7 +57,7 @@ export interface PreparedSnapshot {
 }
 
 function parseSpec(text: string | null): JsonValue | null {
-  return text === null ? null : (JSON.parse(text) as JsonValue);
+  return text === null ? null : parseJson(text);
 }
 
 export function sceneContent(scene: typeof sceneStates.$inferSelect): SceneContent {
@@ -181,10 +185,10 @@ export function versionContent(db: AuraDb, version: VersionRow): VersionContent 
   };
   for (const doc of DOCUMENTS) {
     const hash = hashes[doc.key];
-    content[doc.key] = hash ? (JSON.parse(blobs.get(hash)!) as JsonValue) : null;
+    content[doc.key] = hash ? parseJson(blobs.get(hash)!) : null;
   }
-  content.scenes = (timeline?.entries ?? []).map(
-    ([, h]) => JSON.parse(blobs.get(h)!) as SceneContent,
+  content.scenes = (timeline?.entries ?? []).map(([, h]) =>
+    sceneContentSchema.parse(JSON.parse(blobs.get(h)!)),
   );
   return content;
 }

@@ -1,4 +1,5 @@
 import type { AuraDb } from '@aura/db';
+import { z } from 'zod';
 import { prepareBlob, readBlob, type BlobCache, type PreparedBlob } from './content';
 
 /**
@@ -20,20 +21,24 @@ const MAX_CHAIN_WEIGHT = 2;
 /** [scene id, scene content hash] in scene order. */
 export type TimelineEntries = [string, string][];
 
-interface FullTimeline {
-  format: typeof TIMELINE_FORMAT;
-  scenes: TimelineEntries;
-}
+const fullTimelineSchema = z.object({
+  format: z.literal(TIMELINE_FORMAT),
+  scenes: z.array(z.tuple([z.string(), z.string()])),
+});
 
-interface DeltaTimeline {
-  format: typeof TIMELINE_FORMAT;
-  base: string;
-  set?: Record<string, string>;
-  remove?: string[];
-  order?: string[];
-}
+const deltaTimelineSchema = z.object({
+  format: z.literal(TIMELINE_FORMAT),
+  base: z.string(),
+  set: z.record(z.string(), z.string()).optional(),
+  remove: z.array(z.string()).optional(),
+  order: z.array(z.string()).optional(),
+});
 
-type TimelineBlob = FullTimeline | DeltaTimeline;
+type FullTimeline = z.output<typeof fullTimelineSchema>;
+type DeltaTimeline = z.output<typeof deltaTimelineSchema>;
+
+/** A stored timeline blob: a delta names its base, a full one lists the scenes. */
+const timelineBlobSchema = z.union([deltaTimelineSchema, fullTimelineSchema]);
 
 export interface DecodedTimeline {
   hash: string;
@@ -65,32 +70,39 @@ export function decodeTimeline(db: AuraDb, hash: string, cache?: BlobCache): Dec
 }
 
 function decodeTimelineChain(db: AuraDb, hash: string, cache?: BlobCache): DecodedTimeline {
-  const blobs: { hash: string; blob: TimelineBlob }[] = [];
+  // The deltas from `hash` back to the full timeline they start from, newest first.
+  const deltas: DeltaTimeline[] = [];
+  const chain: string[] = [];
   let chainBytes = 0;
-  let next: string | null = hash;
-  while (next) {
+  let next = hash;
+  let full: FullTimeline | undefined;
+  while (!full) {
     const text = readBlob(db, next, cache);
-    const blob = JSON.parse(text) as TimelineBlob;
-    blobs.push({ hash: next, blob });
+    const blob = timelineBlobSchema.parse(JSON.parse(text));
+    chain.push(next);
     if ('base' in blob) {
       chainBytes += Buffer.byteLength(text);
+      deltas.push(blob);
       next = blob.base;
-    } else next = null;
+    } else full = blob;
   }
-  const full = blobs.at(-1)!.blob as FullTimeline;
   let order = full.scenes.map(([id]) => id);
   const hashes = new Map(full.scenes);
-  for (let i = blobs.length - 2; i >= 0; i--) {
-    const delta = blobs[i]!.blob as DeltaTimeline;
+  for (const delta of deltas.reverse()) {
     for (const id of delta.remove ?? []) hashes.delete(id);
     for (const [id, sceneHash] of Object.entries(delta.set ?? {})) hashes.set(id, sceneHash);
     order = delta.order ?? order.filter((id) => hashes.has(id));
   }
   return {
     hash,
-    entries: order.map((id) => [id, hashes.get(id)!]),
-    chain: blobs.map((b) => b.hash),
-    depth: blobs.length - 1,
+    entries: order.map((id): [string, string] => {
+      const sceneHash = hashes.get(id);
+      // A broken store, not a caller's mistake: an internal error.
+      if (sceneHash === undefined) throw new Error(`Timeline ${hash} orders a scene it lacks`);
+      return [id, sceneHash];
+    }),
+    chain,
+    depth: deltas.length,
     chainBytes,
   };
 }
