@@ -1,6 +1,17 @@
-import { ConflictError, NotFoundError } from '@aura/db';
+import {
+  ConflictError,
+  ForbiddenError,
+  InvalidInputError,
+  LimitError,
+  NotFoundError,
+  PreconditionError,
+  RateLimitError,
+  StateError,
+  UnauthenticatedError,
+} from '@aura/db';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { z } from 'zod';
 import { createContext } from '../src/context';
 import { appRouter } from '../src/root';
 import { createCallerFactory, publicProcedure, router } from '../src/trpc';
@@ -22,6 +33,20 @@ const failing = router({
   }),
   conflict: publicProcedure.mutation(() => {
     throw new ConflictError('ProjectStates', 'abc', 1, 2);
+  }),
+  /** Throws the domain error named by the input, as a service would. */
+  domain: publicProcedure.input(z.string()).query(({ input }) => {
+    const errors = {
+      invalidField: new InvalidInputError('ffmpegPath', 'is not executable'),
+      invalid: new InvalidInputError(null, 'Tokens cannot be created for a deactivated user'),
+      limit: new LimitError('Too many scenes'),
+      forbidden: new ForbiddenError('Only an admin may do this'),
+      unauthenticated: new UnauthenticatedError('Invalid email or password'),
+      rateLimit: new RateLimitError('Too many failed sign-in attempts: try again in 2 seconds'),
+      state: new StateError('This setup is already complete'),
+      precondition: new PreconditionError('AURA_SECRET_KEY is not a key'),
+    };
+    throw errors[z.enum(Object.keys(errors) as (keyof typeof errors)[]).parse(input)];
   }),
   bug: publicProcedure.query(() => {
     throw new Error('SQLITE_ERROR: near "SELEC": syntax error in SELEC * FROM ProjectStates');
@@ -70,6 +95,36 @@ describe('errors', () => {
     const { status, body } = await httpCall('failing.notFound');
     expect(status).toBe(404);
     expect(body.error?.json.data.code).toBe('NOT_FOUND');
+  });
+
+  it('sends every domain error with its code, its message, and an invalid field as a field error', async () => {
+    const expected = {
+      invalidField: [400, 'BAD_REQUEST', 'ffmpegPath: is not executable'],
+      invalid: [400, 'BAD_REQUEST', 'Tokens cannot be created for a deactivated user'],
+      limit: [400, 'BAD_REQUEST', 'Too many scenes'],
+      forbidden: [403, 'FORBIDDEN', 'Only an admin may do this'],
+      unauthenticated: [401, 'UNAUTHORIZED', 'Invalid email or password'],
+      rateLimit: [
+        429,
+        'TOO_MANY_REQUESTS',
+        'Too many failed sign-in attempts: try again in 2 seconds',
+      ],
+      state: [409, 'CONFLICT', 'This setup is already complete'],
+      precondition: [412, 'PRECONDITION_FAILED', 'AURA_SECRET_KEY is not a key'],
+    } as const;
+    for (const [name, [status, code, message]] of Object.entries(expected)) {
+      const response = await httpCall('failing.domain', name);
+      const error = response.body.error?.json;
+      expect(
+        { status: response.status, code: error?.data.code, message: error?.message },
+        name,
+      ).toEqual({ status, code, message });
+      expect(error?.data.zodError, name).toEqual(
+        name === 'invalidField'
+          ? expect.objectContaining({ fieldErrors: { ffmpegPath: ['is not executable'] } })
+          : null,
+      );
+    }
   });
 
   it('returns bad input as BAD_REQUEST with the fields, and no stack', async () => {
