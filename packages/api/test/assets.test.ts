@@ -178,7 +178,7 @@ describe('assets.list', () => {
     ] as ListInput[]) {
       const { sql, params } = buildAssetListQuery(t.db, assetListInput.parse(input)).toSQL();
       const details = (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       )

@@ -90,7 +90,7 @@ describe('checkpoints.create', () => {
       'stageName',
     );
     await rejectsField(
-      () => t.caller.checkpoints.create({ ...valid, checkpointData: { at: new Date() } as never }),
+      () => t.caller.checkpoints.create({ ...valid, checkpointData: { at: new Date() } }),
       'checkpointData',
     );
     await rejects(
@@ -224,7 +224,7 @@ describe('checkpoints.list and latestValid', () => {
     ];
     for (const { sql, params } of plans) {
       const details = (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       )

@@ -146,16 +146,13 @@ describe('projects.create', () => {
     await rejectsField(() => t.caller.projects.create({} as never), 'title');
     await rejectsField(() => t.caller.projects.create({ title: '   ' }), 'title');
     await rejectsField(() => t.caller.projects.create({ title: 'x'.repeat(201) }), 'title');
-    await rejectsField(
-      () => t.caller.projects.create({ title: 'ok', brief: 'text' as never }),
-      'brief',
-    );
+    await rejectsField(() => t.caller.projects.create({ title: 'ok', brief: 'text' }), 'brief');
     await rejectsField(
       () => t.caller.projects.create({ title: 'ok', planSpec: [1, 2] as never }),
       'planSpec',
     );
     await rejectsField(
-      () => t.caller.projects.create({ title: 'ok', voiceSpec: { when: new Date() } as never }),
+      () => t.caller.projects.create({ title: 'ok', voiceSpec: { when: new Date() } }),
       'voiceSpec',
     );
     expect(count('ProjectStates')).toBe(0);
@@ -182,10 +179,10 @@ describe('projects.get', () => {
     const client = t.db.$client;
     const original = client.prepare.bind(client);
     const statements: string[] = [];
-    client.prepare = ((source: string) => {
+    client.prepare = (source: string) => {
       statements.push(source);
       return original(source);
-    }) as typeof client.prepare;
+    };
     try {
       const project = await t.caller.projects.get({ id: seeded.project.id });
       expect(project.scenes).toHaveLength(2);
@@ -201,7 +198,7 @@ describe('projects.get', () => {
     const { project } = await seedProject();
     const { sql, params } = buildProjectGetQuery(t.db, project.id).toSQL();
     const details = (
-      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
         detail: string;
       }[]
     ).map((row) => row.detail);
@@ -300,7 +297,7 @@ describe('projects.update', () => {
       'rowVersion',
     );
     await rejectsField(
-      () => t.caller.projects.update({ id: created.id, rowVersion: 1, renderSpec: 5 as never }),
+      () => t.caller.projects.update({ id: created.id, rowVersion: 1, renderSpec: 5 }),
       'renderSpec',
     );
     await t.caller.projects.softDelete({ id: created.id, rowVersion: 1 });
@@ -551,7 +548,7 @@ describe('trash: softDelete, restore, trash, hardDelete', () => {
     for (const input of [{}, { cursor }]) {
       const { sql, params } = buildProjectTrashQuery(t.db, projectTrashInput.parse(input)).toSQL();
       const details = (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       ).map((row) => row.detail);

@@ -222,7 +222,7 @@ describe('query plans', () => {
   function plan(input: ListInput): string[] {
     const { sql, params } = buildProjectListQuery(t.db, projectListInput.parse(input)).toSQL();
     return (
-      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
         detail: string;
       }[]
     ).map((row) => row.detail);
@@ -260,4 +260,9 @@ describe('query plans', () => {
   });
 });
 
-type Row = { updatedAt: string; createdAt: string; title: string; id: string };
+interface Row {
+  updatedAt: string;
+  createdAt: string;
+  title: string;
+  id: string;
+}

@@ -246,9 +246,7 @@ describe('recovery.list', () => {
         recoveryListInput.parse(input),
         cutoff,
       ).toSQL();
-      const rows = t.db.$client
-        .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-        .all(...(params as unknown[])) as {
+      const rows = t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
         parent: number;
         detail: string;
       }[];

@@ -373,7 +373,7 @@ describe('templates.createProject', () => {
     t.db.$client.exec(`CREATE TRIGGER fail_usage BEFORE UPDATE OF UsageCount ON Templates
       BEGIN SELECT RAISE(ABORT, 'usage update refused'); END`);
     const before = snapshot();
-    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     await expectError(
       t.caller.templates.createProject({ templateId: explainer, title: 'Half done?' }),
       'INTERNAL_SERVER_ERROR',
@@ -474,7 +474,7 @@ describe('query plans', () => {
   function plan(input: ListInput): string {
     const { sql, params } = buildTemplateListQuery(t.db, templateListInput.parse(input)).toSQL();
     return (
-      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
         detail: string;
       }[]
     )

@@ -290,7 +290,11 @@ export const customTemplateListColumns = {
   rowVersion: customTemplates.rowVersion,
 };
 
-type OrderRow = { id: string; createdAt: string; deletedAt: string | null };
+interface OrderRow {
+  id: string;
+  createdAt: string;
+  deletedAt: string | null;
+}
 
 /** Live templates newest first (CreatedAt desc, Id desc). */
 const liveOrder: Keyset<OrderRow> = keyset('customTemplates:live', [

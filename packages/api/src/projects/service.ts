@@ -90,7 +90,7 @@ export function likeContains(text: string): string {
  */
 export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
   const order = PROJECT_ORDERS[query.sort];
-  const conditions: SQL[] = [notDeleted(projectStates)];
+  const conditions: (SQL | undefined)[] = [notDeleted(projectStates)];
   if (query.status) conditions.push(eq(projectStates.status, query.status));
   if (query.stage) conditions.push(eq(projectStates.currentStage, query.stage));
   if (query.search) {
@@ -99,7 +99,7 @@ export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
       or(
         sql`${projectStates.title} LIKE ${pattern} ESCAPE '\\'`,
         sql`${projectStates.description} LIKE ${pattern} ESCAPE '\\'`,
-      )!,
+      ),
     );
   }
   return db
@@ -222,7 +222,7 @@ export function getProject(db: AuraDb, id: string): ProjectWithChildren {
     query = prepareProjectGet(db);
     preparedProjectGet.set(db, query);
   }
-  const project = query.get({ id }) as ProjectWithChildren | undefined;
+  const project = query.get({ id });
   if (!project) throw new NotFoundError('ProjectStates', id);
   return project;
 }
@@ -263,9 +263,8 @@ const SPEC_LABELS: Record<keyof typeof PROJECT_SPECS, string> = {
 
 /** "a", "a and b", "a, b and c". */
 function listing(items: string[]): string {
-  return items.length <= 1
-    ? (items[0] ?? '')
-    : `${items.slice(0, -1).join(', ')} and ${items.at(-1)!}`;
+  const last = items.at(-1) ?? '';
+  return items.length <= 1 ? last : `${items.slice(0, -1).join(', ')} and ${last}`;
 }
 
 /** What an update did, for the undo log: a rename says so, other edits name the fields. */

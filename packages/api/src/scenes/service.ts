@@ -47,11 +47,10 @@ function getLiveScene(tx: AuraDb, id: string): SceneState {
 }
 
 function sceneCount(tx: AuraDb, projectId: string): number {
-  return tx
-    .select({ n: count() })
-    .from(sceneStates)
-    .where(eq(sceneStates.projectId, projectId))
-    .get()!.n;
+  return (
+    tx.select({ n: count() }).from(sceneStates).where(eq(sceneStates.projectId, projectId)).get()
+      ?.n ?? 0
+  );
 }
 
 /** The title of a scene's project, for the undo log's descriptions. */
@@ -256,8 +255,7 @@ export function listProjectScenes(db: AuraDb, projectId: string): SceneState[] {
  * relative order), else "Reordered the scenes of …".
  */
 function describeReorder(before: string[], after: string[], title: string): string {
-  for (let from = 0; from < before.length; from++) {
-    const id = before[from]!;
+  for (const [from, id] of before.entries()) {
     const to = after.indexOf(id);
     if (to === from) continue;
     const rest = (list: string[]) => list.filter((other) => other !== id).join(',');

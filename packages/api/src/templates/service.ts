@@ -64,7 +64,7 @@ const templateOrder = keyset<{ category: string; name: string; id: string }>('te
  * Name, Id. Exposed for the EXPLAIN QUERY PLAN tests.
  */
 export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
-  const conditions: SQL[] = [];
+  const conditions: (SQL | undefined)[] = [];
   if (query.category !== undefined) conditions.push(eq(templates.category, query.category));
   if (query.subCategory !== undefined)
     conditions.push(eq(templates.subCategory, query.subCategory));
@@ -79,7 +79,7 @@ export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
           (tag) =>
             sql`(',' || ${templates.tags} || ',') LIKE ${`%,${escapeLike(tag)},%`} ESCAPE '\\'`,
         ),
-      )!,
+      ),
     );
   }
   if (query.search) {
@@ -88,7 +88,7 @@ export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
       or(
         sql`${templates.name} LIKE ${pattern} ESCAPE '\\'`,
         sql`${templates.description} LIKE ${pattern} ESCAPE '\\'`,
-      )!,
+      ),
     );
   }
   return db
@@ -259,7 +259,8 @@ export function rateTemplate(
       })
       .where(eq(templates.id, template.id))
       .returning({ rating: templates.rating, ratingCount: templates.ratingCount })
-      .get();
+      .all()
+      .at(0);
     if (!totals) throw new Error(`Template ${template.id} vanished inside its own transaction`);
     return { templateId: template.id, ...totals, myRating: input.rating };
   });
