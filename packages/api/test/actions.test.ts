@@ -3,8 +3,13 @@ import { eq } from 'drizzle-orm';
 import { TRPCError } from '@trpc/server';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ZodError } from 'zod';
-import { createCaller, createContext, redo, undo } from '../src';
-import { encodeCursor } from '../src/paging';
+import { redo, undo } from '../src/actions/service';
+import { createContext } from '../src/context';
+import { createCaller } from '../src/root';
+
+/** A cursor as the server encodes them: base64url of [list, ...sort keys]. */
+const encodeCursor = (list: string, keys: string[]) =>
+  Buffer.from(JSON.stringify([list, ...keys])).toString('base64url');
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;

@@ -4,6 +4,7 @@ import {
   actionLogs,
   assetStates,
   configurations,
+  loadKeyring,
   notDeleted,
   onlyDeleted,
   projectStates,
@@ -15,15 +16,11 @@ import { TRPCError } from '@trpc/server';
 import { and, asc, count, eq } from 'drizzle-orm';
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import {
-  createCaller,
-  createContext,
-  listProjectScenes,
-  loadKeyring,
-  rotateSecrets,
-  sceneIndicesAreDense,
-  undo,
-} from '../src';
+import { undo } from '../src/actions/service';
+import { rotateSecrets } from '../src/config/service';
+import { createContext } from '../src/context';
+import { createCaller } from '../src/root';
+import { listProjectScenes, sceneIndicesAreDense } from '../src/scenes/service';
 import { UNDO_LOG_LIMITS } from '../src/actions/recorder';
 import { openTestDb, type Caller, type TestDb } from './helpers';
 

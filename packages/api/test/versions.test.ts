@@ -12,14 +12,10 @@ import {
 import { asc, eq, sql } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ZodError, z } from 'zod';
-import {
-  SCENES_PER_PROJECT_MAX,
-  checkReferenceCounts,
-  collectBlobs,
-  createVersion,
-  currentContent,
-  storageStats,
-} from '../src';
+import { SCENES_PER_PROJECT_MAX } from '../src/limits';
+import { createVersion } from '../src/versions/history';
+import { currentContent } from '../src/versions/snapshot';
+import { checkReferenceCounts, collectBlobs, storageStats } from '../src/versions/storage';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -198,7 +194,7 @@ describe('versions.create', () => {
     writeFileSync(
       script,
       `import { openDatabase, sceneStates } from '@aura/db';
-import { createVersion } from '${path.resolve(import.meta.dirname, '../src/index.ts')}';
+import { createVersion } from '${path.resolve(import.meta.dirname, '../src/versions/history.ts')}';
 import { eq } from 'drizzle-orm';
 const db = openDatabase(process.env.AURA_DB_PATH);
 for (let i = 0; i < 25; i++) {

@@ -10,7 +10,9 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { applyMigrations, createDb, openSqlite, seedDatabase, type UserRole } from '@aura/db';
-import { appRouter, createCaller, createContext, createUser, type Principal } from '../../src';
+import { createUser, type Principal } from '../../src/auth/service';
+import { createContext } from '../../src/context';
+import { appRouter, createCaller } from '../../src/root';
 
 export const ROLES = ['viewer', 'editor', 'admin'] as const satisfies readonly UserRole[];
 export type Role = (typeof ROLES)[number];
