@@ -69,8 +69,8 @@ export function stampUpdate<T extends SQLiteTable>(
   now: string = nowIso(),
 ): Partial<T['$inferInsert']> {
   const row = withoutManaged(patch);
-  const pk = primaryKeyOf(table);
-  delete row[pk.key];
+  // The key identifies the row, it is never patched (composite keys are named in the WHERE).
+  for (const [key, column] of Object.entries(columnsOf(table))) if (column.primary) delete row[key];
   if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
   if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
   return row;

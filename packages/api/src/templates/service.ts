@@ -1,5 +1,6 @@
 import {
   PreconditionError,
+  auditedSet,
   getById,
   insertAudited,
   newId,
@@ -240,14 +241,7 @@ export function rateTemplate(
       )
       .onConflictDoUpdate({
         target: [templateRatings.templateId, templateRatings.userId],
-        // Stamped by hand: auditedSet (stampUpdate) needs a single-column primary key, and
-        // TemplateRatings' key is (TemplateId, UserId).
-        set: {
-          rating: input.rating,
-          updatedAt: now,
-          modifiedBy: actor,
-          rowVersion: sql`${templateRatings.rowVersion} + 1`,
-        },
+        set: auditedSet(templateRatings, { rating: input.rating }, actor, now),
       })
       .run();
     // Aggregates, not edits: recomputed exactly from the ratings, RowVersion untouched.
