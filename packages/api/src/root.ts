@@ -16,6 +16,7 @@ import { createCallerFactory, router } from './trpc';
 import { versionsRouter } from './versions/router';
 import { actionsRouter } from './actions/router';
 import { backupsRouter } from './maintenance/router';
+import { legacyRouter } from './legacy/router';
 
 export const appRouter = router({
   templates: templatesRouter,
@@ -36,6 +37,7 @@ export const appRouter = router({
   system: systemRouter,
   config: configRouter,
   backups: backupsRouter,
+  legacy: legacyRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -3,7 +3,9 @@
  * (roles.test.ts) checks it call by call, the fuzz (fuzz.ts) checks no generated call gets past it.
  */
 import path from 'node:path';
+import { existsSync, mkdirSync } from 'node:fs';
 import type { Role, Who, World } from './world';
+import { makeLegacyDb } from '../legacy/fixture';
 /** The least a caller must be: anyone, signed in, an editor (writes content), an admin. */
 export type MinimumRole = 'public' | 'authed' | Role;
 
@@ -213,7 +215,19 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'backups.list': ['authed', () => ({})],
   'backups.schedule': ['authed', () => undefined],
   'backups.run': ['admin', () => undefined],
+
+  // A dry run of a generated .NET Aura database inside the media root (built once per site).
+  'legacy.import': ['admin', (w) => ({ path: legacyFile(w.site.media), dryRun: true })],
 };
+
+function legacyFile(media: string): string {
+  const file = path.join(media, 'legacy', 'aura.db');
+  if (!existsSync(file)) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    makeLegacyDb(path.dirname(file), { seed: 20251208, journalMode: 'delete', name: 'aura.db' });
+  }
+  return file;
+}
 
 /** Whether `who` may call a procedure whose minimum role is `minimum`. */
 export function allowed(who: Who, minimum: MinimumRole): boolean {

@@ -1,0 +1,30 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The legacy database generator (a copy of the shared fixture's make-legacy-db.py, Python 3
+ * standard library only): each test builds its files at run time; none is committed.
+ */
+export const GENERATOR = path.join(import.meta.dirname, 'fixtures', 'make-legacy-db.py');
+
+export type JournalMode = 'wal' | 'delete';
+
+export function makeLegacyDb(
+  dir: string,
+  { seed, journalMode = 'wal', name }: { seed: number; journalMode?: JournalMode; name?: string },
+): string {
+  const out = path.join(dir, name ?? `legacy-${seed}-${journalMode}.db`);
+  execFileSync(
+    'python3',
+    [GENERATOR, '--out', out, '--seed', String(seed), '--journal-mode', journalMode],
+    { stdio: 'pipe' },
+  );
+  return out;
+}
+
+/** SHA-256 of a file's bytes (only for files no connection of this process has open). */
+export function fileDigest(file: string): string {
+  return createHash('sha256').update(readFileSync(file)).digest('hex');
+}
