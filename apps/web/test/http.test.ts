@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createAuraClient, type AppRouter } from '@aura/api/client';
-import { createApiToken, createUser } from '@aura/api';
+import { createApiToken, createUser } from '@aura/api/testing';
 import { applyMigrations, createDb, insertAudited, openSqlite, projectStates } from '@aura/db';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { getHealth, markWorkerStopped, recordWorkerHeartbeat } from '@aura/api';
+import { getHealth, markWorkerStopped, recordWorkerHeartbeat } from '@aura/api/worker';
 import { databasePath, openDatabase } from '@aura/db';
 import { createExportJobs } from './exports';
 import { errorFields, log } from './log';

@@ -11,13 +11,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  cancelExport,
-  claimNextExport,
-  enqueueExport,
-  exportTempFilePrefix,
-  getExport,
-} from '@aura/api';
+import { cancelExport, enqueueExport, getExport } from '@aura/api/testing';
+import { claimNextExport, exportTempFilePrefix } from '@aura/api/worker';
 import {
   applyMigrations,
   createDb,

@@ -9,13 +9,8 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import {
-  checkReferenceCounts,
-  createVersion,
-  exportTempFile,
-  getConfig,
-  setConfig,
-} from '@aura/api';
+import { checkReferenceCounts, createVersion, getConfig, setConfig } from '@aura/api/testing';
+import { exportTempFile } from '@aura/api/worker';
 import {
   actionLogs,
   applyMigrations,

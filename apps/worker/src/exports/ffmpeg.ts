@@ -2,7 +2,7 @@ import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { checkFfmpeg, getSystemConfiguration } from '@aura/api';
+import { checkFfmpeg, getSystemConfiguration } from '@aura/api/worker';
 import type { AuraDb } from '@aura/db';
 
 /**

@@ -23,7 +23,7 @@ import {
   reportProgress,
   resolveExportInputFile,
   resolveExportOutputFile,
-} from '@aura/api';
+} from '@aura/api/worker';
 import type { AuraDb, ExportHistoryRow } from '@aura/db';
 import { errorFields, type Logger } from '../log';
 import type { Job } from '../scheduler';

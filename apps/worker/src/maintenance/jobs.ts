@@ -11,7 +11,7 @@ import {
   readMaintenanceSettings,
   runScheduledBackup,
   type MaintenanceSettings,
-} from '@aura/api';
+} from '@aura/api/worker';
 import { backupDirectory, type AuraDb } from '@aura/db';
 import type { Logger } from '../log';
 import type { Job } from '../scheduler';

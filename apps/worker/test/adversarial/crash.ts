@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkReferenceCounts } from '@aura/api';
+import { checkReferenceCounts } from '@aura/api/testing';
 import { createDb, openSqlite, verifyDatabase } from '@aura/db';
 import { FIXTURES, killChild, sleep, spawnTsx, type Setup } from './helpers';
 

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createApiToken, hashPassword, insertUser, type Principal } from '@aura/api';
+import { createApiToken, hashPassword, insertUser, type Principal } from '@aura/api/testing';
 import { applyMigrations, createDb, openSqlite } from '@aura/db';
 
 /**
