@@ -1,5 +1,6 @@
 import type { ConfigValueType, ExportStatus, ProjectStage, ProjectStatus } from '@aura/db';
 import { z } from 'zod';
+import { JSON_DOCUMENT_MAX_BYTES } from '../limits';
 
 /**
  * Value conversions from the .NET app's formats to ours. Each converter reports what it changed
@@ -191,7 +192,7 @@ export function parseJson(text: string): unknown {
   }
 }
 
-const camel = (key: string) => (key.length > 0 ? key[0]!.toLowerCase() + key.slice(1) : key);
+const camel = (key: string) => key.charAt(0).toLowerCase() + key.slice(1);
 
 /** PascalCase member names → camelCase at every level; nulls dropped (JsonSerializer wrote them). */
 export function camelCaseJson(value: unknown): unknown {
@@ -271,7 +272,24 @@ export function convertSpec(text: string | null, column: string, notes: Notes): 
     delete value.targetDurationMinutes;
     notes.note(column, 'targetDurationMinutes → targetDurationSeconds');
   }
-  return JSON.stringify(value);
+  const out = JSON.stringify(value);
+  if (Buffer.byteLength(out) > JSON_DOCUMENT_MAX_BYTES) {
+    notes.note(column, `larger than ${JSON_DOCUMENT_MAX_BYTES} bytes (the API's limit) → null`);
+    return null;
+  }
+  return out;
+}
+
+/** Text over the API's limit for its column, cut to it (with a note). */
+export function boundedText(
+  value: string | null,
+  max: number,
+  column: string,
+  notes: Notes,
+): string | null {
+  if (value === null || value.length <= max) return value;
+  notes.note(column, `longer than ${max} characters (the API's limit) → cut`);
+  return value.slice(0, max);
 }
 
 /** JSON text re-serialized compactly (CRLF and indentation gone), or null when not JSON. */

@@ -1,8 +1,9 @@
 import { ASSET_TYPES, assetStates, projectStates, renderCheckpoints, sceneStates } from '@aura/db';
-import { NAME_MAX, SCENES_PER_PROJECT_MAX } from '../limits';
+import { DESCRIPTION_MAX, NAME_MAX, SCENES_PER_PROJECT_MAX, SCRIPT_TEXT_MAX } from '../limits';
 import type { SceneContent } from '../versions/snapshot';
 import {
   boolOf,
+  boundedText,
   compactJson,
   convertSpec,
   efDate,
@@ -117,7 +118,7 @@ export function importProjects(ctx: Context): void {
       .values({
         id,
         title,
-        description: textOf(row.Description),
+        description: boundedText(textOf(row.Description), DESCRIPTION_MAX, 'Description', notes),
         currentWizardStep: clampInt(row.CurrentWizardStep, 0, 1_000),
         status: mapped.status,
         completedAt: efDate(row.CompletedAt, 'CompletedAt', notes),
@@ -166,7 +167,7 @@ export function importScenes(ctx: Context): void {
     const createdAt = efDate(row.CreatedAt, 'CreatedAt', notes) ?? ctx.now;
     const scene: SceneContent = {
       id,
-      scriptText: textOf(row.ScriptText) ?? '',
+      scriptText: boundedText(textOf(row.ScriptText), SCRIPT_TEXT_MAX, 'ScriptText', notes) ?? '',
       durationSeconds: Math.max(0, numberOf(row.DurationSeconds) ?? 0),
       audioFilePath: textOf(row.AudioFilePath),
       imageFilePath: textOf(row.ImageFilePath),

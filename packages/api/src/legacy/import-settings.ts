@@ -1,5 +1,6 @@
 import { configurations, encryptSecret, loadKeyring, userSetups } from '@aura/db';
 import { eq } from 'drizzle-orm';
+import { CONFIG_VALUE_MAX_BYTES, WIZARD_STATE_MAX_BYTES } from '../limits';
 import {
   boolOf,
   compactJson,
@@ -51,6 +52,14 @@ export function importConfigurations(ctx: Context): void {
         current.createdAt === createdAt
           ? 'already imported (this setting exists)'
           : 'this installation already has the setting; its value is kept',
+      );
+      continue;
+    }
+    if ((textOf(row.Value) ?? '').length > CONFIG_VALUE_MAX_BYTES) {
+      report.skip(
+        table,
+        key,
+        `its value is larger than ${CONFIG_VALUE_MAX_BYTES} characters (the API's limit)`,
       );
       continue;
     }
@@ -185,8 +194,15 @@ export function importUserSetup(ctx: Context): void {
     }
     notes.note('UserId', `${textOf(row.user_id) ?? 'NULL'} → importing owner`);
     const wizardText = textOf(row.wizard_state);
-    const wizardState = compactJson(wizardText);
+    let wizardState = compactJson(wizardText);
     if (wizardText !== null && wizardState === null) notes.note('WizardState', 'not JSON → null');
+    if (wizardState !== null && Buffer.byteLength(wizardState) > WIZARD_STATE_MAX_BYTES) {
+      wizardState = null;
+      notes.note(
+        'WizardState',
+        `larger than ${WIZARD_STATE_MAX_BYTES} bytes (the API's limit) → null`,
+      );
+    }
     const updatedAt = efDate(row.updated_at, 'UpdatedAt', notes);
     tx.insert(userSetups)
       .values({

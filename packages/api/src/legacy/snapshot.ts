@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs
 import { closeSync, openSync, readSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { PreconditionError, openSqlite, type Sqlite } from '@aura/db';
+import { LimitError, PreconditionError, openSqlite, type Sqlite } from '@aura/db';
 
 /**
  * A consistent, read-only copy of a legacy database, taken without ever writing the source.
@@ -20,6 +20,12 @@ import { PreconditionError, openSqlite, type Sqlite } from '@aura/db';
  * fs reads the source's header only while this process holds no connection to it: callers run
  * one import at a time (see import.ts), and the media guard keeps the service's own files out.
  */
+
+/**
+ * The largest legacy file taken: it is copied to a temporary file and read in one transaction.
+ * A real .NET Aura database holds settings and project specs, not media: megabytes.
+ */
+export const LEGACY_DB_MAX_BYTES = 1024 * 1024 * 1024;
 
 export interface LegacySnapshot {
   /** The copy, opened read-only. */
@@ -60,6 +66,11 @@ export async function openLegacySnapshot(source: string): Promise<LegacySnapshot
     throw new PreconditionError(`${source} does not exist or cannot be read`);
   }
   if (!stat.isFile()) throw new PreconditionError(`${source} is not a file`);
+  if (stat.size > LEGACY_DB_MAX_BYTES) {
+    throw new LimitError(
+      `${source} is ${stat.size} bytes; a legacy database may be at most ${LEGACY_DB_MAX_BYTES} bytes`,
+    );
+  }
   const header = readFileHeader(source);
   if (header.length < 100 || header.subarray(0, 16).toString('latin1') !== SQLITE_MAGIC) {
     throw new PreconditionError(`${source} is not a SQLite database, so not a .NET Aura database`);
