@@ -14,7 +14,10 @@ import {
   type NewProjectState,
 } from '@aura/db';
 import type { UserRole } from '@aura/db';
-import { createCaller, createContext, hashPassword, insertUser, type Principal } from '../src';
+import { hashPassword } from '../src/auth/crypto';
+import { insertUser, type Principal } from '../src/auth/service';
+import { createContext } from '../src/context';
+import { createCaller } from '../src/root';
 
 export type Caller = ReturnType<typeof createCaller>;
 

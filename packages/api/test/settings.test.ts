@@ -1,8 +1,7 @@
 import path from 'node:path';
 import { seedDatabase } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-// createVersion is moving within the versions domain; the entry point finds it meanwhile.
-import { createVersion } from '../src';
+import { createVersion } from '../src/versions/history';
 import {
   MAINTENANCE_BOUNDS,
   readMaintenanceSettings,
