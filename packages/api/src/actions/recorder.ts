@@ -80,7 +80,9 @@ const DAY_MS = 86_400_000;
 
 export function pkColumn(table: UndoableTable): SQLiteColumn {
   const entry = UNDOABLE_TABLES[table];
-  return (getTableColumns(entry.table) as Record<string, SQLiteColumn>)[entry.key]!;
+  const column = (getTableColumns(entry.table) as Record<string, SQLiteColumn>)[entry.key];
+  if (!column) throw new Error(`${table} has no column ${entry.key}`);
+  return column;
 }
 
 export function readRow(tx: AuraDb, table: UndoableTable, id: string): RowImage | null {
@@ -277,7 +279,7 @@ export function undoableTrashMove<T extends SoftDeletableTable, V>(
   db: AuraDb,
   actor: Actor,
   move: {
-    table: UndoableTable & keyof typeof UNDOABLE_TABLES;
+    table: UndoableTable;
     direction: 'trash' | 'restore';
     key: VersionedKey & { id: string };
     /** The action type, e.g. `projects.softDelete`. */

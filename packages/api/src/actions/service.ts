@@ -21,6 +21,7 @@ import {
   gt,
   gte,
   inArray,
+  isNull,
   lte,
   max,
   sql,
@@ -70,8 +71,9 @@ function parse(row: ActionRow): { payload: StoredChanges; inverse: StoredChanges
 }
 
 /** The RowVersion an image names (every image holds the row's RowVersion column). */
+const versionIn = (image: RowImage): number => z.number().parse(image.rowVersion);
 const versionOf = (image: RowImage | null | undefined): number | null =>
-  image ? z.number().parse(image.rowVersion) : null;
+  image ? versionIn(image) : null;
 
 /** Why an undo or redo step cannot apply; `step` marks the actions Failed with it. */
 class StepConflict extends Error {}
@@ -132,7 +134,7 @@ class LogImages {
         ...entry.inverse.changes.map((c) => ({ c, image: c.before })),
       ];
       for (const { c, image } of images) {
-        if (c.table === table && c.id === id && image && image.rowVersion === from) {
+        if (c.table === table && c.id === id && image?.rowVersion === from) {
           image.rowVersion = to;
           entry.dirty = true;
         }
@@ -206,8 +208,11 @@ function moveRows(
       } else {
         // A removed row comes back one version past any its id ever had (the `to` image's, or a
         // later life's: a version restore may have brought it back and removed it since).
-        const logged = current ? 0 : (highestLoggedRowVersions(tx, table, [id]).get(id) ?? 0);
-        const written = (current ? actual! : Math.max(versionOf(to)!, logged)) + 1;
+        const toVersion = versionIn(to);
+        const written =
+          (current
+            ? versionIn(current)
+            : Math.max(toVersion, highestLoggedRowVersions(tx, table, [id]).get(id) ?? 0)) + 1;
         const values: RowImage = stampRowImage(target, to, written, actor, at);
         if (current) {
           for (const column of PRESERVED_COLUMNS[table] ?? []) values[column] = current[column];
@@ -219,7 +224,7 @@ function moveRows(
           tx.insert(target)
             .values(values as never)
             .run();
-        images.relabel(table, id, versionOf(to)!, written);
+        images.relabel(table, id, toVersion, written);
       }
     } catch (error) {
       const code = constraintCode(error);
@@ -364,7 +369,7 @@ function assertMayReplay(tx: AuraDb, userId: string, actions: ActionRow[], verb:
 
 /** Live (not expired) actions of a user. */
 function liveFor(userId: string, now: string): SQL {
-  return and(eq(actionLogs.userId, userId), gt(actionLogs.expiresAt, now))!;
+  return sql`(${eq(actionLogs.userId, userId)} and ${gt(actionLogs.expiresAt, now)})`;
 }
 
 /** The actions the user's next undo takes: their newest applied one, with its batch. */
@@ -420,7 +425,7 @@ function nextToRedo(tx: AuraDb, userId: string, now: string): ActionRow[] {
       and(
         ...conditions,
         eq(actionLogs.correlationId, top.correlationId),
-        eq(actionLogs.undoneAt, top.undoneAt!),
+        top.undoneAt === null ? isNull(actionLogs.undoneAt) : eq(actionLogs.undoneAt, top.undoneAt),
       ),
     )
     .orderBy(asc(actionLogs.timestamp), asc(actionLogs.id))
@@ -442,45 +447,51 @@ export interface UndoRedoResult {
  * naming them; their next undo (or redo) goes on with the actions after them.
  */
 function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): UndoRedoResult {
-  const outcome = writeTransaction(db, (tx) => {
-    const live = nowIso(now);
-    const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, live);
-    if (actions.length === 0) throw new NotFoundError('ActionLogs', userId, `Nothing to ${verb}`);
-    assertMayReplay(tx, userId, actions, verb);
-    const at = nowIso(nextActionTime(tx, userId, now));
-    try {
-      // A savepoint: a conflict undoes the rows already moved, and only the marking remains.
-      tx.transaction((inner) => apply(inner as unknown as AuraDb, userId, actions, verb, at, live));
-    } catch (error) {
-      if (!(error instanceof StepConflict)) throw error;
-      markFailed(tx, userId, actions, `Cannot ${verb}: ${error.message}`, at);
-      return { failed: failureOf(actions, verb, error.message) };
-    }
-    const state =
-      verb === 'undo'
-        ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
-        : { status: 'Applied' as const, undoneAt: null, undoneByUserId: null };
-    auditedUpdateWhere(
-      tx,
-      actionLogs,
-      inArray(
-        actionLogs.id,
-        actions.map((action) => action.id),
-      ),
-      state,
-      userId,
-      at,
-    );
-    return {
-      result: {
-        actions: actions.map(({ id, actionType, description }) => ({
-          id,
-          actionType,
-          description,
-        })),
-      },
-    };
-  });
+  // A failed step commits its marking, then throws: the error leaves the transaction as a value.
+  const outcome = writeTransaction(
+    db,
+    (tx): { failed: StateError } | { result: UndoRedoResult } => {
+      const live = nowIso(now);
+      const actions = (verb === 'undo' ? nextToUndo : nextToRedo)(tx, userId, live);
+      if (actions.length === 0) throw new NotFoundError('ActionLogs', userId, `Nothing to ${verb}`);
+      assertMayReplay(tx, userId, actions, verb);
+      const at = nowIso(nextActionTime(tx, userId, now));
+      try {
+        // A savepoint: a conflict undoes the rows already moved, and only the marking remains.
+        tx.transaction((inner) =>
+          apply(inner as unknown as AuraDb, userId, actions, verb, at, live),
+        );
+      } catch (error) {
+        if (!(error instanceof StepConflict)) throw error;
+        markFailed(tx, userId, actions, `Cannot ${verb}: ${error.message}`, at);
+        return { failed: failureOf(actions, verb, error.message) };
+      }
+      const state =
+        verb === 'undo'
+          ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
+          : { status: 'Applied' as const, undoneAt: null, undoneByUserId: null };
+      auditedUpdateWhere(
+        tx,
+        actionLogs,
+        inArray(
+          actionLogs.id,
+          actions.map((action) => action.id),
+        ),
+        state,
+        userId,
+        at,
+      );
+      return {
+        result: {
+          actions: actions.map(({ id, actionType, description }) => ({
+            id,
+            actionType,
+            description,
+          })),
+        },
+      };
+    },
+  );
   if ('failed' in outcome) throw outcome.failed;
   return outcome.result;
 }
@@ -507,7 +518,8 @@ function markFailed(
 
 /** The CONFLICT a failed step returns: which actions, why, and what the next call does. */
 function failureOf(actions: ActionRow[], verb: 'undo' | 'redo', reason: string): StateError {
-  const first = actions[0]!;
+  const [first] = actions;
+  if (!first) throw new Error('A failed step names its actions');
   const named = `"${first.description}" (action ${first.id}${
     actions.length > 1 ? ` and ${actions.length - 1} more of its batch` : ''
   })`;
@@ -583,8 +595,8 @@ const CSV_COLUMNS = [
   'expiresAt',
 ] as const;
 
-function csvField(value: unknown): string {
-  const text = value === null || value === undefined ? '' : String(value);
+function csvField(value: string | number | boolean | null): string {
+  const text = value === null ? '' : String(value);
   return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

@@ -188,7 +188,11 @@ export function readBlobs(
       .all())
       out.set(row.hash, row.content);
   });
-  if (cache) for (const hash of missing) if (out.has(hash)) cache.set(hash, out.get(hash)!);
+  if (cache)
+    for (const hash of missing) {
+      const text = out.get(hash);
+      if (text !== undefined) cache.set(hash, text);
+    }
   for (const hash of wanted) {
     if (!out.has(hash)) throw new Error(`Content blob ${hash} is missing`);
   }
@@ -196,5 +200,7 @@ export function readBlobs(
 }
 
 export function readBlob(db: AuraDb, hash: string, cache?: BlobCache): string {
-  return readBlobs(db, [hash], cache).get(hash)!;
+  const text = readBlobs(db, [hash], cache).get(hash);
+  if (text === undefined) throw new Error(`Content blob ${hash} is missing`);
+  return text;
 }

@@ -49,21 +49,24 @@ export interface SceneDiff {
 
 /** Longest common subsequence of two id lists: the scenes that kept their relative order. */
 function stableIds(a: string[], b: string[]): Set<string> {
-  const dp: number[][] = Array.from({ length: a.length + 1 }, () =>
-    new Array<number>(b.length + 1).fill(0),
-  );
+  // lcs(i, j): the LCS length of a[i..] and b[j..], in one flat table.
+  const width = b.length + 1;
+  const table = new Uint32Array((a.length + 1) * width);
+  const lcs = (i: number, j: number) => table[i * width + j] ?? 0;
   for (let i = a.length - 1; i >= 0; i--)
     for (let j = b.length - 1; j >= 0; j--)
-      dp[i]![j] = a[i] === b[j] ? dp[i + 1]![j + 1]! + 1 : Math.max(dp[i + 1]![j]!, dp[i]![j + 1]!);
+      table[i * width + j] =
+        a[i] === b[j] ? lcs(i + 1, j + 1) + 1 : Math.max(lcs(i + 1, j), lcs(i, j + 1));
   const keep = new Set<string>();
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
-    if (a[i] === b[j]) {
-      keep.add(a[i]!);
+    const id = a[i];
+    if (id !== undefined && id === b[j]) {
+      keep.add(id);
       i++;
       j++;
-    } else if (dp[i + 1]![j]! >= dp[i]![j + 1]!) i++;
+    } else if (lcs(i + 1, j) >= lcs(i, j + 1)) i++;
     else j++;
   }
   return keep;
@@ -83,7 +86,7 @@ export function diffScenes(before: SceneContent[], after: SceneContent[]): Scene
       diff.added.push({ id: scene.id, index, scene });
       return;
     }
-    const changes = jsonDiff(before[from] as unknown as JsonValue, scene as unknown as JsonValue);
+    const changes = jsonDiff(before[from], scene);
     if (changes.length > 0) diff.changed.push({ id: scene.id, changes });
     if (!stable.has(scene.id)) diff.moved.push({ id: scene.id, from, to: index });
   });

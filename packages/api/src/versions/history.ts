@@ -128,7 +128,7 @@ export function createVersionInTransaction(
       .select({ n: sql<number>`coalesce(max(${projectVersions.versionNumber}), 0)` })
       .from(projectVersions)
       .where(eq(projectVersions.projectId, project.id))
-      .get()!.n,
+      .get()?.n ?? 0,
   );
   const versionNumber = highest + 1;
   tx.update(projectStates)

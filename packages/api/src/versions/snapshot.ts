@@ -110,7 +110,10 @@ function prepareDocument(contentType: string, text: string): PreparedBlob {
   const blob = prepareBlob(contentType, JSON.parse(text));
   documentCache.set(key, blob);
   if (documentCache.size > DOCUMENT_CACHE_SIZE)
-    documentCache.delete(documentCache.keys().next().value!);
+    for (const oldest of documentCache.keys()) {
+      documentCache.delete(oldest);
+      break;
+    }
   return blob;
 }
 
@@ -121,12 +124,14 @@ export function prepareProjectSnapshot(db: AuraDb, project: ProjectState): Prepa
     const text = project[doc.projectColumn];
     documents[doc.key] = text === null ? null : prepareDocument(doc.contentType, text);
   }
-  const scenes = projectScenes(db, project.id).map(sceneContent);
-  const sceneBlobs = scenes.map((scene) => prepareBlob('Scene', scene));
+  return { documents, ...prepareScenes(projectScenes(db, project.id).map(sceneContent)) };
+}
+
+function prepareScenes(scenes: SceneContent[]): Omit<PreparedSnapshot, 'documents'> {
+  const prepared = scenes.map((scene) => ({ id: scene.id, blob: prepareBlob('Scene', scene) }));
   return {
-    documents,
-    sceneBlobs,
-    entries: scenes.map((scene, i) => [scene.id, sceneBlobs[i]!.hash]),
+    sceneBlobs: prepared.map(({ blob }) => blob),
+    entries: prepared.map(({ id, blob }): [string, string] => [id, blob.hash]),
   };
 }
 
@@ -136,12 +141,7 @@ export function prepareSnapshot(content: VersionContent): PreparedSnapshot {
     const value = content[doc.key];
     documents[doc.key] = value === null ? null : prepareBlob(doc.contentType, value);
   }
-  const sceneBlobs = content.scenes.map((scene) => prepareBlob('Scene', scene));
-  return {
-    documents,
-    sceneBlobs,
-    entries: content.scenes.map((scene, i) => [scene.id, sceneBlobs[i]!.hash]),
-  };
+  return { documents, ...prepareScenes(content.scenes) };
 }
 
 type VersionRow = typeof projectVersions.$inferSelect;
@@ -176,6 +176,11 @@ export function versionContent(db: AuraDb, version: VersionRow): VersionContent 
     ...(Object.values(hashes).filter(Boolean) as string[]),
     ...(timeline?.entries.map(([, h]) => h) ?? []),
   ]);
+  const text = (hash: string): string => {
+    const found = blobs.get(hash);
+    if (found === undefined) throw new Error(`Content blob ${hash} is missing`);
+    return found;
+  };
   const content: VersionContent = {
     brief: null,
     plan: null,
@@ -185,10 +190,10 @@ export function versionContent(db: AuraDb, version: VersionRow): VersionContent 
   };
   for (const doc of DOCUMENTS) {
     const hash = hashes[doc.key];
-    content[doc.key] = hash ? parseJson(blobs.get(hash)!) : null;
+    content[doc.key] = hash ? parseJson(text(hash)) : null;
   }
   content.scenes = (timeline?.entries ?? []).map(([, h]) =>
-    sceneContentSchema.parse(JSON.parse(blobs.get(h)!)),
+    sceneContentSchema.parse(JSON.parse(text(h))),
   );
   return content;
 }

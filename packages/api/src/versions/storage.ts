@@ -35,8 +35,8 @@ export function storageStats(db: AuraDb, projectId?: string): StorageStats {
     .orderBy(desc(projectVersions.versionNumber))
     .all();
   const cache: BlobCache = new Map();
-  const closures = rows.map((row) => versionClosure(db, row, cache));
-  const all = new Set(closures.flatMap((c) => [...c]));
+  const measured = rows.map((row) => ({ row, closure: versionClosure(db, row, cache) }));
+  const all = new Set(measured.flatMap(({ closure }) => [...closure]));
   const sizes = new Map<string, { size: number; refs: number }>();
   const hashes = [...all];
   for (let i = 0; i < hashes.length; i += 500) {
@@ -53,23 +53,23 @@ export function storageStats(db: AuraDb, projectId?: string): StorageStats {
   }
   const storedBytes = projectId
     ? [...all].reduce((n, h) => n + (sizes.get(h)?.size ?? 0), 0)
-    : db
+    : (db
         .select({ n: sql<number>`coalesce(sum(${contentBlobs.sizeBytes}), 0)` })
         .from(contentBlobs)
-        .get()!.n;
+        .get()?.n ?? 0);
   const logicalBytes = rows.reduce((n, r) => n + r.storageSizeBytes, 0);
   return {
     versions: rows.length,
     logicalBytes,
     storedBytes,
     dedupRatio: storedBytes === 0 ? 1 : logicalBytes / storedBytes,
-    perVersion: rows.map((row, i) => ({
+    perVersion: measured.map(({ row, closure }) => ({
       id: row.id,
       versionNumber: row.versionNumber,
       logicalBytes: row.storageSizeBytes,
-      exclusiveBytes: [...closures[i]!].reduce((n, h) => {
+      exclusiveBytes: [...closure].reduce((n, h) => {
         const blob = sizes.get(h);
-        return n + (blob && blob.refs === 1 ? blob.size : 0);
+        return n + (blob?.refs === 1 ? blob.size : 0);
       }, 0),
     })),
   };
@@ -97,15 +97,17 @@ export function collectBlobs(
   const cutoff = nowIso(
     new Date((options.now ?? new Date()).getTime() - (options.graceMs ?? DEFAULT_BLOB_GRACE_MS)),
   );
-  const versions = db
-    .select({ n: sql<number>`count(*)` })
-    .from(projectVersions)
-    .get()!.n;
-  const references = db
-    .select({ n: sql<number>`count(*)` })
-    .from(contentBlobs)
-    .where(gt(contentBlobs.referenceCount, 0))
-    .get()!.n;
+  const versions =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(projectVersions)
+      .get()?.n ?? 0;
+  const references =
+    db
+      .select({ n: sql<number>`count(*)` })
+      .from(contentBlobs)
+      .where(gt(contentBlobs.referenceCount, 0))
+      .get()?.n ?? 0;
   if (versions > 0 && references === 0) {
     throw new PreconditionError(
       `Refusing to collect: ${versions} version(s) exist but no blob has a reference. Run the reference check (versions.checkReferences) and fix the counts first.`,
@@ -122,7 +124,7 @@ export function collectBlobs(
     })
     .from(contentBlobs)
     .where(collectable)
-    .get()!;
+    .get() ?? { n: 0, bytes: 0 };
   if (options.dryRun)
     return { dryRun: true, collectable: summary.n, collectableBytes: summary.bytes, removed: 0 };
   let removed = 0;

@@ -65,7 +65,10 @@ export function decodeTimeline(db: AuraDb, hash: string, cache?: BlobCache): Dec
   const decoded = decodeTimelineChain(db, hash, cache);
   decodedCache.set(hash, decoded);
   if (decodedCache.size > DECODED_CACHE_SIZE)
-    decodedCache.delete(decodedCache.keys().next().value!);
+    for (const oldest of decodedCache.keys()) {
+      decodedCache.delete(oldest);
+      break;
+    }
   return decoded;
 }
 
@@ -108,7 +111,13 @@ function decodeTimelineChain(db: AuraDb, hash: string, cache?: BlobCache): Decod
 }
 
 export function sameEntries(a: TimelineEntries, b: TimelineEntries): boolean {
-  return a.length === b.length && a.every(([id, h], i) => b[i]![0] === id && b[i]![1] === h);
+  return (
+    a.length === b.length &&
+    a.every(([id, h], i) => {
+      const other = b[i];
+      return other?.[0] === id && other[1] === h;
+    })
+  );
 }
 
 export interface EncodedTimeline {
@@ -137,7 +146,7 @@ export function encodeTimeline(
   const survivingOrder = previous.entries.map(([id]) => id).filter((id) => after.has(id));
   const orderUnchanged =
     survivingOrder.length === entries.length &&
-    survivingOrder.every((id, i) => entries[i]![0] === id);
+    survivingOrder.every((id, i) => entries[i]?.[0] === id);
 
   const delta = prepareBlob('Timeline', {
     format: TIMELINE_FORMAT,
