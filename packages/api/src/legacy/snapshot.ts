@@ -7,12 +7,14 @@ import { LimitError, PreconditionError, openSqlite, type Sqlite } from '@aura/db
 /**
  * A consistent, read-only copy of a legacy database, taken without ever writing the source.
  *
- * - A `-wal` beside the source means a connection has (or had) it open in WAL mode: the copy is
+ * - A WAL-mode file with its `-wal` and `-shm` is (or may be) open in the old app: the copy is
  *   made with SQLite's backup API through a read-only connection, which reads committed pages
  *   from the main file and the WAL under SQLite's own locks, so an app writing meanwhile is safe.
- * - A WAL-mode file without a `-wal` is closed everywhere (a WAL connection keeps its `-wal`
- *   while open). Opening it, even read-only, would make SQLite create `-wal` and `-shm` beside
- *   it, so its bytes are copied instead and checked unchanged afterwards.
+ * - A WAL-mode file without a `-shm` is closed everywhere (every WAL connection keeps one while
+ *   open): a plain copy, or one a backup script took without a checkpoint, `-wal` beside it.
+ *   Opening it, even read-only, would make SQLite create `-wal`/`-shm` beside it, so its bytes
+ *   (and its `-wal`'s) are copied instead, checked unchanged afterwards, and the copy recovers the
+ *   WAL content.
  * - A rollback-journal file is read with the backup API (shared lock; no file is created).
  *
  * The copy is switched to a rollback journal (it is ours) and reopened read-only.
@@ -83,11 +85,16 @@ export async function openLegacySnapshot(source: string): Promise<LegacySnapshot
   const cleanup = () => rmSync(dir, { recursive: true, force: true });
   let method: LegacySnapshot['method'];
   try {
-    if (journalMode === 'wal' && !existsSync(`${source}-wal`)) {
+    const wal = `${source}-wal`;
+    if (journalMode === 'wal' && !existsSync(`${source}-shm`)) {
       method = 'file-copy';
+      const walStat = existsSync(wal) ? statSync(wal) : null;
       copyFileSync(source, copy);
-      const after = statSync(source);
-      if (!sameStat(stat, after) || existsSync(`${source}-wal`)) {
+      if (walStat) copyFileSync(wal, `${copy}-wal`);
+      const walAfter = existsSync(wal) ? statSync(wal) : null;
+      const walSame =
+        walStat === null ? walAfter === null : walAfter !== null && sameStat(walStat, walAfter);
+      if (!sameStat(stat, statSync(source)) || !walSame || existsSync(`${source}-shm`)) {
         throw new PreconditionError(
           `${source} changed while it was copied (is the old app running?); try again`,
         );

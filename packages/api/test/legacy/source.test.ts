@@ -80,6 +80,48 @@ describe('a source in use', () => {
   });
 });
 
+/** A backup script copying a live file without a checkpoint: the main file and its -wal. */
+const COPIER = `
+import shutil, sqlite3, sys
+src, dst = sys.argv[1], sys.argv[2]
+con = sqlite3.connect(src, isolation_level=None)
+con.execute('PRAGMA wal_autocheckpoint=0')
+con.execute("UPDATE ProjectStates SET Title = Title || ' (in the wal)' WHERE Id = (SELECT max(Id) FROM ProjectStates)")
+shutil.copyfile(src, dst)
+shutil.copyfile(src + '-wal', dst + '-wal')
+con.close()
+`;
+
+describe('a copy taken without a checkpoint', () => {
+  it('reads the -wal left beside the file, creating nothing beside it', async () => {
+    const dir = mkdtempSync(path.join(work, 'copied-'));
+    const live = makeLegacyDb(dir, { seed: 24, journalMode: 'wal' });
+    const copyDir = mkdtempSync(path.join(work, 'copied-to-'));
+    const file = path.join(copyDir, 'aura.db');
+    python(COPIER, live, file);
+    expect(readdirSync(copyDir).sort()).toEqual(['aura.db', 'aura.db-wal']);
+    const main = fileDigest(file);
+    const wal = fileDigest(`${file}-wal`);
+    const t2 = openTestDb();
+    try {
+      const admin = t2.principal('admin');
+      const report = await importLegacyDatabase(t2.db, {
+        source: file,
+        owner: { id: admin.userId, email: admin.email },
+        secrets: { dataDir: t2.dir, env: {} },
+      });
+      expect(report.source.snapshot).toBe('file-copy');
+      const titles = t2.db.select({ title: projectStates.title }).from(projectStates).all();
+      expect(titles.filter((r) => r.title.endsWith(' (in the wal)'))).toHaveLength(1);
+    } finally {
+      t2.close();
+    }
+    expect(readdirSync(copyDir).sort()).toEqual(['aura.db', 'aura.db-wal']);
+    expect(fileDigest(file)).toBe(main);
+    expect(fileDigest(`${file}-wal`)).toBe(wal);
+  });
+});
+
 describe('refusals', () => {
   const refuses = async (file: string, message: RegExp) => {
     const before = t.db.select().from(projectStates).all().length;
