@@ -15,6 +15,19 @@ const houseRules = {
   'no-console': 'off',
 };
 
+const AUDIT_MESSAGE =
+  'Audit columns and RowVersion are written only through packages/db/src/rules.ts (stampInsert, insertAudited, versionedUpdate, auditedSet, auditedUpdateWhere, stampRowImage).';
+const AUDIT_COLUMNS = '/^(updatedAt|modifiedBy|createdAt|createdBy)$/';
+const auditColumnWrites = [
+  // An object literal handed straight to `.set()` or `.values()`.
+  `CallExpression[callee.property.name=/^(set|values)$/] > ObjectExpression > Property[key.name=${AUDIT_COLUMNS}]`,
+  `CallExpression[callee.property.name=/^(set|values)$/] > ObjectExpression > Property[key.name='rowVersion']`,
+  // A stamp computed in place (`updatedAt: now`, `modifiedBy: actor`, `createdAt: nowIso()`).
+  `Property[key.name=${AUDIT_COLUMNS}][value.type=/^(CallExpression|Identifier|TemplateLiteral)$/]:not([shorthand=true])`,
+  // A RowVersion bump (`rowVersion: sql\`… + 1\``, `rowVersion: current + 1`).
+  `Property[key.name='rowVersion'][value.type=/^(TaggedTemplateExpression|BinaryExpression)$/]`,
+].map((selector) => ({ selector, message: AUDIT_MESSAGE }));
+
 /** Shared flat config (plain ESM: a TypeScript config would need jiti on Node 20). */
 export const baseConfig = tseslint.config(
   ignores,
@@ -54,6 +67,23 @@ export const typeCheckedConfig = tseslint.config(
       '@typescript-eslint/no-non-null-assertion': 'off',
       // vitest's asymmetric matchers (expect.any, expect.stringMatching, …) are typed `any`.
       '@typescript-eslint/no-unsafe-assignment': 'off',
+    },
+  },
+  {
+    // The data rules live once, in packages/db/src/rules.ts: no other source stamps the audit
+    // columns or bumps RowVersion. Reading them (`table.updatedAt`, `row.rowVersion`) and naming
+    // the RowVersion a caller read (`{ id, rowVersion }`) are fine. The legacy importer keeps the
+    // old database's own audit values, so it is the one exception.
+    files: ['**/src/**/*.{ts,tsx}'],
+    ignores: [
+      '**/src/rules.ts',
+      '**/src/schema/**',
+      '**/schema.ts',
+      '**/zod.ts',
+      '**/src/legacy/**',
+    ],
+    rules: {
+      'no-restricted-syntax': ['error', ...auditColumnWrites],
     },
   },
   { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
