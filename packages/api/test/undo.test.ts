@@ -131,7 +131,12 @@ const KEY_PROPERTIES = new Set(['id', 'key']);
  * RowVersion): the same columns before and after, each with a different value.
  */
 function expectChangedColumnsOnly(entry: typeof actionLogs.$inferSelect) {
-  type Change = { table: string; id: string; after?: Row | null; before?: Row | null };
+  interface Change {
+    table: string;
+    id: string;
+    after?: Row | null;
+    before?: Row | null;
+  }
   const after = (JSON.parse(entry.payloadJson!) as { changes: Change[] }).changes;
   const before = (JSON.parse(entry.inversePayloadJson!) as { changes: Change[] }).changes;
   for (const change of after) {

@@ -8,7 +8,7 @@ import fc from 'fast-check';
 import path from 'node:path';
 import { z } from 'zod';
 
-type JsonSchema = {
+interface JsonSchema {
   type?: string | string[];
   enum?: unknown[];
   const?: unknown;
@@ -31,7 +31,7 @@ type JsonSchema = {
   maxItems?: number;
   format?: string;
   pattern?: string;
-};
+}
 
 /** What the generators may use from the fixture world. */
 export interface FuzzContext {

@@ -125,7 +125,7 @@ function serviceFiles(site: WorldSite): string[] {
 /** Inside the site's own folder: system.update creates a missing output directory on disk. */
 function confineCreatedDirectory(site: WorldSite, input: unknown): unknown {
   if (!input || typeof input !== 'object' || !('outputDirectory' in input)) return input;
-  const value = (input as { outputDirectory: unknown }).outputDirectory;
+  const value = input.outputDirectory;
   if (typeof value !== 'string') return input;
   const inside = path.isAbsolute(value) && !path.relative(site.base, value).startsWith('..');
   if (inside) return input;

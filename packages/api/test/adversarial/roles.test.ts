@@ -143,7 +143,7 @@ describe('installation-wide settings and other users\u2019 things', () => {
     ['auth.tokens.list', () => ({})],
   ] as const)("%s of another user is the admin's", async (name, base) => {
     const input = (w: World) => ({
-      ...(base(w) as object),
+      ...base(w),
       userId: w.ids.users.other.userId,
     });
     for (const who of ['viewer', 'editor'] as const) {

@@ -20,7 +20,10 @@ export type Role = (typeof ROLES)[number];
 export type Who = Role | 'anonymous';
 
 type Caller = ReturnType<typeof createCaller>;
-type ProcedureDef = { type: 'query' | 'mutation' | 'subscription'; inputs: unknown[] };
+interface ProcedureDef {
+  type: 'query' | 'mutation' | 'subscription';
+  inputs: unknown[];
+}
 
 /** Every procedure of the router, read from the router itself: "projects.get" → its definition. */
 export function procedures(): Map<string, ProcedureDef> {
