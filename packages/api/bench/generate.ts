@@ -19,6 +19,7 @@ import { createHash } from 'node:crypto';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs as parseCliArgs } from 'node:util';
 import {
   ASSET_TYPES,
   CONTENT_TYPES,
@@ -1373,22 +1374,25 @@ function runPart(options: { scale: number; seed: number; out: string }) {
 // ---- CLI ---------------------------------------------------------------------------------------
 
 function parseArgs(argv: string[]) {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') continue;
-    if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    if (key === 'serial') args.set(key, 'true');
-    else args.set(key, inline ?? argv[++i] ?? '');
-  }
-  const scale = Number(args.get('scale') ?? '1');
+  const { values } = parseCliArgs({
+    args: argv.filter((arg) => arg !== '--'),
+    options: {
+      scale: { type: 'string', default: '1' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      out: { type: 'string' },
+      part: { type: 'string' },
+      serial: { type: 'boolean', default: false },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const scale = Number(values.scale);
   if (!(scale > 0))
     throw new Error('--scale must be a positive number (1 = the seed typical maxima)');
-  const seed = Number(args.get('seed') ?? DEFAULT_SEED);
+  const seed = Number(values.seed);
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  const out = path.resolve(args.get('out') ?? `aura-bench-${scale}x.db`);
-  return { scale, seed, out, part: args.get('part'), serial: args.has('serial') };
+  const out = path.resolve(values.out ?? `aura-bench-${scale}x.db`);
+  return { scale, seed, out, part: values.part, serial: values.serial };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {

@@ -20,7 +20,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { isDeepStrictEqual } from 'node:util';
+import { isDeepStrictEqual, parseArgs as parseCliArgs } from 'node:util';
 import {
   applyMigrations,
   createDb,
@@ -58,28 +58,32 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const args = new Map<string, string>();
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    if (arg === '--') continue;
-    if (!arg.startsWith('--')) throw new Error(`Unexpected argument ${arg}`);
-    const [key, inline] = arg.slice(2).split('=', 2) as [string, string | undefined];
-    args.set(key, inline ?? argv[++i] ?? '');
-  }
-  const known = new Set(['scale', 'iterations', 'rounds', 'warmup', 'seed', 'db']);
-  for (const key of args.keys()) if (!known.has(key)) throw new Error(`Unknown option --${key}`);
-  const scale = Number(args.get('scale') ?? '100');
-  const iterations = Number(args.get('iterations') ?? '2000');
-  const rounds = Number(args.get('rounds') ?? '3');
-  const warmup = Number(args.get('warmup') ?? String(Math.min(500, Math.ceil(iterations / 4))));
-  const seed = Number(args.get('seed') ?? DEFAULT_SEED);
+  // pnpm and turbo may pass the `--` separator through; strict parsing refuses anything unknown.
+  const { values } = parseCliArgs({
+    args: argv.filter((arg) => arg !== '--'),
+    options: {
+      scale: { type: 'string', default: '100' },
+      iterations: { type: 'string', default: '2000' },
+      rounds: { type: 'string', default: '3' },
+      warmup: { type: 'string' },
+      seed: { type: 'string', default: String(DEFAULT_SEED) },
+      db: { type: 'string' },
+    },
+    strict: true,
+    allowPositionals: false,
+  });
+  const scale = Number(values.scale);
+  const iterations = Number(values.iterations);
+  const rounds = Number(values.rounds);
+  const warmup = Number(values.warmup ?? String(Math.min(500, Math.ceil(iterations / 4))));
+  const seed = Number(values.seed);
   if (!(scale > 0)) throw new Error('--scale must be a positive number');
   if (!Number.isInteger(iterations) || iterations < 20)
     throw new Error('--iterations must be an integer >= 20');
   if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds must be an integer >= 1');
   if (!Number.isInteger(warmup) || warmup < 0) throw new Error('--warmup must be an integer >= 0');
   if (!Number.isInteger(seed)) throw new Error('--seed must be an integer');
-  return { scale, iterations, rounds, warmup, seed, db: args.get('db') ?? null };
+  return { scale, iterations, rounds, warmup, seed, db: values.db ?? null };
 }
 
 /** Where generated databases and results go: AURA_BENCH_DIR, else the OS temp folder. */
