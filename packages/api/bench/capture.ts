@@ -16,33 +16,32 @@ export interface PlanRow {
 const RUN_METHODS = ['all', 'get', 'run', 'iterate'] as const;
 
 /**
- * Records every statement prepared on `sqlite` while `work` runs, with the parameters of each
- * execution, by wrapping `prepare` (Drizzle prepares each query on the connection as it runs it).
- * Returns what `work` returned and the statements, in order.
+ * Records every statement executed on `sqlite` while `work` runs, with the parameters of each
+ * execution, by wrapping the execution methods of its statements (prepared before or during
+ * `work`: the hot path's queries are prepared once per connection). Returns what `work`
+ * returned and the statements, in order.
  */
 export async function captureStatements<T>(
   sqlite: Sqlite,
   work: () => T | Promise<T>,
 ): Promise<{ result: T; statements: CapturedStatement[] }> {
   const statements: CapturedStatement[] = [];
-  const originalPrepare = sqlite.prepare;
-  sqlite.prepare = function prepare(this: Sqlite, source: string) {
-    const statement = originalPrepare.call(this, source);
-    const target = statement as unknown as Record<string, unknown>;
-    for (const method of RUN_METHODS) {
-      const original = target[method] as (...args: unknown[]) => unknown;
-      target[method] = (...params: unknown[]) => {
-        statements.push({ sql: source, params: params.flat() });
-        return original.apply(statement, params);
-      };
-    }
-    return statement;
-  } as Sqlite['prepare'];
+  const prototype = Object.getPrototypeOf(sqlite.prepare('SELECT 1')) as Record<
+    string,
+    (this: { source: string; database: Sqlite }, ...args: unknown[]) => unknown
+  >;
+  const originals = RUN_METHODS.map((method) => [method, prototype[method]!] as const);
+  for (const [method, original] of originals) {
+    prototype[method] = function (this: { source: string; database: Sqlite }, ...params) {
+      if (this.database === sqlite) statements.push({ sql: this.source, params: params.flat() });
+      return original.apply(this, params);
+    };
+  }
   try {
     const result = await work();
     return { result, statements };
   } finally {
-    sqlite.prepare = originalPrepare;
+    for (const [method, original] of originals) prototype[method] = original;
   }
 }
 

@@ -1,5 +1,15 @@
-import { InvalidInputError } from '@aura/db';
-import { and, asc, desc, eq, or, sql, type SQL, type SQLWrapper } from 'drizzle-orm';
+import { InvalidInputError, type AuraDb } from '@aura/db';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  or,
+  sql,
+  type Placeholder,
+  type SQL,
+  type SQLWrapper,
+} from 'drizzle-orm';
 import { z } from 'zod';
 import { CURSOR_MAX } from './limits';
 
@@ -153,6 +163,13 @@ export interface Keyset<Row> {
    * of another list or sort order is InvalidInputError on `cursor`.
    */
   after(cursor: PageCursor | null): SQL | undefined;
+  /**
+   * The same condition with placeholders (`after0`, `after1`, …) for a query prepared once;
+   * bind them with `cursorParams(cursor)`.
+   */
+  afterPlaceholders(): SQL;
+  /** The placeholder values of a cursor; one of another list or order is as for `after`. */
+  cursorParams(cursor: PageCursor): Record<string, string | number>;
   /** Cuts the `limit + 1` rows the query fetched into a page and the cursor after its last row. */
   page<R extends Row>(rows: R[], limit: number): Page<R>;
 }
@@ -162,32 +179,43 @@ export function keyset<Row>(list: string, keys: readonly SortKey<Row>[]): Keyset
   const orderBy = keys.map(({ column, direction }) =>
     direction === 'desc' ? desc(column as SQL) : asc(column as SQL),
   );
-  const strict = (key: SortKey<Row>, value: string | number) =>
+  const strict = (key: SortKey<Row>, value: string | number | Placeholder) =>
     key.direction === 'desc' ? sql`${key.column} < ${value}` : sql`${key.column} > ${value}`;
   // (k1, k2, …) after (v1, v2, …) in the keys' directions: k1 beyond v1, or equal and the rest
   // after. The leading non-strict range on k1 lets the index seek instead of scanning.
-  const beyond = (values: (string | number)[], i: number): SQL => {
+  const beyond = (values: (string | number | Placeholder)[], i: number): SQL => {
     const key = keys[i]!;
     const value = values[i]!;
     if (i === keys.length - 1) return strict(key, value);
     return or(strict(key, value), and(eq(key.column as SQL, value), beyond(values, i + 1)))!;
   };
+  const condition = (values: (string | number | Placeholder)[]): SQL => {
+    const [first] = keys;
+    const seek =
+      first!.direction === 'desc'
+        ? sql`${first!.column} <= ${values[0]!}`
+        : sql`${first!.column} >= ${values[0]!}`;
+    return sql`(${seek} and ${beyond(values, 0)})`;
+  };
+  const checked = (cursor: PageCursor): (string | number)[] => {
+    const fits =
+      cursor.list === list &&
+      cursor.keys.length === keys.length &&
+      cursor.keys.every((value, i) => typeof value === (keys[i]!.numeric ? 'number' : 'string'));
+    if (!fits) throw new InvalidInputError('cursor', INVALID_CURSOR);
+    return cursor.keys;
+  };
   return {
     list,
     orderBy,
     after(cursor) {
-      if (!cursor) return undefined;
-      const fits =
-        cursor.list === list &&
-        cursor.keys.length === keys.length &&
-        cursor.keys.every((value, i) => typeof value === (keys[i]!.numeric ? 'number' : 'string'));
-      if (!fits) throw new InvalidInputError('cursor', INVALID_CURSOR);
-      const [first] = keys;
-      const seek =
-        first!.direction === 'desc'
-          ? sql`${first!.column} <= ${cursor.keys[0]!}`
-          : sql`${first!.column} >= ${cursor.keys[0]!}`;
-      return and(seek, beyond(cursor.keys, 0));
+      return cursor ? condition(checked(cursor)) : undefined;
+    },
+    afterPlaceholders() {
+      return condition(keys.map((_, i) => sql.placeholder(`after${i}`)));
+    },
+    cursorParams(cursor) {
+      return Object.fromEntries(checked(cursor).map((value, i) => [`after${i}`, value]));
     },
     page(rows, limit) {
       const hasMore = rows.length > limit;
@@ -204,5 +232,25 @@ export function keyset<Row>(list: string, keys: readonly SortKey<Row>[]): Keyset
             : null,
       };
     },
+  };
+}
+
+/**
+ * A list query prepared once per connection and shape (its sort, which filters are present,
+ * whether a cursor is given), values bound through placeholders: Drizzle otherwise builds and
+ * compiles the SQL on every call, which costs more than running it.
+ */
+export function preparedPerShape<Shape, Prepared>(
+  key: (shape: Shape) => string,
+  prepare: (db: AuraDb, shape: Shape) => Prepared,
+): (db: AuraDb, shape: Shape) => Prepared {
+  const connections = new WeakMap<AuraDb, Map<string, Prepared>>();
+  return (db, shape) => {
+    let shapes = connections.get(db);
+    if (!shapes) connections.set(db, (shapes = new Map()));
+    const k = key(shape);
+    let prepared = shapes.get(k);
+    if (prepared === undefined) shapes.set(k, (prepared = prepare(db, shape)));
+    return prepared;
   };
 }

@@ -22,7 +22,7 @@ import {
   type ExportStatus,
 } from '@aura/db';
 import { z } from 'zod';
-import { and, eq, gte, inArray, lte, type SQL } from 'drizzle-orm';
+import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
 import {
   checkMediaPath,
   isInside,
@@ -31,7 +31,7 @@ import {
   serviceLocations,
 } from '../media/paths';
 import { getExportPreset, type ExportPreset } from './presets';
-import { keyset, type Page } from '../paging';
+import { keyset, preparedPerShape, type Page } from '../paging';
 import type { ExportEnqueueInput, ExportListQuery } from './schema';
 
 /* ----- the status machine ----- */
@@ -449,18 +449,31 @@ const exportOrder = keyset<{ createdAt: string; id: string }>('exports', [
   { column: exportHistory.id, direction: 'desc', of: (row) => row.id },
 ]);
 
-/** Newest first (CreatedAt desc, Id desc). Exposed for the EXPLAIN QUERY PLAN tests. */
-export function buildExportListQuery(db: AuraDb, query: ExportListQuery) {
-  const conditions: (SQL | undefined)[] = [exportOrder.after(query.cursor)];
-  if (query.status) conditions.push(eq(exportHistory.status, query.status));
-  if (query.createdFrom) conditions.push(gte(exportHistory.createdAt, query.createdFrom));
-  if (query.createdTo) conditions.push(lte(exportHistory.createdAt, query.createdTo));
+/**
+ * Newest first (CreatedAt desc, Id desc), limit + 1 rows, for `query`'s shape: its values bound
+ * (`prepared`: false) or as placeholders (see listExports).
+ */
+function exportListSelect(db: AuraDb, query: ExportListQuery, prepared: boolean) {
+  const value = <T>(name: string, v: T) => (prepared ? sql.placeholder(name) : v);
+  const conditions: (SQL | undefined)[] = [
+    prepared && query.cursor ? exportOrder.afterPlaceholders() : exportOrder.after(query.cursor),
+  ];
+  if (query.status) conditions.push(eq(exportHistory.status, value('status', query.status)));
+  if (query.createdFrom)
+    conditions.push(gte(exportHistory.createdAt, value('createdFrom', query.createdFrom)));
+  if (query.createdTo)
+    conditions.push(lte(exportHistory.createdAt, value('createdTo', query.createdTo)));
   return db
     .select(exportListColumns)
     .from(exportHistory)
     .where(and(...conditions))
     .orderBy(...exportOrder.orderBy)
-    .limit(query.limit + 1);
+    .limit(value('limit', query.limit + 1));
+}
+
+/** The list query with its values bound. Exposed for the EXPLAIN QUERY PLAN tests. */
+export function buildExportListQuery(db: AuraDb, query: ExportListQuery) {
+  return exportListSelect(db, query, false);
 }
 
 export type ExportListItem = Awaited<
@@ -469,7 +482,21 @@ export type ExportListItem = Awaited<
 
 export type ExportListPage = Page<ExportListItem>;
 
+/** The list query of each shape (filters present, cursor or not) prepared once. */
+const preparedExportList = preparedPerShape(
+  (query: ExportListQuery) =>
+    `${query.status ? 's' : ''}${query.createdFrom ? 'f' : ''}${query.createdTo ? 't' : ''}${query.cursor ? 'c' : ''}`,
+  (db, query) => exportListSelect(db, query, true).prepare(),
+);
+
 /** One page of the export history. Takes the parsed input. */
 export function listExports(db: AuraDb, query: ExportListQuery): ExportListPage {
-  return exportOrder.page(buildExportListQuery(db, query).all(), query.limit);
+  const rows = preparedExportList(db, query).all({
+    status: query.status,
+    createdFrom: query.createdFrom,
+    createdTo: query.createdTo,
+    limit: query.limit + 1,
+    ...(query.cursor ? exportOrder.cursorParams(query.cursor) : {}),
+  });
+  return exportOrder.page(rows, query.limit);
 }

@@ -24,7 +24,7 @@ import {
 import { and, asc, desc, eq, or, sql, type SQL } from 'drizzle-orm';
 import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
-import { keyset, type Keyset, type Page } from '../paging';
+import { keyset, preparedPerShape, type Keyset, type Page } from '../paging';
 import {
   PROJECT_SPECS,
   type ProjectCreateInput,
@@ -85,16 +85,17 @@ export function likeContains(text: string): string {
 }
 
 /**
- * The list query (limit + 1 rows, to know whether another page follows). Exposed for the
- * EXPLAIN QUERY PLAN tests.
+ * The list query (limit + 1 rows, to know whether another page follows) of `query`'s shape, its
+ * values bound (`prepared`: false) or as placeholders (see projectListParams).
  */
-export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
+function projectListSelect(db: AuraDb, query: ProjectListQuery, prepared: boolean) {
   const order = PROJECT_ORDERS[query.sort];
+  const value = <T>(name: string, v: T) => (prepared ? sql.placeholder(name) : v);
   const conditions: (SQL | undefined)[] = [notDeleted(projectStates)];
-  if (query.status) conditions.push(eq(projectStates.status, query.status));
-  if (query.stage) conditions.push(eq(projectStates.currentStage, query.stage));
+  if (query.status) conditions.push(eq(projectStates.status, value('status', query.status)));
+  if (query.stage) conditions.push(eq(projectStates.currentStage, value('stage', query.stage)));
   if (query.search) {
-    const pattern = likeContains(query.search);
+    const pattern = value('pattern', likeContains(query.search));
     conditions.push(
       or(
         sql`${projectStates.title} LIKE ${pattern} ESCAPE '\\'`,
@@ -102,12 +103,29 @@ export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
       ),
     );
   }
+  const after = prepared && query.cursor ? order.afterPlaceholders() : order.after(query.cursor);
   return db
     .select(projectListColumns)
     .from(projectStates)
-    .where(and(...conditions, order.after(query.cursor)))
+    .where(and(...conditions, after))
     .orderBy(...order.orderBy)
-    .limit(query.limit + 1);
+    .limit(value('limit', query.limit + 1));
+}
+
+/** The placeholder values of the prepared list query of `query`'s shape. */
+function projectListParams(query: ProjectListQuery): Record<string, unknown> {
+  return {
+    status: query.status,
+    stage: query.stage,
+    pattern: query.search ? likeContains(query.search) : undefined,
+    limit: query.limit + 1,
+    ...(query.cursor ? PROJECT_ORDERS[query.sort].cursorParams(query.cursor) : {}),
+  };
+}
+
+/** The list query with its values bound. Exposed for the EXPLAIN QUERY PLAN tests. */
+export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
+  return projectListSelect(db, query, false);
 }
 
 export type ProjectListItem = Awaited<
@@ -116,12 +134,19 @@ export type ProjectListItem = Awaited<
 
 export type ProjectListPage = Page<ProjectListItem>;
 
+/** The list query of each shape (sort, filters present, cursor or not) prepared once. */
+const preparedProjectList = preparedPerShape(
+  (query: ProjectListQuery) =>
+    `${query.sort}:${query.status ? 's' : ''}${query.stage ? 'g' : ''}${query.search ? 'q' : ''}${query.cursor ? 'c' : ''}`,
+  (db, query) => projectListSelect(db, query, true).prepare(),
+);
+
 /**
  * One page of live (not soft-deleted) projects. Takes the parsed input (defaults applied, cursor
  * decoded): callers outside tRPC parse with `projectListInput.parse(raw)` first.
  */
 export function listProjects(db: AuraDb, query: ProjectListQuery): ProjectListPage {
-  const rows = buildProjectListQuery(db, query).all();
+  const rows = preparedProjectList(db, query).all(projectListParams(query));
   return PROJECT_ORDERS[query.sort].page(rows, query.limit);
 }
 
@@ -512,23 +537,37 @@ const trashOrder = keyset<{ id: string; deletedAt: string | null }>('trash', [
   { column: projectStates.id, direction: 'desc', of: (row) => row.id },
 ]);
 
-/** The trash query, most recently deleted first (limit + 1 rows). Exposed for EXPLAIN tests. */
-export function buildProjectTrashQuery(db: AuraDb, query: ProjectTrashQuery) {
+function projectTrashSelect(db: AuraDb, query: ProjectTrashQuery, prepared: boolean) {
+  const after =
+    prepared && query.cursor ? trashOrder.afterPlaceholders() : trashOrder.after(query.cursor);
   return db
     .select(projectTrashColumns)
     .from(projectStates)
-    .where(and(onlyDeleted(projectStates), trashOrder.after(query.cursor)))
+    .where(and(onlyDeleted(projectStates), after))
     .orderBy(...trashOrder.orderBy)
-    .limit(query.limit + 1);
+    .limit(prepared ? sql.placeholder('limit') : query.limit + 1);
+}
+
+/** The trash query, most recently deleted first (limit + 1 rows). Exposed for EXPLAIN tests. */
+export function buildProjectTrashQuery(db: AuraDb, query: ProjectTrashQuery) {
+  return projectTrashSelect(db, query, false);
 }
 
 export type ProjectTrashItem = Awaited<
   ReturnType<ReturnType<typeof buildProjectTrashQuery>['all']>
 >[number];
 
+const preparedProjectTrash = preparedPerShape(
+  (query: ProjectTrashQuery) => (query.cursor ? 'c' : ''),
+  (db, query) => projectTrashSelect(db, query, true).prepare(),
+);
+
 /** One page of soft-deleted projects, by DeletedAt descending. */
 export function listProjectTrash(db: AuraDb, query: ProjectTrashQuery): Page<ProjectTrashItem> {
-  const rows = buildProjectTrashQuery(db, query).all();
+  const rows = preparedProjectTrash(db, query).all({
+    limit: query.limit + 1,
+    ...(query.cursor ? trashOrder.cursorParams(query.cursor) : {}),
+  });
   return trashOrder.page(rows, query.limit);
 }
 

@@ -17,7 +17,7 @@ import {
 } from '@aura/db';
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { undoableWrite } from '../actions/recorder';
-import { keyset, type Page } from '../paging';
+import { keyset, preparedPerShape, type Page } from '../paging';
 import {
   splitTags,
   templateDataSchema,
@@ -62,29 +62,41 @@ const templateOrder = keyset<{ category: string; name: string; id: string }>('te
 
 /**
  * The list query (limit + 1 rows, to know whether another page follows), ordered by Category,
- * Name, Id. Exposed for the EXPLAIN QUERY PLAN tests.
+ * Name, Id, for `query`'s shape: its values bound (`prepared`: false) or as placeholders (see
+ * templateListParams).
  */
-export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
+function templateListSelect(db: AuraDb, query: TemplateListQuery, prepared: boolean) {
+  const value = <T>(name: string, v: T) => (prepared ? sql.placeholder(name) : v);
   const conditions: (SQL | undefined)[] = [];
-  if (query.category !== undefined) conditions.push(eq(templates.category, query.category));
+  if (query.category !== undefined)
+    conditions.push(eq(templates.category, value('category', query.category)));
   if (query.subCategory !== undefined)
-    conditions.push(eq(templates.subCategory, query.subCategory));
-  if (query.isSystem !== undefined) conditions.push(eq(templates.isSystemTemplate, query.isSystem));
+    conditions.push(eq(templates.subCategory, value('subCategory', query.subCategory)));
+  // Booleans are bound as 1/0 (a placeholder's value skips the column's mapping).
+  if (query.isSystem !== undefined)
+    conditions.push(
+      eq(templates.isSystemTemplate, prepared ? sql.placeholder('isSystem') : query.isSystem),
+    );
   if (query.isCommunity !== undefined)
-    conditions.push(eq(templates.isCommunityTemplate, query.isCommunity));
+    conditions.push(
+      eq(
+        templates.isCommunityTemplate,
+        prepared ? sql.placeholder('isCommunity') : query.isCommunity,
+      ),
+    );
   if (query.tags?.length) {
     // Whole tags of the comma-separated column: ',a,b,' LIKE '%,b,%' (case-insensitive).
     conditions.push(
       or(
         ...query.tags.map(
-          (tag) =>
-            sql`(',' || ${templates.tags} || ',') LIKE ${`%,${escapeLike(tag)},%`} ESCAPE '\\'`,
+          (tag, i) =>
+            sql`(',' || ${templates.tags} || ',') LIKE ${value(`tag${i}`, tagPattern(tag))} ESCAPE '\\'`,
         ),
       ),
     );
   }
   if (query.search) {
-    const pattern = `%${escapeLike(query.search)}%`;
+    const pattern = value('pattern', searchPattern(query.search));
     conditions.push(
       or(
         sql`${templates.name} LIKE ${pattern} ESCAPE '\\'`,
@@ -92,13 +104,55 @@ export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
       ),
     );
   }
+  const after =
+    prepared && query.cursor
+      ? templateOrder.afterPlaceholders()
+      : templateOrder.after(query.cursor);
   return db
     .select(templateListColumns)
     .from(templates)
-    .where(and(...conditions, templateOrder.after(query.cursor)))
+    .where(and(...conditions, after))
     .orderBy(...templateOrder.orderBy)
-    .limit(query.limit + 1);
+    .limit(value('limit', query.limit + 1));
 }
+
+const tagPattern = (tag: string) => `%,${escapeLike(tag)},%`;
+const searchPattern = (search: string) => `%${escapeLike(search)}%`;
+
+/** The placeholder values of the prepared list query of `query`'s shape. */
+function templateListParams(query: TemplateListQuery): Record<string, unknown> {
+  const params: Record<string, unknown> = {
+    category: query.category,
+    subCategory: query.subCategory,
+    isSystem: query.isSystem === undefined ? undefined : Number(query.isSystem),
+    isCommunity: query.isCommunity === undefined ? undefined : Number(query.isCommunity),
+    pattern: query.search ? searchPattern(query.search) : undefined,
+    limit: query.limit + 1,
+    ...(query.cursor ? templateOrder.cursorParams(query.cursor) : {}),
+  };
+  for (const [i, tag] of (query.tags ?? []).entries()) params[`tag${i}`] = tagPattern(tag);
+  return params;
+}
+
+/** The list query with its values bound. Exposed for the EXPLAIN QUERY PLAN tests. */
+export function buildTemplateListQuery(db: AuraDb, query: TemplateListQuery) {
+  return templateListSelect(db, query, false);
+}
+
+/** The list query of each shape (filters present, number of tags, cursor or not) prepared once. */
+const preparedTemplateList = preparedPerShape(
+  (query: TemplateListQuery) =>
+    [
+      query.category !== undefined ? 'c' : '',
+      query.subCategory !== undefined ? 's' : '',
+      query.isSystem !== undefined ? 'y' : '',
+      query.isCommunity !== undefined ? 'm' : '',
+      query.search ? 'q' : '',
+      query.cursor ? 'a' : '',
+      query.tags?.length ?? 0,
+    ].join(''),
+  (db, query) => templateListSelect(db, query, true).prepare(),
+);
 
 type TemplateListRow = Awaited<
   ReturnType<ReturnType<typeof buildTemplateListQuery>['all']>
@@ -109,7 +163,8 @@ export type TemplateListPage = Page<TemplateListItem>;
 
 /** One page of templates (system and community), filtered. Takes the parsed input. */
 export function listTemplates(db: AuraDb, query: TemplateListQuery): TemplateListPage {
-  const page = templateOrder.page(buildTemplateListQuery(db, query).all(), query.limit);
+  const rows = preparedTemplateList(db, query).all(templateListParams(query));
+  const page = templateOrder.page(rows, query.limit);
   return {
     items: page.items.map((row) => ({ ...row, tags: splitTags(row.tags) })),
     nextCursor: page.nextCursor,
