@@ -328,6 +328,16 @@ describe('createMaintenanceJobs', () => {
       title: 'Work',
     });
     expect(done('backup')).toMatchObject({ due: true, pruned: 0 });
+    // Every cleanup logs how long it held the write lock at worst (its longest transaction).
+    for (const job of MAINTENANCE_JOB_NAMES.filter((name) => name !== 'backup')) {
+      expect(done(job), job).toMatchObject({
+        writeTransactions: expect.any(Number),
+        maxLockMs: expect.any(Number),
+        p95LockMs: expect.any(Number),
+        maxLockCpuMs: expect.any(Number),
+      });
+    }
+    expect(done('cleanup.trash')).toMatchObject({ skipped: 0 });
 
     // What each job removed…
     expect(existsSync(data.oldTemp.filePath)).toBe(false);

@@ -632,6 +632,49 @@ describe('purgeSoftDeleted', () => {
     expect(versionExists(newTrashedVersion.id)).toBe(true); // 5 days in the trash
     expect(checkReferenceCounts(t.db).mismatches).toEqual([]);
   });
+
+  it('skips a project whose stored timeline cannot be decoded, counts it, and empties the rest', () => {
+    setup();
+    const trashed = ['First', 'Broken', 'Last'].map((title) => {
+      const p = versionedProject(title);
+      // A scene of its own, so that each project's timeline is a blob of its own.
+      insertAudited(
+        t.db,
+        sceneStates,
+        { projectId: p.project.id, sceneIndex: 0, scriptText: `The scene of ${title}` },
+        'tester',
+      );
+      const version = p.save('Manual', ago(40 * DAY));
+      trash('ProjectStates', p.project.id, ago(31 * DAY));
+      return { id: p.project.id, version };
+    });
+    const broken = trashed[1]!;
+    // A timeline in a shape the versions service never writes (an older generator's).
+    t.db.$client
+      .prepare(`UPDATE ContentBlobs SET Content = '{"tracks":[]}' WHERE ContentHash = ?`)
+      .run(broken.version.timelineHash);
+
+    // One project per batch: the broken one must not be selected again and again.
+    const result = purgeSoftDeleted(t.db, { now: NOW, batchSize: 1 });
+    expect(result).toMatchObject({ projects: 2, versions: 0, skipped: 1 });
+    expect(result.problems).toHaveLength(1);
+    expect(result.problems[0]).toContain(`project ${broken.id}`);
+    expect(result.writeTransactions).toBeGreaterThanOrEqual(3);
+    expect(result.maxLockMs).toBeGreaterThan(0);
+    // Only the broken project is left, with its version: its savepoint was rolled back alone.
+    expect(
+      t.db
+        .select({ id: projectStates.id })
+        .from(projectStates)
+        .all()
+        .map((r) => r.id),
+    ).toEqual([broken.id]);
+    expect(versionExists(broken.version.id)).toBe(true);
+    expect(count(t.db, 'SceneStates')).toBe(1);
+
+    // The next run skips it again, and has nothing else to do.
+    expect(purgeSoftDeleted(t.db, { now: NOW })).toMatchObject({ projects: 0, skipped: 1 });
+  });
 });
 
 function checkpoint(projectId: string, outputFilePath: string | null, isValid = true) {

@@ -20,7 +20,8 @@ import type { Job } from '../scheduler';
  * The worker's cleanup and backup jobs. The rules live in the api package's maintenance services
  * (retention from the Configurations rows, small IMMEDIATE batches, idempotent); these jobs only
  * schedule them, read the settings at every run (so an edit through the config API takes effect on
- * the next run), log problems, and return what was done (the scheduler logs it as "job done").
+ * the next run), log problems (rows a job skipped, files it kept), and return what was done, with
+ * the longest time it held the write lock (maxLockMs), which the scheduler logs as "job done".
  */
 
 const MINUTE = 60_000;
@@ -119,17 +120,27 @@ export function createMaintenanceJobs(options: MaintenanceJobsOptions): Job[] {
       });
       return counts;
     }),
-    job('cleanup.autosaves', () => ({
-      ...pruneAllAutosaves(db, { now: now(), settings: settings() }),
-    })),
+    job('cleanup.autosaves', () => {
+      const { problems: list, ...counts } = pruneAllAutosaves(db, {
+        now: now(),
+        settings: settings(),
+      });
+      problems('cleanup.autosaves', list);
+      return counts;
+    }),
     job('cleanup.blobs', () => ({
       ...collectUnreferencedBlobs(db, { now: now(), settings: settings() }),
     })),
     job('cleanup.trash', () => {
-      const { cutoff: _cutoff, ...counts } = purgeSoftDeleted(db, {
+      const {
+        problems: list,
+        cutoff: _cutoff,
+        ...counts
+      } = purgeSoftDeleted(db, {
         now: now(),
         settings: settings(),
       });
+      problems('cleanup.trash', list);
       return counts;
     }),
     job('cleanup.checkpoints', () => {
@@ -167,6 +178,11 @@ export function createMaintenanceJobs(options: MaintenanceJobsOptions): Job[] {
         stale: result.stale,
         flagged: result.flagged,
         projects: result.projects.map((p) => p.id),
+        writeTransactions: result.writeTransactions,
+        maxLockMs: result.maxLockMs,
+        p95LockMs: result.p95LockMs,
+        maxLockCpuMs: result.maxLockCpuMs,
+        totalLockMs: result.totalLockMs,
       };
     }),
     job('backup', () => {

@@ -6,16 +6,25 @@ import {
   type ActionStatus,
   type AuraDb,
 } from '@aura/db';
-import { and, inArray, lt, lte } from 'drizzle-orm';
+import { and, asc, inArray, lt, lte, sql } from 'drizzle-orm';
 import { DAY_MS } from '../settings';
-import { batchSizeOf, cutoffIso, inBatches, settingsOf, type CleanupOptions } from './shared';
+import {
+  batchSizeOf,
+  cutoffIso,
+  inBatches,
+  lockFigures,
+  meterWrites,
+  settingsOf,
+  type CleanupOptions,
+  type WriteLockStats,
+} from './shared';
 
 /** Statuses an action leaves when its ExpiresAt passes. */
 const EXPIRING: ActionStatus[] = ['Applied', 'Undone'];
 /** Statuses deleted once their ExpiresAt is older than the retention (Failed is kept as is until then). */
 const DELETABLE_ACTIONS: ActionStatus[] = ['Expired', 'Failed'];
 
-export interface ActionLogCleanup {
+export interface ActionLogCleanup extends WriteLockStats {
   /** Applied/Undone actions past ExpiresAt marked Expired. */
   expired: number;
   /** Expired (and Failed) actions deleted, their ExpiresAt older than the retention. */
@@ -23,12 +32,37 @@ export interface ActionLogCleanup {
   deleteCutoff: string;
 }
 
-/** The batch query of actions to mark Expired. Exposed for EXPLAIN tests. */
-export function buildExpiringActionsQuery(db: AuraDb, now: string, limit: number) {
+/** Where the previous batch of expiring actions ended (ExpiresAt, then Id). */
+export interface ExpiryPosition {
+  expiresAt: string;
+  id: string;
+}
+
+/**
+ * The batch query of actions to mark Expired, in ExpiresAt order from where the previous batch
+ * ended: each batch reads on from there instead of re-reading, from the start, every action
+ * already past ExpiresAt and no longer Applied or Undone (Expired ones stay for the retention).
+ * Exposed for EXPLAIN tests.
+ */
+export function buildExpiringActionsQuery(
+  db: AuraDb,
+  now: string,
+  limit: number,
+  after: ExpiryPosition | null = null,
+) {
   return db
-    .select({ id: actionLogs.id })
+    .select({ id: actionLogs.id, expiresAt: actionLogs.expiresAt })
     .from(actionLogs)
-    .where(and(inArray(actionLogs.status, EXPIRING), lte(actionLogs.expiresAt, now)))
+    .where(
+      and(
+        lte(actionLogs.expiresAt, now),
+        inArray(actionLogs.status, EXPIRING),
+        after === null
+          ? undefined
+          : sql`(${actionLogs.expiresAt}, ${actionLogs.id}) > (${after.expiresAt}, ${after.id})`,
+      ),
+    )
+    .orderBy(asc(actionLogs.expiresAt), asc(actionLogs.id))
     .limit(limit);
 }
 
@@ -53,12 +87,15 @@ export function expireActionLogs(db: AuraDb, options: CleanupOptions = {}): Acti
   const days = settingsOf(db, options)['Retention.ExpiredActionLogDays'];
   const deleteCutoff = cutoffIso(now, days * DAY_MS);
   const limit = batchSizeOf(options);
-  const result: ActionLogCleanup = { expired: 0, deleted: 0, deleteCutoff };
-  inBatches(db, limit, (tx) => {
-    const ids = buildExpiringActionsQuery(tx, at, limit)
-      .all()
-      .map((r) => r.id);
-    if (ids.length === 0) return 0;
+  const { db: metered, stats } = meterWrites(db);
+  const result = { expired: 0, deleted: 0, deleteCutoff };
+  let position: ExpiryPosition | null = null;
+  inBatches(metered, limit, (tx, size) => {
+    const rows = buildExpiringActionsQuery(tx, at, size, position).all();
+    const last = rows.at(-1);
+    if (last === undefined || last.expiresAt === null) return 0;
+    position = { expiresAt: last.expiresAt, id: last.id };
+    const ids = rows.map((r) => r.id);
     result.expired += auditedUpdateWhere(
       tx,
       actionLogs,
@@ -72,8 +109,8 @@ export function expireActionLogs(db: AuraDb, options: CleanupOptions = {}): Acti
     );
     return ids.length;
   });
-  inBatches(db, limit, (tx) => {
-    const ids = buildDeletableActionsQuery(tx, deleteCutoff, limit)
+  inBatches(metered, limit, (tx, size) => {
+    const ids = buildDeletableActionsQuery(tx, deleteCutoff, size)
       .all()
       .map((r) => r.id);
     if (ids.length === 0) return 0;
@@ -89,5 +126,5 @@ export function expireActionLogs(db: AuraDb, options: CleanupOptions = {}): Acti
       .run().changes;
     return ids.length;
   });
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }

@@ -8,9 +8,18 @@ import {
 import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
 import { DEFAULT_RETENTION } from '../../versions/retention';
 import { pruneAutosavesInTransaction } from '../../versions/service';
-import { batchSizeOf, settingsOf, type CleanupOptions } from './shared';
+import {
+  batchSizeOf,
+  lockFigures,
+  meterWrites,
+  noteProblem,
+  settingsOf,
+  type CleanupOptions,
+  type RowProblems,
+  type WriteLockStats,
+} from './shared';
 
-export interface AutosavePruning {
+export interface AutosavePruning extends RowProblems, WriteLockStats {
   keepLast: number;
   projectsChecked: number;
   /** Projects that lost at least one autosave. */
@@ -61,11 +70,14 @@ export function pruneAllAutosaves(db: AuraDb, options: CleanupOptions = {}): Aut
   const keepLast = settingsOf(db, options)['Retention.AutosaveKeepLast'];
   const policy = { ...DEFAULT_RETENTION, keepLast };
   const limit = batchSizeOf(options);
-  const result: AutosavePruning = {
+  const { db: metered, stats } = meterWrites(db);
+  const result = {
     keepLast,
     projectsChecked: 0,
     projectsPruned: 0,
     versionsPruned: 0,
+    skipped: 0,
+    problems: [] as string[],
   };
   let after: string | null = null;
   for (;;) {
@@ -77,9 +89,16 @@ export function pruneAllAutosaves(db: AuraDb, options: CleanupOptions = {}): Aut
     result.projectsChecked += ids.length;
     after = last;
     for (const { projectId } of buildAutosaveCountQuery(db, ids, keepLast).all()) {
-      const pruned = writeTransaction(db, (tx) =>
-        pruneAutosavesInTransaction(tx, projectId, now, policy),
-      );
+      // A project whose history cannot be read (a broken stored timeline) is logged and skipped.
+      let pruned: string[];
+      try {
+        pruned = writeTransaction(metered, (tx) =>
+          pruneAutosavesInTransaction(tx, projectId, now, policy),
+        );
+      } catch (error) {
+        noteProblem(result, `project ${projectId}`, error);
+        continue;
+      }
       if (pruned.length > 0) {
         result.projectsPruned += 1;
         result.versionsPruned += pruned.length;
@@ -87,5 +106,5 @@ export function pruneAllAutosaves(db: AuraDb, options: CleanupOptions = {}): Aut
     }
     if (ids.length < limit) break;
   }
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }

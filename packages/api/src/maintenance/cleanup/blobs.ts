@@ -1,9 +1,16 @@
 import type { AuraDb } from '@aura/db';
 import { collectBlobs } from '../../versions/service';
 import { MINUTE_MS } from '../settings';
-import { batchSizeOf, settingsOf, type CleanupOptions } from './shared';
+import {
+  batchSizeOf,
+  lockFigures,
+  meterWrites,
+  settingsOf,
+  type CleanupOptions,
+  type WriteLockStats,
+} from './shared';
 
-export interface BlobCollection {
+export interface BlobCollection extends WriteLockStats {
   graceMinutes: number;
   /** Blobs at zero references for longer than the grace period when the run started. */
   collectable: number;
@@ -18,7 +25,8 @@ export interface BlobCollection {
  */
 export function collectUnreferencedBlobs(db: AuraDb, options: CleanupOptions = {}): BlobCollection {
   const graceMinutes = settingsOf(db, options)['Retention.BlobGraceMinutes'];
-  const result = collectBlobs(db, {
+  const { db: metered, stats } = meterWrites(db);
+  const result = collectBlobs(metered, {
     graceMs: graceMinutes * MINUTE_MS,
     now: options.now,
     batchSize: batchSizeOf(options),
@@ -28,5 +36,6 @@ export function collectUnreferencedBlobs(db: AuraDb, options: CleanupOptions = {
     collectable: result.collectable,
     collectableBytes: result.collectableBytes,
     removed: result.removed,
+    ...lockFigures(stats),
   };
 }

@@ -6,10 +6,13 @@ import {
   deleteRowsWithFiles,
   excluding,
   inBatches,
+  lockFigures,
+  meterWrites,
   type FileCleanupOptions,
+  type WriteLockStats,
 } from './shared';
 
-export interface CheckpointCleanup extends FileCounts {
+export interface CheckpointCleanup extends FileCounts, WriteLockStats {
   /** Checkpoints of Completed projects deleted (their files kept). */
   completedProjectCheckpoints: number;
   /** Invalid checkpoints deleted (their unreferenced files removed). */
@@ -49,14 +52,15 @@ export function cleanupCheckpoints(
 ): CheckpointCleanup {
   const limit = batchSizeOf(options);
   const guard = cleanupGuard(db, options.roots);
-  const result: CheckpointCleanup = {
+  const { db: metered, stats } = meterWrites(db);
+  const result = {
     completedProjectCheckpoints: 0,
     invalidCheckpoints: 0,
     ...emptyFileCounts(),
-    problems: [],
+    problems: [] as string[],
   };
   result.invalidCheckpoints = deleteRowsWithFiles(
-    db,
+    metered,
     limit,
     guard,
     {
@@ -72,13 +76,13 @@ export function cleanupCheckpoints(
     result,
     result.problems,
   );
-  result.completedProjectCheckpoints = inBatches(db, limit, (tx) => {
-    const ids = buildCompletedProjectCheckpointsQuery(tx, limit)
+  result.completedProjectCheckpoints = inBatches(metered, limit, (tx, size) => {
+    const ids = buildCompletedProjectCheckpointsQuery(tx, size)
       .all()
       .map((r) => r.id);
     if (ids.length > 0)
       tx.delete(renderCheckpoints).where(inArray(renderCheckpoints.id, ids)).run();
     return ids.length;
   });
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }

@@ -7,7 +7,16 @@ import { ACTIVE_EXPORT_STATUSES, outputDirectory } from '../../exports/service';
 import { targetProblem } from '../../media/paths';
 import { cleanupGuard, report } from '../files';
 import { DAY_MS, MINUTE_MS } from '../settings';
-import { batchSizeOf, cutoffIso, inBatches, settingsOf, type FileCleanupOptions } from './shared';
+import {
+  batchSizeOf,
+  cutoffIso,
+  inBatches,
+  lockFigures,
+  meterWrites,
+  settingsOf,
+  type FileCleanupOptions,
+  type WriteLockStats,
+} from './shared';
 
 /** A part file not modified for this long, and owned by no queued or running export, is left over. */
 export const PART_FILE_GRACE_MS = 15 * MINUTE_MS;
@@ -22,7 +31,7 @@ const FINISHED_EXPORTS: ExportStatus[] = ['Completed', 'Failed', 'Cancelled'];
  */
 const PART_FILE = /^\..+\.part-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}-\d+/i;
 
-export interface ExportHistoryCleanup {
+export interface ExportHistoryCleanup extends WriteLockStats {
   cutoff: string;
   /** Finished exports (Completed, Failed, Cancelled) removed from the history; output files kept. */
   deleted: number;
@@ -142,10 +151,11 @@ export function cleanupExportHistory(
   const days = settingsOf(db, options)['Retention.ExportHistoryDays'];
   const cutoff = cutoffIso(now, days * DAY_MS);
   const limit = batchSizeOf(options);
-  const result: ExportHistoryCleanup = { cutoff, deleted: 0, partFilesDeleted: 0, problems: [] };
+  const { db: metered, stats } = meterWrites(db);
+  const result = { cutoff, deleted: 0, partFilesDeleted: 0, problems: [] as string[] };
   const dirs = new Set<string>();
-  result.deleted = inBatches(db, limit, (tx) => {
-    const rows = buildOldExportsQuery(tx, cutoff, limit).all();
+  result.deleted = inBatches(metered, limit, (tx, size) => {
+    const rows = buildOldExportsQuery(tx, cutoff, size).all();
     if (rows.length > 0) {
       tx.delete(exportHistory)
         .where(
@@ -168,5 +178,5 @@ export function cleanupExportHistory(
     roots: options.roots,
     problems: result.problems,
   });
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }

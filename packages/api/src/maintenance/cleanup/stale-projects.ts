@@ -1,9 +1,18 @@
 import { notDeleted, projectStates, type AuraDb } from '@aura/db';
 import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { MINUTE_MS } from '../settings';
-import { batchSizeOf, cutoffIso, inBatches, settingsOf, type CleanupOptions } from './shared';
+import {
+  batchSizeOf,
+  cutoffIso,
+  inBatches,
+  lockFigures,
+  meterWrites,
+  settingsOf,
+  type CleanupOptions,
+  type WriteLockStats,
+} from './shared';
 
-export interface StaleProjectFlagging {
+export interface StaleProjectFlagging extends WriteLockStats {
   cutoff: string;
   /** Live InProgress projects not updated since the cutoff (flagged now or before). */
   stale: number;
@@ -54,9 +63,15 @@ export function flagStaleProjects(db: AuraDb, options: CleanupOptions = {}): Sta
   const minutes = settingsOf(db, options)['Retention.RecoveryStaleMinutes'];
   const cutoff = cutoffIso(now, minutes * MINUTE_MS);
   const limit = batchSizeOf(options);
-  const result: StaleProjectFlagging = { cutoff, stale: 0, flagged: 0, projects: [] };
-  inBatches(db, limit, (tx) => {
-    const rows = buildUnflaggedStaleProjectsQuery(tx, cutoff, limit).all();
+  const { db: metered, stats } = meterWrites(db);
+  const result = {
+    cutoff,
+    stale: 0,
+    flagged: 0,
+    projects: [] as StaleProjectFlagging['projects'],
+  };
+  inBatches(metered, limit, (tx, size) => {
+    const rows = buildUnflaggedStaleProjectsQuery(tx, cutoff, size).all();
     if (rows.length === 0) return 0;
     // The one write that stays outside the audit rules on purpose (see above).
     const changed = tx
@@ -85,5 +100,5 @@ export function flagStaleProjects(db: AuraDb, options: CleanupOptions = {}): Sta
       .from(projectStates)
       .where(staleCondition(cutoff))
       .get()?.n ?? 0;
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }

@@ -8,10 +8,13 @@ import {
   deleteRowsWithFiles,
   excluding,
   settingsOf,
+  lockFigures,
+  meterWrites,
   type FileCleanupOptions,
+  type WriteLockStats,
 } from './shared';
 
-export interface TemporaryAssetCleanup extends FileCounts {
+export interface TemporaryAssetCleanup extends FileCounts, WriteLockStats {
   cutoff: string;
   /** AssetStates rows deleted. */
   deleted: number;
@@ -53,9 +56,10 @@ export function cleanupTemporaryAssets(
   const cutoff = cutoffIso(now, hours * HOUR_MS);
   const limit = batchSizeOf(options);
   const guard = cleanupGuard(db, options.roots);
-  const result: TemporaryAssetCleanup = { cutoff, deleted: 0, ...emptyFileCounts(), problems: [] };
+  const { db: metered, stats } = meterWrites(db);
+  const result = { cutoff, deleted: 0, ...emptyFileCounts(), problems: [] as string[] };
   result.deleted = deleteRowsWithFiles(
-    db,
+    metered,
     limit,
     guard,
     {
@@ -71,5 +75,5 @@ export function cleanupTemporaryAssets(
     result,
     result.problems,
   );
-  return result;
+  return { ...result, ...lockFigures(stats) };
 }
