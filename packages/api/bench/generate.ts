@@ -15,22 +15,17 @@
  * SQLite's transfer optimization, which moves B-tree pages without decoding rows).
  */
 import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs as parseCliArgs } from 'node:util';
 import {
-  ASSET_TYPES,
-  CONTENT_TYPES,
   PROJECT_STAGES,
   applyMigrations,
   createDb,
   openSqlite,
   seedDatabase,
-  type ActionStatus,
   type AssetType,
-  type ContentType,
   type ExportStatus,
   type ProjectStage,
   type ProjectStatus,
@@ -38,7 +33,11 @@ import {
   type UserRole,
   type VersionType,
 } from '@aura/db';
+import { UNDO_LOG_LIMITS } from '../src/actions/recorder';
 import { EXPORT_PRESETS } from '../src/exports/presets';
+import { prepareBlob, type PreparedBlob } from '../src/versions/content';
+import { DOCUMENTS, type SceneContent } from '../src/versions/snapshot';
+import { encodeTimeline, type DecodedTimeline } from '../src/versions/timeline';
 import {
   chance,
   hex,
@@ -53,7 +52,7 @@ import {
 import { AUDIENCES, TONES, TOPICS, VOICES, description, paragraph, sentence, title } from './words';
 
 /** Bump when the generated content changes, so cached benchmark databases are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 export const DEFAULT_SEED = 20260101;
 
 /** The viewer the benchmarks call the procedures as (first user of every generated database). */
@@ -160,14 +159,6 @@ const ASSET_FILES: Record<
   Video: { dir: 'video', ext: 'mp4', mime: 'video/mp4', min: 4_000_000, max: 450_000_000 },
   Subtitle: { dir: 'subtitles', ext: 'srt', mime: 'application/x-subrip', min: 800, max: 20_000 },
 };
-const contentType = weighted<ContentType>({
-  Brief: 18,
-  Plan: 18,
-  Voice: 14,
-  Render: 14,
-  Timeline: 26,
-  Asset: 10,
-});
 const versionType = weighted<VersionType>({ Autosave: 60, Manual: 30, RestorePoint: 10 });
 const VERSION_TRIGGERS: Record<VersionType, string> = {
   Autosave: 'autosave-timer',
@@ -195,26 +186,45 @@ const exportPreset = weighted<string>({
   'audio-mp3': 4,
   'gif-preview': 5,
 });
-const actionStatus = weighted<ActionStatus>({ Applied: 85, Undone: 7, Failed: 2, Expired: 6 });
-const ACTION_TYPES: readonly [string, string | null][] = [
-  ['project.create', 'project.hardDelete'],
-  ['project.update', 'project.update'],
-  ['project.update', 'project.update'],
-  ['project.setStage', 'project.setStage'],
-  ['project.setWizardStep', 'project.setWizardStep'],
-  ['project.softDelete', 'project.restore'],
-  ['scene.add', 'scene.delete'],
-  ['scene.update', 'scene.update'],
-  ['scene.update', 'scene.update'],
-  ['scene.update', 'scene.update'],
-  ['scene.reorder', 'scene.reorder'],
-  ['asset.register', 'asset.delete'],
-  ['asset.register', 'asset.delete'],
-  ['export.enqueue', 'export.cancel'],
-  ['config.set', 'config.set'],
-  ['template.rate', null],
+/** What happened to a logged action after it was recorded (Expired is the worker's doing). */
+const actionOutcome = weighted<'Applied' | 'Undone' | 'Failed'>({
+  Applied: 91,
+  Undone: 8,
+  Failed: 1,
+});
+/**
+ * The project edits the services log through recordAction, with the columns each one changes
+ * (besides the key, RowVersion, UpdatedAt and ModifiedBy, which every versioned update changes).
+ */
+const PROJECT_ACTIONS: readonly { type: string; describe: string; fields: readonly string[] }[] = [
+  { type: 'projects.update', describe: 'Edited the title of project', fields: ['title'] },
+  {
+    type: 'projects.update',
+    describe: 'Edited the description of project',
+    fields: ['description'],
+  },
+  { type: 'projects.update', describe: 'Edited the title of project', fields: ['title'] },
+  {
+    type: 'projects.setStage',
+    describe: 'Moved to the next stage project',
+    fields: ['currentStage', 'progressPercent'],
+  },
+  {
+    type: 'projects.setWizardStep',
+    describe: 'Changed the wizard step of project',
+    fields: ['currentWizardStep'],
+  },
+  {
+    type: 'projects.softDelete',
+    describe: 'Moved to the trash project',
+    fields: ['isDeleted', 'deletedAt', 'deletedBy'],
+  },
+  {
+    type: 'projects.restore',
+    describe: 'Restored from the trash project',
+    fields: ['isDeleted', 'deletedAt', 'deletedBy'],
+  },
 ];
-const ACTION_FIELDS = ['title', 'description', 'currentStage', 'scriptText', 'progressPercent'];
 const PROJECT_ERRORS = [
   'TTS provider returned 429 Too Many Requests after 5 retries',
   'Image generation timed out after 120 s for scene 4',
@@ -300,45 +310,6 @@ function renderSpecJson(rng: Rng): string {
   });
 }
 
-/**
- * Content of blob `i`, regenerated from its own seed (hashed in one pass, inserted in another);
- * the revision number makes every blob distinct, as content addressing requires.
- */
-function blobContent(seed: number, i: number, type: ContentType): string {
-  const rng = mulberry32((streamSeed(seed, 'blob') ^ Math.imul(i + 1, 0x9e3779b1)) >>> 0);
-  return `{"revision":${i},${blobBody(rng, type).slice(1)}`;
-}
-
-function blobBody(rng: Rng, type: ContentType): string {
-  const topic = pick(rng, TOPICS);
-  switch (type) {
-    case 'Brief':
-      return briefJson(rng, topic);
-    case 'Plan':
-      return planSpecJson(rng, int(rng, 5, 15));
-    case 'Voice':
-      return voiceSpecJson(rng);
-    case 'Render':
-      return renderSpecJson(rng);
-    case 'Timeline':
-      return JSON.stringify({
-        tracks: Array.from({ length: int(rng, 4, 14) }, (_, s) => ({
-          scene: s,
-          start: s * 8.5,
-          duration: int(rng, 4, 30),
-          audio: `audio/scene-${pad2(s)}.wav`,
-          image: `images/scene-${pad2(s)}.png`,
-          transition: pick(rng, ['cut', 'fade', 'slide']),
-        })),
-      });
-    case 'Asset':
-      return JSON.stringify({
-        kind: pick(rng, ASSET_TYPES),
-        notes: paragraph(rng, int(rng, 100, 600)),
-      });
-  }
-}
-
 // ---- the skeleton every part shares -----------------------------------------------------------
 
 /** Users and the projects' identities and states: cheap, and needed by every table. */
@@ -360,6 +331,8 @@ interface World {
   deleted: Uint8Array;
   sceneCounts: Uint16Array;
   assetCounts: Uint16Array;
+  /** Projects with versions (by index, in the order their versions are written) and how many. */
+  versionPlan: Map<number, number>;
 }
 
 function buildWorld(seed: number, counts: TableCounts): World {
@@ -399,6 +372,7 @@ function buildWorld(seed: number, counts: TableCounts): World {
     deleted: new Uint8Array(n),
     sceneCounts: new Uint16Array(n),
     assetCounts: new Uint16Array(n),
+    versionPlan: new Map(),
   };
   for (let p = 0; p < n; p++) {
     const created = createdMs[p]!;
@@ -429,7 +403,26 @@ function buildWorld(seed: number, counts: TableCounts): World {
   }
   adjustTotal(rng, world.sceneCounts, counts.scenes, 1, 30);
   adjustTotal(rng, world.assetCounts, counts.assets, 1, 50);
+  world.versionPlan = planVersions(seed, counts.versions, n);
   return world;
+}
+
+/**
+ * Which projects have versions, and how many each (1..8): chosen before the projects are written,
+ * so that their scenes and specs can be kept for the versions, which capture them.
+ */
+function planVersions(seed: number, versions: number, projects: number): Map<number, number> {
+  const rng = mulberry32(streamSeed(seed, 'versionPlan'));
+  const plan = new Map<number, number>();
+  let done = 0;
+  while (done < versions) {
+    let p = int(rng, 0, projects - 1);
+    for (let tries = 0; plan.has(p) && tries < 20; tries++) p = int(rng, 0, projects - 1);
+    const per = Math.min(int(rng, 1, 8), versions - done);
+    plan.set(p, (plan.get(p) ?? 0) + per);
+    done += per;
+  }
+  return plan;
 }
 
 /** Nudges per-parent child counts (each within [min, max]) until they sum to `target`. */
@@ -598,7 +591,8 @@ function insertUsers(sqlite: Sqlite, world: World): number {
 function insertProjects(
   sqlite: Sqlite,
   world: World,
-): { projects: number; scenes: number; assets: number } {
+): { projects: number; scenes: number; assets: number; captured: Map<number, CapturedProject> } {
+  const captured = new Map<number, CapturedProject>();
   const rng = mulberry32(streamSeed(world.seed, 'projectRows'));
   const insertScene = sqlite.prepare(
     `INSERT INTO SceneStates (Id, ProjectId, SceneIndex, ScriptText, AudioFilePath, ImageFilePath,
@@ -650,20 +644,32 @@ function insertProjects(
         const wizardStep = status === 'Completed' ? 5 : Math.min(5, stageIndex + int(rng, 0, 2));
         const creator = pick(rng, world.writerIds);
         const modifier = chance(rng, 0.7) ? creator : pick(rng, world.writerIds);
+        const projectDescription = chance(rng, 0.9) ? description(rng, topic) : null;
+        const jobId = stageIndex >= 1 ? `job-${uuidv7At(rng, updated)}` : null;
+        const specs = {
+          briefJson: wizardStep >= 1 ? briefJson(rng, topic) : null,
+          planSpecJson: wizardStep >= 2 ? planSpecJson(rng, sceneCount) : null,
+          voiceSpecJson: wizardStep >= 3 ? voiceSpecJson(rng) : null,
+          renderSpecJson: wizardStep >= 4 ? renderSpecJson(rng) : null,
+        };
+        const keep: CapturedProject | null = world.versionPlan.has(p)
+          ? { specs, scenes: [] }
+          : null;
+        if (keep) captured.set(p, keep);
         insert([
           id,
           world.projectTitles[p],
-          chance(rng, 0.9) ? description(rng, topic) : null,
+          projectDescription,
           wizardStep,
           status,
           status === 'Completed' ? iso(updated) : null,
           PROJECT_STAGES[stageIndex],
           progress,
-          stageIndex >= 1 ? `job-${uuidv7At(rng, updated)}` : null,
-          wizardStep >= 1 ? briefJson(rng, topic) : null,
-          wizardStep >= 2 ? planSpecJson(rng, sceneCount) : null,
-          wizardStep >= 3 ? voiceSpecJson(rng) : null,
-          wizardStep >= 4 ? renderSpecJson(rng) : null,
+          jobId,
+          specs.briefJson,
+          specs.planSpecJson,
+          specs.voiceSpecJson,
+          specs.renderSpecJson,
           status === 'Failed' ? pick(rng, PROJECT_ERRORS) : null,
           iso(created),
           iso(updated),
@@ -681,17 +687,25 @@ function insertProjects(
         for (let s = 0; s < sceneCount; s++) {
           const sceneCreated = created + Math.min(span * 0.2, (s + 1) * int(rng, 2, 40) * SEC);
           const sceneUpdated = sceneCreated + (updated - sceneCreated) * rng();
+          const scene: SceneContent = {
+            id: uuidv7At(rng, sceneCreated),
+            scriptText: paragraph(rng, int(rng, 250, 750), s === 0 ? topic : undefined),
+            audioFilePath: stageIndex >= 1 ? `${base}/audio/scene-${pad2(s)}.wav` : null,
+            imageFilePath: stageIndex >= 2 ? `${base}/images/scene-${pad2(s)}.png` : null,
+            durationSeconds: Math.round((4 + rng() * 26) * 10) / 10,
+            isCompleted:
+              status === 'Completed' || stageIndex >= 3 || (stageIndex === 2 && chance(rng, 0.5)),
+          };
+          keep?.scenes.push(scene);
           insertScene.run(
-            uuidv7At(rng, sceneCreated),
+            scene.id,
             id,
             s,
-            paragraph(rng, int(rng, 250, 750), s === 0 ? topic : undefined),
-            stageIndex >= 1 ? `${base}/audio/scene-${pad2(s)}.wav` : null,
-            stageIndex >= 2 ? `${base}/images/scene-${pad2(s)}.png` : null,
-            Math.round((4 + rng() * 26) * 10) / 10,
-            status === 'Completed' || stageIndex >= 3 || (stageIndex === 2 && chance(rng, 0.5))
-              ? 1
-              : 0,
+            scene.scriptText,
+            scene.audioFilePath,
+            scene.imageFilePath,
+            scene.durationSeconds,
+            scene.isCompleted ? 1 : 0,
             iso(sceneCreated),
             iso(sceneUpdated),
             creator,
@@ -728,7 +742,13 @@ function insertProjects(
       }
     },
   );
-  return { projects, scenes, assets };
+  return { projects, scenes, assets, captured };
+}
+
+/** The specs and scenes of a project with versions, as written (its versions capture them). */
+interface CapturedProject {
+  specs: Record<'briefJson' | 'planSpecJson' | 'voiceSpecJson' | 'renderSpecJson', string | null>;
+  scenes: SceneContent[];
 }
 
 /** Recovery points of runs in progress or failed, past the script stage. */
@@ -795,37 +815,48 @@ function insertCheckpoints(sqlite: Sqlite, world: World): number {
 }
 
 /**
- * Content blobs and the versions that reference them, with exact reference counts (a blob at
- * zero waits for collection, as after a purge) and each project's version counter.
+ * Versions and their content blobs, as createVersion writes them: each version captures its
+ * project's specs and scenes (the scenes edited a little between versions) through the versions
+ * service's own encoders (prepareBlob's canonical JSON and hash, encodeTimeline's full timelines
+ * and deltas), holds one reference on every blob of its closure (documents, timeline chain,
+ * scenes), and has the service's logical size. Reference counts, LastReferencedAt and each
+ * project's version counter follow.
  */
-function insertVersionsAndBlobs(sqlite: Sqlite, world: World): { versions: number; blobs: number } {
+function insertVersionsAndBlobs(
+  sqlite: Sqlite,
+  world: World,
+  captured: Map<number, CapturedProject>,
+): { versions: number; blobs: number } {
   const rng = mulberry32(streamSeed(world.seed, 'versions'));
-  const blobCount = world.counts.contentBlobs;
-  const blobTypes: ContentType[] = new Array<ContentType>(blobCount);
-  const blobHashes: string[] = new Array<string>(blobCount);
-  const blobSizes = new Uint32Array(blobCount);
-  const blobsByType = new Map<ContentType, number[]>(CONTENT_TYPES.map((t) => [t, []]));
-  for (let b = 0; b < blobCount; b++) {
-    const type = contentType(rng);
-    const content = blobContent(world.seed, b, type);
-    blobTypes[b] = type;
-    blobHashes[b] = createHash('sha256').update(content).digest('hex');
-    blobSizes[b] = Buffer.byteLength(content);
-    blobsByType.get(type)!.push(b);
+  interface StoredBlob {
+    blob: PreparedBlob;
+    refs: number;
+    firstMs: number;
+    lastMs: number;
+    creator: string;
+    lastActor: string;
   }
-  const refCounts = new Uint32Array(blobCount);
-  const lastRefMs = new Float64Array(blobCount);
-  const refBlob = (type: ContentType, at: number): number | null => {
-    const pool = blobsByType.get(type)!;
-    if (pool.length === 0) return null;
-    const b = pick(rng, pool);
-    refCounts[b]!++;
-    lastRefMs[b] = Math.max(lastRefMs[b]!, at);
-    return b;
+  const blobs = new Map<string, StoredBlob>();
+  const reference = (blob: PreparedBlob, at: number, actor: string) => {
+    const known = blobs.get(blob.hash);
+    if (known) {
+      known.refs += 1;
+      if (at >= known.lastMs) {
+        known.lastMs = at;
+        known.lastActor = actor;
+      }
+    } else {
+      blobs.set(blob.hash, {
+        blob,
+        refs: 1,
+        firstMs: at,
+        lastMs: at,
+        creator: actor,
+        lastActor: actor,
+      });
+    }
   };
   const versionNumbers = new Map<number, number>();
-  const n = world.counts.versions;
-  const projectCount = world.projectIds.length;
   const versions = bulkLoad(
     sqlite,
     'ProjectVersions',
@@ -851,30 +882,58 @@ function insertVersionsAndBlobs(sqlite: Sqlite, world: World): { versions: numbe
       'DeletedBy',
     ],
     (insert) => {
-      let done = 0;
-      while (done < n) {
-        let p = int(rng, 0, projectCount - 1);
-        for (let tries = 0; versionNumbers.has(p) && tries < 20; tries++) {
-          p = int(rng, 0, projectCount - 1);
-        }
-        const existing = versionNumbers.get(p) ?? 0;
-        const per = Math.min(int(rng, 1, 8), n - done);
-        const from = world.createdMs[p]!;
-        const span = Math.max(per, world.updatedMs[p]! - from);
+      for (const [p, per] of world.versionPlan) {
+        const project = captured.get(p);
+        if (!project) throw new Error(`Project ${p} has versions but was not captured`);
+        const documents = DOCUMENTS.map((doc) => {
+          const text = project.specs[doc.projectColumn];
+          return text === null ? null : prepareBlob(doc.contentType, JSON.parse(text));
+        });
+        const scenes = project.scenes.map((scene) => ({ ...scene }));
+        // The latest timeline of this project, which the next one is a delta on.
+        const last: { timeline: DecodedTimeline | null } = { timeline: null };
+        const from = world.createdMs[p] ?? GENERATED_FROM_MS;
+        const span = Math.max(per, (world.updatedMs[p] ?? from) - from);
         for (let k = 0; k < per; k++) {
           const at = from + (span * (k + 1)) / (per + 1);
+          // Between two versions the user rewrote a scene or a few.
+          if (k > 0 && scenes.length > 0) {
+            for (let e = int(rng, 1, 3); e > 0; e--) {
+              const scene = pick(rng, scenes);
+              scene.scriptText = paragraph(rng, int(rng, 250, 750));
+            }
+          }
+          const sceneBlobs = scenes.map((scene) => prepareBlob('Scene', scene));
+          const entries = scenes.map((scene, i): [string, string] => [
+            scene.id,
+            sceneBlobs[i]?.hash ?? '',
+          ]);
+          const base = last.timeline;
+          const timeline = encodeTimeline(entries, base);
+          // What decodeTimeline would return for it (the deltas' bytes since the full one).
+          const isDelta = timeline.chain.length > 1;
+          last.timeline = {
+            hash: timeline.blob.hash,
+            entries,
+            chain: timeline.chain,
+            depth: timeline.chain.length - 1,
+            chainBytes: isDelta && base ? base.chainBytes + timeline.blob.size : 0,
+          };
           const type = versionType(rng);
           const author = pick(rng, world.writerIds);
-          const refs = [
-            refBlob('Brief', at),
-            refBlob('Plan', at),
-            chance(rng, 0.7) ? refBlob('Voice', at) : null,
-            chance(rng, 0.5) ? refBlob('Render', at) : null,
-            refBlob('Timeline', at),
-          ];
-          let size = 0;
-          for (const b of refs) if (b !== null) size += blobSizes[b]!;
-          const number = existing + k + 1;
+          const closure = new Map<string, PreparedBlob>();
+          for (const blob of [...documents, ...sceneBlobs, timeline.blob])
+            if (blob) closure.set(blob.hash, blob);
+          for (const hash of timeline.chain) {
+            const base = blobs.get(hash)?.blob ?? closure.get(hash);
+            if (!base) throw new Error(`Timeline base ${hash} was never stored`);
+            closure.set(hash, base);
+          }
+          for (const blob of closure.values()) reference(blob, at, author);
+          let size = Buffer.byteLength(JSON.stringify(entries)) + 40;
+          for (const blob of [...documents, ...sceneBlobs]) size += blob?.size ?? 0;
+          const number = (versionNumbers.get(p) ?? 0) + 1;
+          versionNumbers.set(p, number);
           const versionDeleted = chance(rng, 0.02);
           insert([
             uuidv7At(rng, at),
@@ -885,21 +944,20 @@ function insertVersionsAndBlobs(sqlite: Sqlite, world: World): { versions: numbe
             type,
             VERSION_TRIGGERS[type],
             author,
-            ...refs.map((b) => (b === null ? null : blobHashes[b]!)),
+            ...documents.map((blob) => blob?.hash ?? null),
+            timeline.blob.hash,
             size,
             type === 'Manual' && chance(rng, 0.2) ? 1 : 0,
             iso(at),
-            iso(at),
+            iso(versionDeleted ? at + HOUR : at),
             author,
             author,
-            1,
+            versionDeleted ? 2 : 1,
             versionDeleted ? 1 : 0,
             versionDeleted ? iso(at + HOUR) : null,
             versionDeleted ? author : null,
           ]);
         }
-        versionNumbers.set(p, existing + per);
-        done += per;
       }
     },
   );
@@ -919,11 +977,10 @@ function insertVersionsAndBlobs(sqlite: Sqlite, world: World): { versions: numbe
     })();
   }
 
-  // Blobs in hash order: the primary key B-tree fills sequentially.
-  const order = Array.from({ length: blobCount }, (_, b) => b).sort((a, b) =>
-    blobHashes[a]! < blobHashes[b]! ? -1 : 1,
-  );
-  const blobs = bulkLoad(
+  // Blobs in hash order: the primary key B-tree fills sequentially. storeBlobs stamps the insert
+  // (RowVersion 1); each addReferences stamps UpdatedAt, ModifiedBy and RowVersion + 1.
+  const ordered = [...blobs.values()].sort((a, b) => (a.blob.hash < b.blob.hash ? -1 : 1));
+  const stored = bulkLoad(
     sqlite,
     'ContentBlobs',
     [
@@ -936,26 +993,24 @@ function insertVersionsAndBlobs(sqlite: Sqlite, world: World): { versions: numbe
       ...AUDIT,
     ],
     (insert) => {
-      for (const b of order) {
-        const referenced = refCounts[b]! > 0;
-        const createdAt = iso(referenced ? lastRefMs[b]! : GENERATED_FROM_MS + rng() * YEAR_MS);
+      for (const { blob, refs, firstMs, lastMs, creator, lastActor } of ordered) {
         insert([
-          blobHashes[b],
-          blobContent(world.seed, b, blobTypes[b]!),
-          blobTypes[b],
-          blobSizes[b],
-          createdAt,
-          refCounts[b],
-          createdAt,
-          createdAt,
-          null,
-          null,
-          1,
+          blob.hash,
+          blob.text,
+          blob.contentType,
+          blob.size,
+          iso(lastMs),
+          refs,
+          iso(firstMs),
+          iso(lastMs),
+          creator,
+          lastActor,
+          1 + refs,
         ]);
       }
     },
   );
-  return { versions, blobs };
+  return { versions, blobs: stored };
 }
 
 /** Export jobs over the year: finished ones, and queued or running ones in the last two days. */
@@ -1043,13 +1098,36 @@ function insertExports(sqlite: Sqlite, world: World): number {
   );
 }
 
-/** The undo/redo log: edits by admins and editors over the year, some undone or expired. */
+/**
+ * The undo/redo log as recordAction writes it: project edits by admins and editors, each with
+ * the row images the tracker keeps (the changed columns plus the key, RowVersion, UpdatedAt and
+ * ModifiedBy) as `{"changes":[{table, id, after}]}` and `{"changes":[{table, id, before}]}`, an
+ * ExpiresAt 30 days on (1 day for a transient action), and at most
+ * UNDO_LOG_LIMITS.maxEntriesPerUser entries per user, the newest (recordAction prunes the rest):
+ * so the table holds min(target, writers x 200) rows. Actions past ExpiresAt were marked Expired
+ * by the worker, except a few it has not reached yet.
+ */
 function insertActionLogs(sqlite: Sqlite, world: World): number {
   const rng = mulberry32(streamSeed(world.seed, 'actionLogs'));
-  const n = world.counts.actionLogs;
-  const times = new Float64Array(n);
-  for (let i = 0; i < n; i++) times[i] = GENERATED_FROM_MS + rng() * YEAR_MS;
-  times.sort();
+  const writers = world.writerIds;
+  const cap = UNDO_LOG_LIMITS.maxEntriesPerUser;
+  const n = Math.min(world.counts.actionLogs, writers.length * cap);
+  // Each writer's newest actions, over the days before the generated instant (a busy user's 200
+  // span a few days, an occasional one's months).
+  const times: number[] = [];
+  const users: number[] = [];
+  for (let w = 0; w < writers.length; w++) {
+    const share = Math.min(cap, Math.floor(n / writers.length) + (w < n % writers.length ? 1 : 0));
+    const spanMs = int(rng, 2, 120) * DAY;
+    const lastMs = GENERATED_UNTIL_MS - int(rng, 1, 48 * 60) * MIN;
+    for (let k = 0; k < share; k++) {
+      times.push(lastMs - rng() * spanMs);
+      users.push(w);
+    }
+  }
+  const order = Array.from({ length: times.length }, (_, i) => i).sort(
+    (a, b) => (times[a] ?? 0) - (times[b] ?? 0),
+  );
   const projectCount = world.projectIds.length;
   return bulkLoad(
     sqlite,
@@ -1075,61 +1153,101 @@ function insertActionLogs(sqlite: Sqlite, world: World): number {
       ...AUDIT,
     ],
     (insert) => {
-      let correlation: string | null = null;
-      for (let i = 0; i < n; i++) {
-        const at = times[i]!;
-        const user = pick(rng, world.writerIds);
-        const [type, inverse] = pick(rng, ACTION_TYPES);
+      for (const i of order) {
+        const at = times[i] ?? GENERATED_UNTIL_MS;
+        const user = writers[users[i] ?? 0] ?? '';
+        const action = pick(rng, PROJECT_ACTIONS);
         const p = int(rng, 0, projectCount - 1);
-        const pid = world.projectIds[p]!;
+        const pid = world.projectIds[p] ?? '';
+        const title = world.projectTitles[p] ?? '';
         const persistent = chance(rng, 0.9);
-        const expires = persistent ? null : at + 30 * DAY;
-        let status = actionStatus(rng);
-        if (status === 'Expired' && expires === null) status = 'Applied';
-        if (expires !== null && expires < GENERATED_UNTIL_MS && status === 'Applied') {
-          status = 'Expired';
+        const expires = at + (persistent ? 30 : 1) * DAY;
+        const outcome = actionOutcome(rng);
+        const undoneAt =
+          outcome === 'Undone' ? Math.min(expires, at + int(rng, 5, 3_600) * SEC) : null;
+        const expired = expires <= GENERATED_UNTIL_MS && outcome !== 'Failed' && chance(rng, 0.98);
+        const status = expired ? 'Expired' : outcome;
+        const correlation = chance(rng, 0.1) ? uuidv7At(rng, at) : null;
+        const rowVersion = int(rng, 1, 20);
+        const previousMs = at - int(rng, 1, 7 * 24 * 60) * MIN;
+        const before: Record<string, unknown> = { id: pid };
+        const after: Record<string, unknown> = { id: pid };
+        const restore = action.type === 'projects.restore';
+        for (const field of action.fields) {
+          const [was, now] = imageValues(rng, field, title, user, at);
+          before[field] = restore ? now : was;
+          after[field] = restore ? was : now;
         }
-        const undoneAt = status === 'Undone' ? at + int(rng, 5, 3_600) * SEC : null;
-        if (!chance(rng, 0.3)) correlation = chance(rng, 0.5) ? uuidv7At(rng, at) : null;
-        const field = pick(rng, ACTION_FIELDS);
+        Object.assign(before, {
+          rowVersion,
+          updatedAt: iso(previousMs),
+          modifiedBy: pick(rng, writers),
+        });
+        Object.assign(after, { rowVersion: rowVersion + 1, updatedAt: iso(at), modifiedBy: user });
         const timestamp = iso(at);
+        // An undo stamps the row (UpdatedAt, ModifiedBy, RowVersion + 1); so does the worker's expiry.
+        const touchedMs = expired ? expires : undoneAt;
         insert([
           uuidv7At(rng, at),
           user,
-          type,
-          `${type.slice(type.indexOf('.') + 1)} on "${world.projectTitles[p]}"`,
+          action.type,
+          `${action.describe} "${title}"`,
           timestamp,
           status,
           pid,
-          JSON.stringify({
-            projectId: pid,
-            field,
-            value: sentence(rng).slice(0, int(rng, 10, 80)),
-          }),
-          inverse,
-          inverse
-            ? JSON.stringify({
-                projectId: pid,
-                field,
-                value: sentence(rng).slice(0, int(rng, 10, 80)),
-              })
-            : null,
-          chance(rng, 0.2) ? 1 : 0,
+          JSON.stringify({ changes: [{ table: 'ProjectStates', id: pid, after }] }),
+          `${action.type}.undo`,
+          JSON.stringify({ changes: [{ table: 'ProjectStates', id: pid, before }] }),
+          correlation !== null && chance(rng, 0.5) ? 1 : 0,
           persistent ? 1 : 0,
           undoneAt === null ? null : iso(undoneAt),
           undoneAt === null ? null : user,
-          expires === null ? null : iso(expires),
-          status === 'Failed' ? 'The project changed since; nothing was undone' : null,
+          iso(expires),
+          outcome === 'Failed' ? 'The project changed since; nothing was undone' : null,
           correlation,
           timestamp,
-          undoneAt === null ? timestamp : iso(undoneAt),
+          touchedMs === null ? timestamp : iso(touchedMs),
           user,
-          user,
-          undoneAt === null ? 1 : 2,
+          expired ? 'system' : user,
+          1 + (undoneAt === null ? 0 : 1) + (expired ? 1 : 0),
         ]);
       }
     },
   );
+}
+
+/** A project column's value before and after a logged edit. */
+function imageValues(
+  rng: Rng,
+  field: string,
+  title: string,
+  user: string,
+  at: number,
+): [unknown, unknown] {
+  switch (field) {
+    case 'title':
+      return [title, `${title} (${pick(rng, ['draft', 'final', 'v2', 'short cut'])})`];
+    case 'description':
+      return [sentence(rng), sentence(rng)];
+    case 'currentStage': {
+      const stage = int(rng, 0, PROJECT_STAGES.length - 2);
+      return [PROJECT_STAGES[stage], PROJECT_STAGES[stage + 1]];
+    }
+    case 'progressPercent':
+      return [int(rng, 0, 49), int(rng, 50, 100)];
+    case 'currentWizardStep': {
+      const step = int(rng, 0, 4);
+      return [step, step + 1];
+    }
+    case 'isDeleted':
+      return [false, true];
+    case 'deletedAt':
+      return [null, iso(at)];
+    case 'deletedBy':
+      return [null, user];
+    default:
+      throw new Error(`No generated values for ${field}`);
+  }
 }
 
 // ---- the generator ----------------------------------------------------------------------------
@@ -1217,7 +1335,7 @@ export async function generateDatabase(options: GenerateOptions): Promise<Genera
     inserted.assets = children.assets;
     clock.phase('projects + children');
     inserted.renderCheckpoints = insertCheckpoints(sqlite, world);
-    const history = insertVersionsAndBlobs(sqlite, world);
+    const history = insertVersionsAndBlobs(sqlite, world, children.captured);
     inserted.versions = history.versions;
     inserted.contentBlobs = history.blobs;
     clock.phase('versions + blobs');

@@ -8,7 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { createDb, openSqlite } from '@aura/db';
+import { createDb, openSqlite, projectVersions } from '@aura/db';
 import { afterAll, describe, expect, it } from 'vitest';
 import { benchPrincipal, buildCases, callerFor, type BenchCase } from '../bench/cases';
 import {
@@ -22,9 +22,12 @@ import {
   tableNames,
 } from '../bench/capture';
 import { BENCH_VIEWER_EMAIL, countsFor, generateDatabase } from '../bench/generate';
+import { UNDO_LOG_LIMITS } from '../src/actions/recorder';
+import { versionContent } from '../src/versions/snapshot';
+import { checkReferenceCounts } from '../src/versions/storage';
 
 /**
- * 100 projects, 1,000 scenes, 5,000 action logs…: large enough that the planner's choices (with
+ * 100 projects, 1,000 scenes, 1,000 exports…: large enough that the planner's choices (with
  * ANALYZE statistics) are the ones it makes at 1x-100x (checked), small enough to build in a
  * fraction of a second. At 0.01 the planner rightly scans the three-row RenderCheckpoints table.
  */
@@ -164,9 +167,22 @@ describe('the data generator', () => {
   const count = (table: string) =>
     (sqlite.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
 
-  it('inserts exactly the counts of its scale', () => {
-    const expected = countsFor(SCALE);
+  it('inserts exactly the counts of its scale (blobs and action logs as the product keeps them)', () => {
+    // Content blobs are whatever the versions' content takes; the undo log keeps at most
+    // UNDO_LOG_LIMITS.maxEntriesPerUser actions per user.
+    const writers = (
+      sqlite.prepare(`SELECT count(*) AS n FROM Users WHERE Role <> 'viewer'`).get() as {
+        n: number;
+      }
+    ).n;
+    const target = countsFor(SCALE);
+    const expected = {
+      ...target,
+      contentBlobs: generated.counts.contentBlobs,
+      actionLogs: Math.min(target.actionLogs, writers * UNDO_LOG_LIMITS.maxEntriesPerUser),
+    };
     expect(generated.counts).toEqual(expected);
+    expect(generated.counts.contentBlobs).toBeGreaterThan(target.versions);
     expect({
       users: count('Users'),
       projects: count('ProjectStates'),
@@ -182,12 +198,27 @@ describe('the data generator', () => {
 
   it('writes consistent, realistic rows', () => {
     const one = <T>(source: string) => sqlite.prepare(source).get() as T;
-    // Reference counts are exact.
+    // Versions are what the versions service writes: each reads back through it, and every
+    // blob's reference count is what the service's own check computes from the closures.
+    const check = checkReferenceCounts(db);
+    expect(check.versions).toBe(generated.counts.versions);
+    expect(check.mismatches).toEqual([]);
+    for (const version of db.select().from(projectVersions).all()) {
+      expect(versionContent(db, version).scenes.length).toBeGreaterThan(0);
+    }
+    // Action logs are what recordAction writes: row images under `changes`, an ExpiresAt, and at
+    // most the per-user maximum.
     expect(
-      one<{ n: number }>(`SELECT count(*) AS n FROM ContentBlobs b WHERE b.ReferenceCount <>
-        (SELECT count(*) FROM ProjectVersions v, json_each(json_array(v.BriefHash, v.PlanHash,
-           v.VoiceHash, v.RenderHash, v.TimelineHash)) h WHERE h.value = b.ContentHash)`).n,
+      one<{ n: number }>(`SELECT count(*) AS n FROM ActionLogs WHERE ExpiresAt IS NULL
+        OR json_extract(PayloadJson, '$.changes[0].after.rowVersion') IS NULL
+        OR json_extract(InversePayloadJson, '$.changes[0].before.rowVersion') IS NULL
+        OR json_extract(PayloadJson, '$.changes[0].table') <> 'ProjectStates'
+        OR InverseActionType <> ActionType || '.undo'`).n,
     ).toBe(0);
+    expect(
+      one<{ n: number }>(`SELECT coalesce(max(n), 0) AS n FROM
+        (SELECT count(*) AS n FROM ActionLogs GROUP BY UserId)`).n,
+    ).toBeLessThanOrEqual(UNDO_LOG_LIMITS.maxEntriesPerUser);
     // Scene indexes are 0..n-1 without gaps.
     expect(
       one<{ n: number }>(`SELECT count(*) AS n FROM (SELECT ProjectId FROM SceneStates
