@@ -19,6 +19,7 @@ import {
   versionedUpdate,
   writeTransaction,
   type AuraDb,
+  type Sqlite,
   type UserRole,
 } from '@aura/db';
 import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
@@ -141,7 +142,7 @@ export function findUserByEmail(db: AuraDb, email: string): UserView | undefined
 
 /** Admin changes to a user (role, active, name). The last active admin cannot be demoted. */
 export function updateUser(db: AuraDb, actor: string, input: UserUpdateInput): UserView {
-  return writeTransaction(db, (tx) => {
+  const view = writeTransaction(db, (tx) => {
     const current = getById(tx, users, input.id);
     const losesAdmin =
       current.role === 'admin' &&
@@ -166,6 +167,9 @@ export function updateUser(db: AuraDb, actor: string, input: UserUpdateInput): U
     if (input.isActive === false) tx.delete(sessions).where(eq(sessions.userId, input.id)).run();
     return toView(updated);
   });
+  // After the commit: a request resolved in between would cache the old role again.
+  invalidatePrincipals(db);
+  return view;
 }
 
 // ---- sessions ----------------------------------------------------------------------------
@@ -254,6 +258,7 @@ export function logout(db: AuraDb, token: string): void {
   db.delete(sessions)
     .where(eq(sessions.tokenHash, hashToken(token)))
     .run();
+  invalidatePrincipals(db);
 }
 
 function principalOf(user: typeof users.$inferSelect, via: Principal['via']): Principal {
@@ -266,7 +271,6 @@ function principalOf(user: typeof users.$inferSelect, via: Principal['via']): Pr
   };
 }
 
-/** The principal of a session cookie, or null when it is unknown, expired or its user inactive. */
 function prepareCredentialLookups(db: AuraDb) {
   return {
     session: db
@@ -307,21 +311,130 @@ function credentialLookups(db: AuraDb): ReturnType<typeof prepareCredentialLooku
   return lookups;
 }
 
+// ---- principal cache ---------------------------------------------------------------------
+
+/** A resolved credential is trusted this long at most before it is looked up again. */
+export const PRINCIPAL_CACHE_TTL_MS = 5_000;
+/** Credentials cached per connection at most; the cache starts over when it is full. */
+const PRINCIPAL_CACHE_MAX = 10_000;
+
+interface CachedCredential {
+  principal: Principal;
+  /** The session's or token's row, for the last-seen/last-used write. */
+  rowId: string;
+  expiresAt: string;
+  lastTouchedMs: number;
+  cachedAtMs: number;
+}
+
+interface PrincipalCache {
+  /** `PRAGMA data_version`: changes when another connection (process) commits. */
+  dataVersion: () => number;
+  version: number;
+  entries: Map<string, CachedCredential>;
+}
+
+/**
+ * Resolved credentials per connection, keyed by the token's hash (never the token). Emptied at
+ * once when another connection or process commits anything (data_version, checked on every
+ * lookup: a revoke, deactivation or role change by the CLI or another server counts), when this
+ * connection changes a credential or a user (invalidatePrincipals), and each entry after
+ * PRINCIPAL_CACHE_TTL_MS. Unknown credentials are never cached.
+ */
+const principalCaches = new WeakMap<Sqlite, PrincipalCache>();
+
+function principalCache(db: AuraDb): PrincipalCache {
+  const sqlite = db.$client;
+  let cache = principalCaches.get(sqlite);
+  if (!cache) {
+    const statement = sqlite.prepare<[], number>('PRAGMA data_version').pluck();
+    const dataVersion = () => Number(statement.get());
+    cache = { dataVersion, version: dataVersion(), entries: new Map() };
+    principalCaches.set(sqlite, cache);
+  }
+  return cache;
+}
+
+/**
+ * Forgets every cached principal of this connection. Every write in this module that can change
+ * who a credential belongs to or what it may do calls it; code writing Users, Sessions or
+ * ApiTokens elsewhere must too (writes from other connections are seen through data_version).
+ */
+export function invalidatePrincipals(db: AuraDb): void {
+  principalCaches.get(db.$client)?.entries.clear();
+}
+
+function cachedCredential(
+  db: AuraDb,
+  hash: string,
+  now: Date,
+): { cache: PrincipalCache; hit: CachedCredential | undefined } {
+  const cache = principalCache(db);
+  const version = cache.dataVersion();
+  if (version !== cache.version) {
+    cache.version = version;
+    cache.entries.clear();
+    return { cache, hit: undefined };
+  }
+  const hit = cache.entries.get(hash);
+  if (!hit) return { cache, hit: undefined };
+  const age = now.getTime() - hit.cachedAtMs;
+  if (age < 0 || age > PRINCIPAL_CACHE_TTL_MS) {
+    cache.entries.delete(hash);
+    return { cache, hit: undefined };
+  }
+  return { cache, hit };
+}
+
+function remember(cache: PrincipalCache, hash: string, entry: CachedCredential): void {
+  if (cache.entries.size >= PRINCIPAL_CACHE_MAX) cache.entries.clear();
+  cache.entries.set(hash, entry);
+}
+
+/** LastSeenAt/LastUsedAt: written when the last write is older than TOUCH_INTERVAL_MS. */
+function touchDue(lastMs: number, now: Date): boolean {
+  return now.getTime() - lastMs > TOUCH_INTERVAL_MS;
+}
+
+/** The principal of a session cookie, or null when it is unknown, expired or its user inactive. */
 export function resolveSession(
   db: AuraDb,
   token: string,
   now: Date = new Date(),
 ): Principal | null {
   if (!token.startsWith(SESSION_TOKEN_PREFIX)) return null;
-  const row = credentialLookups(db).session.get({ hash: hashToken(token), now: nowIso(now) });
-  if (!row || !row.user.isActive) return null;
-  if (now.getTime() - Date.parse(row.session.lastSeenAt) > TOUCH_INTERVAL_MS) {
-    db.update(sessions)
-      .set({ lastSeenAt: nowIso(now) })
-      .where(eq(sessions.id, row.session.id))
-      .run();
+  const hash = hashToken(token);
+  const at = nowIso(now);
+  const { cache, hit } = cachedCredential(db, hash, now);
+  if (hit?.principal.via === 'session') {
+    if (hit.expiresAt <= at) return null;
+    if (touchDue(hit.lastTouchedMs, now)) {
+      touchSession(db, hit.rowId, at);
+      hit.lastTouchedMs = now.getTime();
+    }
+    return hit.principal;
   }
-  return principalOf(row.user, 'session');
+  const row = credentialLookups(db).session.get({ hash, now: at });
+  if (!row?.user.isActive) return null;
+  let lastTouchedMs = Date.parse(row.session.lastSeenAt);
+  if (touchDue(lastTouchedMs, now)) {
+    touchSession(db, row.session.id, at);
+    lastTouchedMs = now.getTime();
+  }
+  // Shared by the requests the cache serves: nobody may change it.
+  const principal = Object.freeze(principalOf(row.user, 'session'));
+  remember(cache, hash, {
+    principal,
+    rowId: row.session.id,
+    expiresAt: row.session.expiresAt,
+    lastTouchedMs,
+    cachedAtMs: now.getTime(),
+  });
+  return principal;
+}
+
+function touchSession(db: AuraDb, id: string, at: string): void {
+  db.update(sessions).set({ lastSeenAt: at }).where(eq(sessions.id, id)).run();
 }
 
 // ---- API tokens --------------------------------------------------------------------------
@@ -420,6 +533,7 @@ export function revokeApiToken(
       principal.userId,
       at,
     );
+    invalidatePrincipals(db);
   }
   return pick(findAnyById(db, apiTokens, tokenId)!);
 }
@@ -431,17 +545,37 @@ export function resolveApiToken(
   now: Date = new Date(),
 ): Principal | null {
   if (!token.startsWith(API_TOKEN_PREFIX)) return null;
-  const row = credentialLookups(db).apiToken.get({ hash: hashToken(token) });
-  if (!row || row.token.revokedAt || row.token.expiresAt <= nowIso(now) || !row.user.isActive)
-    return null;
-  const last = row.token.lastUsedAt ? Date.parse(row.token.lastUsedAt) : 0;
-  if (now.getTime() - last > TOUCH_INTERVAL_MS) {
-    db.update(apiTokens)
-      .set({ lastUsedAt: nowIso(now) })
-      .where(eq(apiTokens.id, row.token.id))
-      .run();
+  const hash = hashToken(token);
+  const at = nowIso(now);
+  const { cache, hit } = cachedCredential(db, hash, now);
+  if (hit?.principal.via === 'token') {
+    if (hit.expiresAt <= at) return null;
+    if (touchDue(hit.lastTouchedMs, now)) {
+      touchApiToken(db, hit.rowId, at);
+      hit.lastTouchedMs = now.getTime();
+    }
+    return hit.principal;
   }
-  return principalOf(row.user, 'token');
+  const row = credentialLookups(db).apiToken.get({ hash });
+  if (!row || row.token.revokedAt || row.token.expiresAt <= at || !row.user.isActive) return null;
+  let lastTouchedMs = row.token.lastUsedAt ? Date.parse(row.token.lastUsedAt) : 0;
+  if (touchDue(lastTouchedMs, now)) {
+    touchApiToken(db, row.token.id, at);
+    lastTouchedMs = now.getTime();
+  }
+  const principal = Object.freeze(principalOf(row.user, 'token'));
+  remember(cache, hash, {
+    principal,
+    rowId: row.token.id,
+    expiresAt: row.token.expiresAt,
+    lastTouchedMs,
+    cachedAtMs: now.getTime(),
+  });
+  return principal;
+}
+
+function touchApiToken(db: AuraDb, id: string, at: string): void {
+  db.update(apiTokens).set({ lastUsedAt: at }).where(eq(apiTokens.id, id)).run();
 }
 
 // ---- first start ------------------------------------------------------------------------
