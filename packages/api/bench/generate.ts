@@ -1,13 +1,16 @@
 /**
  * Generates a realistic Aura database at a chosen scale for benchmarks and query-plan tests.
  *
- *   tsx bench/generate.ts --scale 100 --out /tmp/aura-bench-100x.db [--seed 42] [--serial]
+ *   tsx bench/generate.ts --scale 100 --out aura-bench-100x.db [--seed 42] [--serial]
  *
  * Scale 1 is the seed specification's typical maxima: 1,000 projects, 10,000 scenes, 20,000 assets,
- * 500 versions, 5,000 content blobs, 10,000 exports, 50,000 action logs (plus a few hundred render
- * checkpoints and users). The schema comes from the real migrations (`applyMigrations`); the rows
- * are bulk-inserted with raw prepared statements in large transactions: the generator is not the
- * code under test, and it has to produce 100x (about 8.6 million rows) in minutes.
+ * 500 versions, 10,000 exports, 50,000 action logs (plus a few hundred render checkpoints and
+ * users). The schema comes from the real migrations (`applyMigrations`); the rows are
+ * bulk-inserted with raw prepared statements in large transactions, so that 100x (millions of
+ * rows) takes minutes. Their content is what the product writes: version content through the
+ * versions service's encoders (so the content blobs number what the versions need), undo-log
+ * entries in recordAction's format and within its per-user bound (so fewer than 50,000 when the
+ * writers are few): the worker's jobs and the services must be able to read all of it back.
  *
  * Deterministic: every table draws from its own seeded stream (mulberry32), so the same seed and
  * scale give the same content whether the action logs, the largest table, are generated in this
