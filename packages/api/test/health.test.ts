@@ -1,13 +1,17 @@
-import { loadMigrations } from '@aura/db';
+import { createDb, loadMigrations, migrationStatus, openSqlite } from '@aura/db';
 import type * as AuraDbModule from '@aura/db';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { getHealth } from '../src/health/service';
 import { insertProject, openTestDb, type TestDb } from './helpers';
 
-// Counts how often the migration files are read (a pass-through otherwise).
+// Counts how often the migration files and the applied list are read (a pass-through otherwise).
 vi.mock('@aura/db', async (importOriginal) => {
   const actual = await importOriginal<typeof AuraDbModule>();
-  return { ...actual, loadMigrations: vi.fn(actual.loadMigrations) };
+  return {
+    ...actual,
+    loadMigrations: vi.fn(actual.loadMigrations),
+    migrationStatus: vi.fn(actual.migrationStatus),
+  };
 });
 
 let t: TestDb | undefined;
@@ -105,5 +109,27 @@ describe('health', () => {
       )
       .run();
     expect(getHealth(t.db).migrations.pending).toHaveLength(1);
+  });
+
+  it('computes the migration state only when the database changed, from any connection', async () => {
+    t = openTestDb();
+    getHealth(t.db);
+    const computed = vi.mocked(migrationStatus).mock.calls.length;
+    for (let i = 0; i < 20; i++) await t.anonymous.health.get();
+    expect(vi.mocked(migrationStatus).mock.calls.length).toBe(computed);
+
+    // Another connection (a db:migrate elsewhere) rolls a migration back: seen on the next call.
+    const other = createDb(openSqlite(t.file));
+    try {
+      other.$client
+        .prepare(
+          `DELETE FROM "__MigrationsHistory" WHERE rowid = (SELECT max(rowid) FROM "__MigrationsHistory")`,
+        )
+        .run();
+      expect(await t.anonymous.health.get()).toMatchObject({ ok: false, status: 'degraded' });
+      expect(getHealth(t.db).migrations.pending).toHaveLength(1);
+    } finally {
+      other.$client.close();
+    }
   });
 });

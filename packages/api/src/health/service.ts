@@ -6,6 +6,7 @@ import {
   unknownAppliedMigrations,
   type AuraDb,
   type Migration,
+  type Sqlite,
 } from '@aura/db';
 
 export interface HealthReport {
@@ -59,8 +60,8 @@ export function publicHealth(report: HealthReport): PublicHealth {
 
 /**
  * The migration files are read and hashed at most once a minute per process (they change only
- * with a deploy); the applied list is read on every call (one small query), so a migration run
- * by another process shows at once.
+ * with a deploy); the applied list is read again whenever the database changed (see
+ * HealthState), so a migration run by another process shows at once.
  */
 const KNOWN_MIGRATIONS_TTL_MS = 60_000;
 let knownCache: { at: number; migrations: Migration[] } | undefined;
@@ -74,6 +75,65 @@ function knownMigrations(now: number): Migration[] {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+type MigrationReport = HealthReport['migrations'];
+
+/**
+ * Per connection: a probe that changes whenever the migration state can have changed (another
+ * connection committed: data_version; this one wrote: total_changes; the schema changed:
+ * schema_version), and the migration report computed for its last value. Health is asked on
+ * every uptime check and worker tick; the report is recomputed only when something changed.
+ */
+interface HealthState {
+  probe: { get(): unknown };
+  key: string;
+  known: Migration[] | undefined;
+  report: MigrationReport | undefined;
+}
+
+const healthStates = new WeakMap<Sqlite, HealthState>();
+
+function healthState(sqlite: Sqlite): HealthState {
+  let state = healthStates.get(sqlite);
+  if (!state) {
+    const probe = sqlite
+      .prepare(
+        `SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() || ':' ||
+           (SELECT schema_version FROM pragma_schema_version)`,
+      )
+      .pluck();
+    state = { probe, key: '', known: undefined, report: undefined };
+    healthStates.set(sqlite, state);
+  }
+  return state;
+}
+
+function migrationReport(sqlite: Sqlite, known: Migration[]): MigrationReport {
+  const migrations: MigrationReport = {
+    upToDate: false,
+    known: 0,
+    applied: 0,
+    pending: [],
+    unknown: [],
+    modified: [],
+    error: null,
+  };
+  try {
+    const status = migrationStatus(sqlite, known);
+    migrations.known = known.length;
+    migrations.pending = pendingMigrations(sqlite, known).map((m) => m.tag);
+    migrations.unknown = unknownAppliedMigrations(sqlite, known);
+    migrations.modified = status.filter((s) => s.modified).map((s) => s.tag);
+    migrations.applied = status.filter((s) => s.applied).length + migrations.unknown.length;
+    migrations.upToDate =
+      migrations.pending.length === 0 &&
+      migrations.unknown.length === 0 &&
+      migrations.modified.length === 0;
+  } catch (error) {
+    migrations.error = messageOf(error);
+  }
+  return migrations;
 }
 
 /**
@@ -92,14 +152,17 @@ export function getHealth(db: AuraDb): HealthReport {
     walSizeBytes: inMemory ? null : fileSize(`${file}-wal`),
     error: null,
   };
+  let state: HealthState | undefined;
+  let key = '';
   try {
-    const row = sqlite.prepare('SELECT 1 AS ok').get() as { ok: number } | undefined;
-    database.reachable = row?.ok === 1;
+    state = healthState(sqlite);
+    key = String(state.probe.get());
+    database.reachable = true;
   } catch (error) {
     database.error = messageOf(error);
   }
 
-  const migrations: HealthReport['migrations'] = {
+  let migrations: MigrationReport = {
     upToDate: false,
     known: 0,
     applied: 0,
@@ -108,22 +171,17 @@ export function getHealth(db: AuraDb): HealthReport {
     modified: [],
     error: null,
   };
-  if (database.reachable) {
-    try {
-      const known = knownMigrations(Date.now());
-      const status = migrationStatus(sqlite, known);
-      migrations.known = known.length;
-      migrations.pending = pendingMigrations(sqlite, known).map((m) => m.tag);
-      migrations.unknown = unknownAppliedMigrations(sqlite, known);
-      migrations.modified = status.filter((s) => s.modified).map((s) => s.tag);
-      migrations.applied = status.filter((s) => s.applied).length + migrations.unknown.length;
-      migrations.upToDate =
-        migrations.pending.length === 0 &&
-        migrations.unknown.length === 0 &&
-        migrations.modified.length === 0;
-    } catch (error) {
-      migrations.error = messageOf(error);
+  if (state && database.reachable) {
+    const known = knownMigrations(Date.now());
+    if (!state.report || state.key !== key || state.known !== known) {
+      // Frozen: every caller until the next change shares it.
+      const report = migrationReport(sqlite, known);
+      for (const list of [report.pending, report.unknown, report.modified]) Object.freeze(list);
+      state.report = Object.freeze(report);
+      state.key = key;
+      state.known = known;
     }
+    migrations = state.report;
   }
 
   return {
