@@ -32,6 +32,7 @@ import {
   type Keyring,
   type SecretOptions,
 } from '@aura/db';
+import { cachedUntilChanged } from '../db-changes';
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
@@ -100,9 +101,23 @@ function findConfig(db: AuraDb, key: string): Configuration | undefined {
   return findAnyById(db, configurations, key);
 }
 
+/** Keys read since the database last changed, per connection (at most CONFIG_CACHE_MAX). */
+const configRowsRead = cachedUntilChanged(() => new Map<string, Configuration | undefined>());
+const CONFIG_CACHE_MAX = 1_000;
+
+/** A key's row as last read, read again only once the database changed (see changeKey). */
+function readConfig(db: AuraDb, key: string): Configuration | undefined {
+  const rows = configRowsRead(db);
+  if (rows.has(key)) return rows.get(key);
+  const row = findConfig(db, key);
+  if (rows.size >= CONFIG_CACHE_MAX) rows.clear();
+  rows.set(key, row && Object.freeze(row));
+  return row;
+}
+
 /** One key; a deactivated one is NOT_FOUND unless `includeInactive`. Sensitive values redacted. */
 export function getConfig(db: AuraDb, input: ConfigGetInput): ConfigView {
-  const row = findConfig(db, input.key);
+  const row = readConfig(db, input.key);
   if (!row) throw new NotFoundError('Configurations', input.key);
   if (!row.isActive && !input.includeInactive) {
     throw new NotFoundError(

@@ -8,6 +8,7 @@ import {
   type Migration,
   type Sqlite,
 } from '@aura/db';
+import { changeKey } from '../db-changes';
 
 export interface HealthReport {
   /** Reachable and migrations up to date. */
@@ -80,34 +81,17 @@ function messageOf(error: unknown): string {
 type MigrationReport = HealthReport['migrations'];
 
 /**
- * Per connection: a probe that changes whenever the migration state can have changed (another
- * connection committed: data_version; this one wrote: total_changes; the schema changed:
- * schema_version), and the migration report computed for its last value. Health is asked on
- * every uptime check and worker tick; the report is recomputed only when something changed.
+ * Per connection: the migration report and the database's change key it was computed at (see
+ * changeKey). Health is asked on every uptime check and worker tick; the report is recomputed
+ * only when something changed.
  */
 interface HealthState {
-  probe: { get(): unknown };
   key: string;
-  known: Migration[] | undefined;
-  report: MigrationReport | undefined;
+  known: Migration[];
+  report: MigrationReport;
 }
 
 const healthStates = new WeakMap<Sqlite, HealthState>();
-
-function healthState(sqlite: Sqlite): HealthState {
-  let state = healthStates.get(sqlite);
-  if (!state) {
-    const probe = sqlite
-      .prepare(
-        `SELECT (SELECT data_version FROM pragma_data_version) || ':' || total_changes() || ':' ||
-           (SELECT schema_version FROM pragma_schema_version)`,
-      )
-      .pluck();
-    state = { probe, key: '', known: undefined, report: undefined };
-    healthStates.set(sqlite, state);
-  }
-  return state;
-}
 
 function migrationReport(sqlite: Sqlite, known: Migration[]): MigrationReport {
   const migrations: MigrationReport = {
@@ -152,11 +136,10 @@ export function getHealth(db: AuraDb): HealthReport {
     walSizeBytes: inMemory ? null : fileSize(`${file}-wal`),
     error: null,
   };
-  let state: HealthState | undefined;
-  let key = '';
+  let key: string | null = null;
   try {
-    state = healthState(sqlite);
-    key = String(state.probe.get());
+    // Also the reachability check: it reads the database.
+    key = changeKey(sqlite);
     database.reachable = true;
   } catch (error) {
     database.error = messageOf(error);
@@ -171,17 +154,20 @@ export function getHealth(db: AuraDb): HealthReport {
     modified: [],
     error: null,
   };
-  if (state && database.reachable) {
+  if (database.reachable) {
     const known = knownMigrations(Date.now());
-    if (!state.report || state.key !== key || state.known !== known) {
+    const cached = healthStates.get(sqlite);
+    if (key !== null && cached?.key === key && cached.known === known) {
+      migrations = cached.report;
+    } else {
+      migrations = migrationReport(sqlite, known);
       // Frozen: every caller until the next change shares it.
-      const report = migrationReport(sqlite, known);
-      for (const list of [report.pending, report.unknown, report.modified]) Object.freeze(list);
-      state.report = Object.freeze(report);
-      state.key = key;
-      state.known = known;
+      for (const list of [migrations.pending, migrations.unknown, migrations.modified])
+        Object.freeze(list);
+      Object.freeze(migrations);
+      // Inside a transaction (key null) nothing is kept: it may roll back.
+      if (key !== null) healthStates.set(sqlite, { key, known, report: migrations });
     }
-    migrations = state.report;
   }
 
   return {

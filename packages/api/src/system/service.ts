@@ -25,6 +25,7 @@ import {
   type AuraDb,
   type SystemConfigurationRow,
 } from '@aura/db';
+import { cachedUntilChanged } from '../db-changes';
 import {
   pathSyntaxProblem,
   realLocation,
@@ -39,9 +40,14 @@ export const SYSTEM_CONFIGURATION_ID = 1;
 /** How long `ffmpeg -version` may take before the path is refused. */
 export const FFMPEG_CHECK_TIMEOUT_MS = 10_000;
 
+/** Read once, then again only when the database changed (see changeKey). */
+const systemConfigurationRow = cachedUntilChanged((db) =>
+  Object.freeze(getById(db, systemConfiguration, SYSTEM_CONFIGURATION_ID)),
+);
+
 /** The system settings row (created by `db:migrate`'s seed; NOT_FOUND on an unseeded database). */
 export function getSystemConfiguration(db: AuraDb): SystemConfigurationRow {
-  return getById(db, systemConfiguration, SYSTEM_CONFIGURATION_ID);
+  return { ...systemConfigurationRow(db) };
 }
 
 /** The system settings row, created with the seed's defaults when missing. */
@@ -62,7 +68,8 @@ export function ensureSystemConfiguration(db: AuraDb): SystemConfigurationRow {
     )
     .onConflictDoNothing()
     .run();
-  return getSystemConfiguration(db);
+  // Read directly: `db` may be a transaction.
+  return getById(db, systemConfiguration, SYSTEM_CONFIGURATION_ID);
 }
 
 const FS_PROBLEMS: Record<string, string> = {
