@@ -1,15 +1,5 @@
 import { InvalidInputError, type AuraDb } from '@aura/db';
-import {
-  and,
-  asc,
-  desc,
-  eq,
-  or,
-  sql,
-  type Placeholder,
-  type SQL,
-  type SQLWrapper,
-} from 'drizzle-orm';
+import { asc, desc, eq, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
 import { CURSOR_MAX } from './limits';
 
@@ -32,76 +22,12 @@ export interface Page<T> {
   nextCursor: string | null;
 }
 
-/** @deprecated by `keyset`. Opaque to clients: the list's name and the keys of a page's last row. */
-export function encodeCursor(list: string, keys: readonly string[]): string {
-  return Buffer.from(JSON.stringify([list, ...keys]), 'utf8').toString('base64url');
-}
-
-/** The keys of a cursor of `list` with `arity` keys, or null when it is forged or foreign. */
-export function decodeCursor(list: string, arity: number, value: string): string[] | null {
-  try {
-    const parsed: unknown = JSON.parse(Buffer.from(value, 'base64url').toString('utf8'));
-    if (!Array.isArray(parsed) || parsed.length !== arity + 1 || parsed[0] !== list) return null;
-    const keys = parsed.slice(1) as unknown[];
-    if (!keys.every((key) => typeof key === 'string' && key.length > 0)) return null;
-    return keys as string[];
-  } catch {
-    return null;
-  }
-}
-
-/** A `cursor` input field of `list`: decoded here, so a forged one is BAD_REQUEST on `cursor`. */
-export function cursorField(list: string, arity: number) {
-  return decodedCursorField((value) => decodeCursor(list, arity, value));
-}
-
-/** A `cursor` input field decoded by `decode` (null: not a cursor of this list → BAD_REQUEST). */
-export function decodedCursorField<T>(decode: (value: string) => T | null, maxLength = CURSOR_MAX) {
-  return z
-    .string()
-    .max(maxLength)
-    .nullish()
-    .transform((value, ctx): T | null => {
-      if (value === null || value === undefined || value === '') return null;
-      const keys = decode(value);
-      if (!keys) {
-        ctx.addIssue({
-          code: 'custom',
-          message: 'Invalid cursor; start again from the first page',
-        });
-        return z.NEVER;
-      }
-      return keys;
-    });
-}
-
 /**
- * The keyset condition "after (key, id)" for ORDER BY key, id (both in `direction`): a plain range
- * on the key the index can seek on, refined by the Id tie-breaker.
+ * A cursor of `list` positioned after a row with these sort keys (what `Keyset.page` hands out;
+ * the benches build deep-page cursors with it).
  */
-export function keysetAfter(
-  direction: 'asc' | 'desc',
-  key: SQLWrapper,
-  keyValue: string,
-  id: SQLWrapper,
-  idValue: string,
-): SQL {
-  return direction === 'desc'
-    ? and(sql`${key} <= ${keyValue}`, or(sql`${key} < ${keyValue}`, sql`${id} < ${idValue}`))!
-    : and(sql`${key} >= ${keyValue}`, or(sql`${key} > ${keyValue}`, sql`${id} > ${idValue}`))!;
-}
-
-/** Cuts the `limit + 1` rows a list query fetched into a page and the cursor after its last row. */
-export function toPage<T>(
-  rows: T[],
-  limit: number,
-  list: string,
-  keysOf: (row: T) => string[],
-): Page<T> {
-  const hasMore = rows.length > limit;
-  const items = hasMore ? rows.slice(0, limit) : rows;
-  const last = items.at(-1);
-  return { items, nextCursor: hasMore && last ? encodeCursor(list, keysOf(last)) : null };
+export function encodeCursor(list: string, keys: readonly (string | number)[]): string {
+  return Buffer.from(JSON.stringify([list, ...keys]), 'utf8').toString('base64url');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,34 +100,42 @@ export interface Keyset<Row> {
   page<R extends Row>(rows: R[], limit: number): Page<R>;
 }
 
+type KeyValue = string | number | Placeholder;
+
 /** Declares a list's order once; see Keyset. */
-export function keyset<Row>(list: string, keys: readonly SortKey<Row>[]): Keyset<Row> {
+export function keyset<Row>(
+  list: string,
+  keys: readonly [SortKey<Row>, ...SortKey<Row>[]],
+): Keyset<Row> {
   const orderBy = keys.map(({ column, direction }) =>
     direction === 'desc' ? desc(column as SQL) : asc(column as SQL),
   );
-  const strict = (key: SortKey<Row>, value: string | number | Placeholder) =>
+  const strict = (key: SortKey<Row>, value: KeyValue) =>
     key.direction === 'desc' ? sql`${key.column} < ${value}` : sql`${key.column} > ${value}`;
   // (k1, k2, …) after (v1, v2, …) in the keys' directions: k1 beyond v1, or equal and the rest
-  // after. The leading non-strict range on k1 lets the index seek instead of scanning.
-  const beyond = (values: (string | number | Placeholder)[], i: number): SQL => {
-    const key = keys[i]!;
-    const value = values[i]!;
-    if (i === keys.length - 1) return strict(key, value);
-    return or(strict(key, value), and(eq(key.column as SQL, value), beyond(values, i + 1)))!;
-  };
-  const condition = (values: (string | number | Placeholder)[]): SQL => {
+  // after (built from the least significant key up). The leading non-strict range on k1 lets the
+  // index seek instead of scanning. `values` has one value per key (checked by the callers).
+  const condition = (values: KeyValue[]): SQL => {
+    const pairs = keys.map((key, i) => ({ key, value: values[i] as KeyValue }));
+    const [last, ...higher] = pairs.reverse() as [(typeof pairs)[number], ...typeof pairs];
+    const beyond = higher.reduce(
+      (rest, { key, value }) =>
+        sql`(${strict(key, value)} or (${eq(key.column as SQL, value)} and ${rest}))`,
+      strict(last.key, last.value),
+    );
     const [first] = keys;
+    const firstValue = values[0] as KeyValue;
     const seek =
-      first!.direction === 'desc'
-        ? sql`${first!.column} <= ${values[0]!}`
-        : sql`${first!.column} >= ${values[0]!}`;
-    return sql`(${seek} and ${beyond(values, 0)})`;
+      first.direction === 'desc'
+        ? sql`${first.column} <= ${firstValue}`
+        : sql`${first.column} >= ${firstValue}`;
+    return sql`(${seek} and ${beyond})`;
   };
   const checked = (cursor: PageCursor): (string | number)[] => {
     const fits =
       cursor.list === list &&
       cursor.keys.length === keys.length &&
-      cursor.keys.every((value, i) => typeof value === (keys[i]!.numeric ? 'number' : 'string'));
+      keys.every((key, i) => typeof cursor.keys[i] === (key.numeric ? 'number' : 'string'));
     if (!fits) throw new InvalidInputError('cursor', INVALID_CURSOR);
     return cursor.keys;
   };
@@ -225,10 +159,10 @@ export function keyset<Row>(list: string, keys: readonly SortKey<Row>[]): Keyset
         items,
         nextCursor:
           hasMore && last
-            ? Buffer.from(
-                JSON.stringify([list, ...keys.map((key) => key.of(last))]),
-                'utf8',
-              ).toString('base64url')
+            ? encodeCursor(
+                list,
+                keys.map((key) => key.of(last)),
+              )
             : null,
       };
     },
@@ -247,7 +181,7 @@ export function preparedPerShape<Shape, Prepared>(
   const connections = new WeakMap<AuraDb, Map<string, Prepared>>();
   return (db, shape) => {
     let shapes = connections.get(db);
-    if (!shapes) connections.set(db, (shapes = new Map()));
+    if (!shapes) connections.set(db, (shapes = new Map<string, Prepared>()));
     const k = key(shape);
     let prepared = shapes.get(k);
     if (prepared === undefined) shapes.set(k, (prepared = prepare(db, shape)));
