@@ -1,6 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { request } from 'node:http';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,10 +26,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * dashboard HTML fetched like a browser.
  */
 const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const hasBuild = existsSync(path.join(appDir, '.next', 'BUILD_ID'));
+const apiDir = path.resolve(appDir, '..', '..', 'packages', 'api');
+// server.mjs runs the built @aura/api/http entry; `pnpm build` builds it before the web app.
+const hasBuild =
+  existsSync(path.join(appDir, '.next', 'BUILD_ID')) &&
+  existsSync(path.join(apiDir, 'dist', 'http.js'));
 if (!hasBuild) {
   console.warn(
-    '[web http test] SKIPPED: apps/web/.next/BUILD_ID is missing. Run `pnpm --filter @aura/web build` first.',
+    '[web http test] SKIPPED: apps/web/.next/BUILD_ID or packages/api/dist is missing. Run `pnpm --filter @aura/web... build` first.',
   );
 }
 
@@ -203,7 +216,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     const wrong = await fetch(`${baseUrl}/api/trpc/auth.login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ json: { email: editor.email, password: 'wrong password' } }),
+      body: JSON.stringify({ email: editor.email, password: 'wrong password' }),
     });
     expect(wrong.status).toBe(401);
     expect(wrong.headers.get('set-cookie')).toBeNull();
@@ -211,7 +224,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     const login = await fetch(`${baseUrl}/api/trpc/auth.login`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ json: editor }),
+      body: JSON.stringify(editor),
     });
     expect(login.status).toBe(200);
     const setCookie = login.headers.get('set-cookie') ?? '';
@@ -241,9 +254,9 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
       ...(body instanceof ReadableStream ? { duplex: 'half' } : {}),
     });
   interface ErrorBody {
-    error: { json: { message: string; data: { code: string } } };
+    error: { message: string; data: { code: string } };
   }
-  const errorOf = async (response: Response) => ((await response.json()) as ErrorBody).error.json;
+  const errorOf = async (response: Response) => ((await response.json()) as ErrorBody).error;
 
   /**
    * A login over a new connection from `from`, a loopback address (127.x.x.x all reach the
@@ -255,7 +268,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     from: string,
     headers: Record<string, string> = {},
   ): Promise<{ status: number; message: string }> {
-    const body = JSON.stringify({ json: { email, password } });
+    const body = JSON.stringify({ email, password });
     return new Promise((resolve, reject) => {
       const req = request(
         `${trpcUrl()}/auth.login`,
@@ -271,7 +284,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
           res.on('data', (chunk: string) => (text += chunk));
           res.on('end', () => {
             const error = res.statusCode === 200 ? null : (JSON.parse(text) as ErrorBody).error;
-            resolve({ status: res.statusCode!, message: error?.json.message ?? '' });
+            resolve({ status: res.statusCode!, message: error?.message ?? '' });
           });
         },
       );
@@ -297,14 +310,11 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     for (const headers of hostile) {
       const health = await fetch(`${trpcUrl()}/health.get`, { headers });
       expect(health.status).toBe(200);
-      const list = await fetch(
-        `${trpcUrl()}/projects.list?input=${encodeURIComponent('{"json":{}}')}`,
-        {
-          headers,
-        },
-      );
+      const list = await fetch(`${trpcUrl()}/projects.list?input=${encodeURIComponent('{}')}`, {
+        headers,
+      });
       expect(list.status).toBe(401);
-      const login = await post('auth.login', JSON.stringify({ json: editor }), headers);
+      const login = await post('auth.login', JSON.stringify(editor), headers);
       expect(login.status).toBe(200);
     }
     // Over Node's header limit: refused by Node itself (431), and the server lives on.
@@ -316,7 +326,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
   });
 
   it('refuses a body over 1 MiB with 413, by Content-Length and by counting a streamed body', async () => {
-    const big = JSON.stringify({ json: { email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) } });
+    const big = JSON.stringify({ email: 'a@b.c', password: 'x'.repeat(2 * 1024 * 1024) });
     const declared = await post('auth.login', big);
     expect(declared.status).toBe(413);
     expect(await errorOf(declared)).toMatchObject({
@@ -337,7 +347,7 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(streamed.status).toBe(413);
     expect((await errorOf(streamed)).data.code).toBe('PAYLOAD_TOO_LARGE');
     // Under the cap, the same endpoint works.
-    expect((await post('auth.login', JSON.stringify({ json: editor }))).status).toBe(200);
+    expect((await post('auth.login', JSON.stringify(editor))).status).toBe(200);
   });
 
   it('refuses a batch of more than 20 calls (400) and a URL over 8 KiB (413)', async () => {
@@ -348,12 +358,10 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(tooMany.status).toBe(400);
     const errors = (await tooMany.json()) as ErrorBody[];
     expect(errors).toHaveLength(21);
-    expect(errors[0]!.error.json.message).toBe(
-      'A request may batch at most 20 calls; this one has 21',
-    );
+    expect(errors[0]!.error.message).toBe('A request may batch at most 20 calls; this one has 21');
 
     const longUrl = await fetch(
-      `${trpcUrl()}/projects.list?input=${encodeURIComponent(JSON.stringify({ json: { search: 'x'.repeat(9000) } }))}`,
+      `${trpcUrl()}/projects.list?input=${encodeURIComponent(JSON.stringify({ search: 'x'.repeat(9000) }))}`,
     );
     expect(longUrl.status).toBe(413);
     expect((await errorOf(longUrl)).message).toMatch(/URL .* send large inputs by POST/);
@@ -408,6 +416,53 @@ describe.skipIf(!hasBuild)('web server over HTTP', () => {
     expect(error).toBeInstanceOf(TRPCClientError);
     expect((error as Error).message).toMatch(/^HTTP 431/);
   });
+
+  it('serves a sibling app through the built client: a plain .mjs script and a TypeScript project', () => {
+    // Outside the workspace, with the built package installed under its name (a symlink, as a
+    // workspace or `file:` install makes): only dist/ resolves, no TypeScript source.
+    const outside = mkdtempSync(path.join(tmpdir(), 'aura-sibling-'));
+    try {
+      mkdirSync(path.join(outside, 'node_modules', '@aura'), { recursive: true });
+      symlinkSync(apiDir, path.join(outside, 'node_modules', '@aura', 'api'), 'dir');
+      for (const file of ['call.mjs', 'consumer.ts']) {
+        copyFileSync(path.join(appDir, 'test', 'built-client', file), path.join(outside, file));
+      }
+      writeFileSync(path.join(outside, 'package.json'), JSON.stringify({ type: 'module' }));
+      writeFileSync(
+        path.join(outside, 'tsconfig.json'),
+        JSON.stringify({
+          compilerOptions: {
+            strict: true,
+            target: 'ES2022',
+            lib: ['ES2023', 'DOM'],
+            module: 'NodeNext',
+            moduleResolution: 'NodeNext',
+            noEmit: true,
+            skipLibCheck: true,
+            types: [],
+          },
+          files: ['consumer.ts'],
+        }),
+      );
+
+      const output = execFileSync(
+        process.execPath,
+        ['call.mjs', trpcUrl(), token, editor.email, editor.password],
+        { cwd: outside, encoding: 'utf8' },
+      );
+      expect(JSON.parse(output)).toEqual({
+        health: 'ok',
+        loggedIn: editor.email,
+        titles: [titles.second, titles.first],
+      });
+
+      // Throws with tsc's report when the built declarations lose a type or a check fails.
+      const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+      execFileSync(process.execPath, [tsc, '-p', outside], { encoding: 'utf8' });
+    } finally {
+      rmSync(outside, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('throttles a login flood, per account and by concurrent checks; health stays responsive', async () => {
     const healthMs = async () => {

@@ -1,5 +1,4 @@
 import { createTRPCClient, httpBatchLink, httpLink, splitLink } from '@trpc/client';
-import superjson from 'superjson';
 // Type-only: the client carries no server or database code at runtime.
 import type { AppRouter } from './root';
 
@@ -48,16 +47,13 @@ function checkedFetch(fetchImpl: typeof fetch): typeof fetch {
 }
 
 function encodedInputLength(input: unknown): number {
-  return input === undefined
-    ? 0
-    : encodeURIComponent(JSON.stringify(superjson.serialize(input))).length;
+  return input === undefined ? 0 : encodeURIComponent(JSON.stringify(input)).length;
 }
 
 /** The typed client for sibling processes (the worker, scripts, tests). */
 export function createAuraClient({ url, token, fetch: fetchImpl }: AuraClientOptions) {
   const common = {
     url,
-    transformer: superjson,
     headers: () => (token ? { Authorization: `Bearer ${token}` } : {}),
     fetch: checkedFetch(fetchImpl ?? globalThis.fetch),
   };

@@ -20,10 +20,10 @@ describe('createAuraClient', () => {
     const runtimeImports = [...source.matchAll(/^import (?!type )[^'"]*['"]([^'"]+)['"]/gm)].map(
       (m) => m[1],
     );
-    expect(runtimeImports.sort()).toEqual(['@trpc/client', 'superjson']);
+    expect(runtimeImports.sort()).toEqual(['@trpc/client']);
   });
 
-  it('calls procedures over HTTP with superjson and sends the bearer token', async () => {
+  it('calls procedures over HTTP as plain JSON and sends the bearer token', async () => {
     insertProject(t.db, { title: 'Over the wire' });
     const viewer = t.principal('viewer');
     const { token } = createApiToken(t.db, viewer.userId, {

@@ -56,8 +56,7 @@ const testRouter = router({ app: appRouter, failing });
 
 /** Calls through the HTTP adapter, as a browser would, and returns the JSON error shape. */
 async function httpCall(path: string, input?: unknown) {
-  const query =
-    input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  const query = input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`;
   const response = await fetchRequestHandler({
     endpoint: '/api/trpc',
     req: new Request(`http://localhost/api/trpc/${path}${query}`),
@@ -66,7 +65,7 @@ async function httpCall(path: string, input?: unknown) {
   });
   return {
     status: response.status,
-    body: (await response.json()) as { error?: { json: ErrorJson } },
+    body: (await response.json()) as { error?: ErrorJson },
   };
 }
 
@@ -94,7 +93,7 @@ describe('errors', () => {
     });
     const { status, body } = await httpCall('failing.notFound');
     expect(status).toBe(404);
-    expect(body.error?.json.data.code).toBe('NOT_FOUND');
+    expect(body.error?.data.code).toBe('NOT_FOUND');
   });
 
   it('sends every domain error with its code, its message, and an invalid field as a field error', async () => {
@@ -114,7 +113,7 @@ describe('errors', () => {
     } as const;
     for (const [name, [status, code, message]] of Object.entries(expected)) {
       const response = await httpCall('failing.domain', name);
-      const error = response.body.error?.json;
+      const error = response.body.error;
       expect(
         { status: response.status, code: error?.data.code, message: error?.message },
         name,
@@ -130,7 +129,7 @@ describe('errors', () => {
   it('returns bad input as BAD_REQUEST with the fields, and no stack', async () => {
     const { status, body } = await httpCall('app.projects.list', { limit: 0, status: 'Bogus' });
     expect(status).toBe(400);
-    const error = body.error!.json;
+    const error = body.error!;
     expect(error.data.code).toBe('BAD_REQUEST');
     expect(Object.keys(error.data.zodError!.fieldErrors).sort()).toEqual(['limit', 'status']);
     expect(error.data.stack).toBeUndefined();
@@ -140,7 +139,7 @@ describe('errors', () => {
     const log = vi.spyOn(console, 'error').mockImplementation(() => {});
     const { status, body } = await httpCall('failing.bug');
     expect(status).toBe(500);
-    const error = body.error!.json;
+    const error = body.error!;
     expect(error.data.code).toBe('INTERNAL_SERVER_ERROR');
     expect(error.message).toMatch(/^Internal error \(request [0-9a-f-]{36}\)$/);
     expect(JSON.stringify(body)).not.toMatch(/SELEC|SQLITE|ProjectStates/);

@@ -1,5 +1,4 @@
 import { defaultShouldDehydrateQuery, QueryClient } from '@tanstack/react-query';
-import superjson from 'superjson';
 
 /** Shared by the server (prefetch + dehydrate) and the browser (hydrate). */
 export function makeQueryClient() {
@@ -9,13 +8,10 @@ export function makeQueryClient() {
         // Server-prefetched data is fresh on arrival: no immediate refetch after hydration.
         staleTime: 30_000,
       },
+      // The API's data is plain JSON: it crosses from server to browser as it is.
       dehydrate: {
-        serializeData: superjson.serialize,
         shouldDehydrateQuery: (query) =>
           defaultShouldDehydrateQuery(query) || query.state.status === 'pending',
-      },
-      hydrate: {
-        deserializeData: superjson.deserialize,
       },
     },
   });

@@ -5,7 +5,6 @@ import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
-import superjson from 'superjson';
 import { makeQueryClient } from './query-client';
 
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
@@ -28,7 +27,6 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
         // Within the server's caps (20 calls a request) and short URLs.
         httpBatchLink({
           url: '/api/trpc',
-          transformer: superjson,
           maxURLLength: MAX_URL_LENGTH,
           maxItems: MAX_BATCH_CALLS,
         }),

@@ -1,29 +1,15 @@
-import { appRouter, createRequestContext, logUnhandledError } from '@aura/api';
-import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import { handleFetchApiRequest } from '@aura/api/http/fetch';
 import { getDb } from '@/server/db';
-import { batchRefusal, boundedRequest } from '@/server/limits';
 
+/**
+ * The API under `next dev`. In production apps/web/server.mjs answers /api/trpc itself, through
+ * tRPC's Node adapter, before Next's routing: this route is then never reached.
+ */
 export const runtime = 'nodejs';
 export const dynamic = 'force-dynamic';
 
-async function handler(incoming: Request) {
-  // Over a limit, every call of the request gets the refusal (raised while creating the context,
-  // so tRPC answers in its own shape and status: 413 or 400).
-  const { request, refusal } = await boundedRequest(incoming);
-  return fetchRequestHandler({
-    endpoint: '/api/trpc',
-    req: request,
-    router: appRouter,
-    // The typed client sends large query inputs by POST.
-    allowMethodOverride: true,
-    // The principal comes from a bearer API token or the dashboard's session cookie.
-    createContext: ({ req, resHeaders, info }) => {
-      const error = refusal ?? batchRefusal(info.calls.length);
-      if (error) throw error;
-      return createRequestContext({ db: getDb(), headers: req.headers, resHeaders });
-    },
-    onError: logUnhandledError,
-  });
+function handler(request: Request) {
+  return handleFetchApiRequest(request, getDb());
 }
 
 export { handler as GET, handler as POST };
