@@ -911,17 +911,8 @@ function insertVersionsAndBlobs(
             scene.id,
             sceneBlobs[i]?.hash ?? '',
           ]);
-          const base = last.timeline;
-          const timeline = encodeTimeline(entries, base);
-          // What decodeTimeline would return for it (the deltas' bytes since the full one).
-          const isDelta = timeline.chain.length > 1;
-          last.timeline = {
-            hash: timeline.blob.hash,
-            entries,
-            chain: timeline.chain,
-            depth: timeline.chain.length - 1,
-            chainBytes: isDelta && base ? base.chainBytes + timeline.blob.size : 0,
-          };
+          const timeline = encodeTimeline(entries, last.timeline);
+          last.timeline = timeline.decoded;
           const type = versionType(rng);
           const author = pick(rng, world.writerIds);
           const closure = new Map<string, PreparedBlob>();

@@ -27,7 +27,7 @@ import {
   type PreparedSnapshot,
   type VersionContent,
 } from './snapshot';
-import { decodeTimeline, encodeTimeline, sameEntries } from './timeline';
+import { decodeTimeline, encodeTimeline, rememberTimeline, sameEntries } from './timeline';
 
 /**
  * Version history. The inline *Json columns of ProjectVersions stay NULL on purpose: a version's
@@ -113,6 +113,7 @@ export function createVersionInTransaction(
   const timeline = encodeTimeline(snapshot.entries, previousTimeline);
   const documents = DOCUMENTS.map((d) => snapshot.documents[d.key]).filter((b) => b !== null);
   storeBlobs(tx, [...documents, ...snapshot.sceneBlobs, timeline.blob], actor, at);
+  rememberTimeline(timeline.decoded);
 
   const closure = new Set<string>([
     ...documents.map((b) => b.hash),

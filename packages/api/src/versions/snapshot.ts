@@ -5,7 +5,6 @@ import type { z } from 'zod';
 import {
   parseJson,
   prepareBlob,
-  sha256,
   readBlobs,
   type BlobCache,
   type JsonValue,
@@ -92,28 +91,27 @@ export function currentContent(db: AuraDb, project: ProjectState): VersionConten
 }
 
 /**
- * Canonical blobs of spec documents by the SHA-256 of their stored text: specs are large (up to
- * megabytes) and rarely change between versions, and canonicalising is the costly step of
- * capturing a version. A small LRU; blobs are immutable, so a hit is always right.
+ * Canonical blobs of spec documents by their stored text: specs are large (up to megabytes) and
+ * rarely change between versions, and canonicalising is the costly step of capturing a version.
+ * A small LRU; blobs are immutable, so a hit is always right. Found by comparing the texts
+ * themselves: comparing a megabyte is a fraction of what hashing it would cost.
  */
-const documentCache = new Map<string, PreparedBlob>();
+const documentCache: { contentType: string; text: string; blob: PreparedBlob }[] = [];
 const DOCUMENT_CACHE_SIZE = 16;
 
 function prepareDocument(contentType: string, text: string): PreparedBlob {
-  const key = `${contentType}:${sha256(text)}`;
-  const cached = documentCache.get(key);
-  if (cached) {
-    documentCache.delete(key);
-    documentCache.set(key, cached);
-    return cached;
+  const index = documentCache.findIndex(
+    (entry) => entry.contentType === contentType && entry.text === text,
+  );
+  const hit = documentCache[index];
+  if (hit) {
+    documentCache.splice(index, 1);
+    documentCache.push(hit);
+    return hit.blob;
   }
   const blob = prepareBlob(contentType, JSON.parse(text));
-  documentCache.set(key, blob);
-  if (documentCache.size > DOCUMENT_CACHE_SIZE)
-    for (const oldest of documentCache.keys()) {
-      documentCache.delete(oldest);
-      break;
-    }
+  documentCache.push({ contentType, text, blob });
+  if (documentCache.length > DOCUMENT_CACHE_SIZE) documentCache.shift();
   return blob;
 }
 
@@ -127,8 +125,35 @@ export function prepareProjectSnapshot(db: AuraDb, project: ProjectState): Prepa
   return { documents, ...prepareScenes(projectScenes(db, project.id).map(sceneContent)) };
 }
 
+/**
+ * Scene blobs by the scene's plain JSON (keys in sceneContent's fixed order): between two versions
+ * most scenes are unchanged, and serialising one is far cheaper than canonicalising and hashing it.
+ * A bounded LRU (about two hundred-scene projects' worth per entry kept); content-keyed, so a hit
+ * is always right.
+ */
+const sceneBlobCache = new Map<string, PreparedBlob>();
+const SCENE_CACHE_SIZE = 4_096;
+
+function prepareScene(scene: SceneContent): PreparedBlob {
+  const key = JSON.stringify(scene);
+  const cached = sceneBlobCache.get(key);
+  if (cached) {
+    sceneBlobCache.delete(key);
+    sceneBlobCache.set(key, cached);
+    return cached;
+  }
+  const blob = prepareBlob('Scene', scene);
+  sceneBlobCache.set(key, blob);
+  if (sceneBlobCache.size > SCENE_CACHE_SIZE)
+    for (const oldest of sceneBlobCache.keys()) {
+      sceneBlobCache.delete(oldest);
+      break;
+    }
+  return blob;
+}
+
 function prepareScenes(scenes: SceneContent[]): Omit<PreparedSnapshot, 'documents'> {
-  const prepared = scenes.map((scene) => ({ id: scene.id, blob: prepareBlob('Scene', scene) }));
+  const prepared = scenes.map((scene) => ({ id: scene.id, blob: prepareScene(scene) }));
   return {
     sceneBlobs: prepared.map(({ blob }) => blob),
     entries: prepared.map(({ id, blob }): [string, string] => [id, blob.hash]),

@@ -63,13 +63,23 @@ export function decodeTimeline(db: AuraDb, hash: string, cache?: BlobCache): Dec
   const known = decodedCache.get(hash);
   if (known) return known;
   const decoded = decodeTimelineChain(db, hash, cache);
-  decodedCache.set(hash, decoded);
+  rememberTimeline(decoded);
+  return decoded;
+}
+
+/**
+ * Keeps a timeline just written as decoded, so the project's next version starts from it
+ * without reading its delta chain back (up to MAX_CHAIN_LENGTH blobs, each parsed). Keyed by
+ * content hash, so the entry is right whatever happens to the transaction that wrote it.
+ */
+export function rememberTimeline(decoded: DecodedTimeline): void {
+  decodedCache.delete(decoded.hash);
+  decodedCache.set(decoded.hash, decoded);
   if (decodedCache.size > DECODED_CACHE_SIZE)
     for (const oldest of decodedCache.keys()) {
       decodedCache.delete(oldest);
       break;
     }
-  return decoded;
 }
 
 function decodeTimelineChain(db: AuraDb, hash: string, cache?: BlobCache): DecodedTimeline {
@@ -124,6 +134,8 @@ export interface EncodedTimeline {
   blob: PreparedBlob;
   /** The new blob and every base it depends on: what a version using it must reference. */
   chain: string[];
+  /** What decodeTimeline returns for the new blob. */
+  decoded: DecodedTimeline;
 }
 
 /** The timeline blob for `entries`: a delta on `previous` when that is worth it, else full. */
@@ -135,7 +147,11 @@ export function encodeTimeline(
     format: TIMELINE_FORMAT,
     scenes: entries,
   } satisfies FullTimeline);
-  const asFull = { blob: full, chain: [full.hash] };
+  const asFull = {
+    blob: full,
+    chain: [full.hash],
+    decoded: { hash: full.hash, entries, chain: [full.hash], depth: 0, chainBytes: 0 },
+  };
   if (!previous || previous.depth + 1 > MAX_CHAIN_LENGTH) return asFull;
 
   const before = new Map(previous.entries);
@@ -156,5 +172,16 @@ export function encodeTimeline(
     ...(orderUnchanged ? {} : { order: entries.map(([id]) => id) }),
   } satisfies DeltaTimeline);
   if (previous.chainBytes + delta.size > MAX_CHAIN_WEIGHT * full.size) return asFull;
-  return { blob: delta, chain: [delta.hash, ...previous.chain] };
+  const chain = [delta.hash, ...previous.chain];
+  return {
+    blob: delta,
+    chain,
+    decoded: {
+      hash: delta.hash,
+      entries,
+      chain,
+      depth: previous.depth + 1,
+      chainBytes: previous.chainBytes + delta.size,
+    },
+  };
 }
