@@ -649,10 +649,18 @@ describe('purgeSoftDeleted', () => {
       return { id: p.project.id, version };
     });
     const broken = trashed[1]!;
-    // A timeline in a shape the versions service never writes (an older generator's).
+    // Its version's timeline: a blob in a shape the versions service never writes (what an older
+    // generator stored), which this process has never decoded.
+    const bad = '{"tracks":[]}';
+    const badHash = createHash('sha256').update(bad).digest('hex');
     t.db.$client
-      .prepare(`UPDATE ContentBlobs SET Content = '{"tracks":[]}' WHERE ContentHash = ?`)
-      .run(broken.version.timelineHash);
+      .prepare(
+        `INSERT INTO ContentBlobs (ContentHash, Content, ContentType, SizeBytes, LastReferencedAt,
+           ReferenceCount, CreatedAt, UpdatedAt, CreatedBy, ModifiedBy, RowVersion)
+         VALUES (?, ?, 'Timeline', ?, ?, 1, ?, ?, 'tester', 'tester', 1)`,
+      )
+      .run(badHash, bad, bad.length, ago(40 * DAY), ago(40 * DAY), ago(40 * DAY));
+    setRaw('ProjectVersions', broken.version.id, 'TimelineHash', badHash);
 
     // One project per batch: the broken one must not be selected again and again.
     const result = purgeSoftDeleted(t.db, { now: NOW, batchSize: 1 });

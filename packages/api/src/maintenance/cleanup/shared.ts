@@ -164,8 +164,8 @@ export const excluding = (column: Parameters<typeof notInArray>[0], ids: Set<str
 /**
  * The jobs' batch loop: runs `batch` in its own IMMEDIATE transaction, with the number of rows to
  * take, until a batch selects fewer than that (nothing due is left) or `stop()` says to give up.
- * The size adapts: each batch is sized from the previous one's time per row to take about
- * TARGET_LOCK_MS (never more than `limit` rows, at most twice the previous size), so the write
+ * The size adapts: each batch is sized from the time per row so far to take about
+ * TARGET_LOCK_MS (never more than `limit` rows, at most 1.5 times the previous size), so the write
  * lock is held briefly whatever a row costs on this database and disk. `batch` returns how many
  * rows it selected (or `size` when it stopped early and more is due); the sum is returned.
  */
@@ -177,14 +177,18 @@ export function inBatches(
 ): number {
   let total = 0;
   let size = Math.min(limit, FIRST_BATCH_SIZE);
+  let msPerRow: number | null = null;
   for (;;) {
     const started = process.hrtime.bigint();
     const selected = writeTransaction(db, (tx) => batch(tx, size));
     const ms = elapsedMs(started);
     total += selected;
     if (selected < size || stop?.()) return total;
-    const fits = Math.floor((TARGET_LOCK_MS * selected) / Math.max(ms, 0.01));
-    size = Math.max(1, Math.min(limit, size * 2, fits));
+    // A running average, so one quick batch (rows without files, say) does not make the next huge.
+    const measured = ms / Math.max(1, selected);
+    msPerRow = msPerRow === null ? measured : (msPerRow + measured) / 2;
+    const fits = Math.floor(TARGET_LOCK_MS / Math.max(msPerRow, 0.001));
+    size = Math.max(1, Math.min(limit, Math.ceil(size * 1.5), fits));
   }
 }
 
