@@ -216,6 +216,11 @@ async function waitFor(what: string, check: () => Promise<boolean>, output: () =
 
 const envelope = z.object({ result: z.object({ data: z.unknown() }) });
 
+/** The value inside superjson's `{ json }` wrapper; undefined for plain JSON. */
+function superjsonValue(data: unknown): unknown {
+  return typeof data === 'object' && data !== null && 'json' in data ? data.json : undefined;
+}
+
 // ---- the run -----------------------------------------------------------------------------------
 
 interface Side {
@@ -273,9 +278,7 @@ async function main() {
   const health = envelope.parse(
     await (await fetch(`${serverSide.baseUrl}/api/trpc/health.get`)).json(),
   );
-  const shape = z.object({ json: z.unknown() }).safeParse(health.result.data).success
-    ? 'superjson'
-    : 'json';
+  const shape = superjsonValue(health.result.data) === undefined ? 'json' : 'superjson';
 
   const raw = startProcess(
     process.execPath,
@@ -499,8 +502,7 @@ async function checkEquivalent(
 ) {
   const idsOf = (value: unknown): string[] => {
     const data = envelope.parse(value).result.data;
-    const unwrapped = z.object({ json: z.unknown() }).safeParse(data);
-    const body = unwrapped.success ? unwrapped.data.json : data;
+    const body = superjsonValue(data) ?? data;
     const parsed = z
       .object({
         id: z.string().optional(),
@@ -601,17 +603,19 @@ async function soak(
   pid: number,
   load: Load,
 ) {
-  // Mostly reads, as a dashboard and sibling apps make them; a write in every six requests.
-  const mixed = [
+  // Mostly reads, as a dashboard and sibling apps make them; about one request in five writes,
+  // scenes added round-robin to many projects (each holds at most 1,000).
+  const gets = requests.get;
+  const mixed = requests['scene-add'].flatMap((addScene, k) => [
     ...requests.list,
-    ...requests.get.slice(0, 3),
+    ...gets.slice(k % gets.length, (k % gets.length) + 1),
     ...requests.health,
-    ...requests.create,
+    ...(k % 2 === 0 ? requests.create : requests.list),
+    ...gets.slice((k + 1) % gets.length, ((k + 1) % gets.length) + 1),
     ...requests.list,
-    ...requests.get.slice(3, 6),
-    ...requests.health,
-    ...requests['scene-add'].slice(0, 1),
-  ];
+    ...gets.slice((k + 2) % gets.length, ((k + 2) % gets.length) + 1),
+    addScene,
+  ]);
   const samples: { atSeconds: number; rssMiB: number }[] = [];
   const t0 = Date.now();
   const sample = () =>
@@ -625,27 +629,32 @@ async function soak(
     clearInterval(timer);
   }
   sample();
-  // The trend after warm-up (the first minute, or the first fifth of a shorter soak): least
-  // squares slope of RSS over time.
+  // The trend after warm-up (the first minute, or the first fifth of a shorter soak), and over
+  // the second half: least-squares slope of RSS over time, in MiB per minute.
+  const slope = (from: number) => {
+    const steady = samples.filter((s) => s.atSeconds >= from);
+    const n = steady.length;
+    if (n < 2) return Number.NaN;
+    const meanT = steady.reduce((a, s) => a + s.atSeconds, 0) / n;
+    const meanR = steady.reduce((a, s) => a + s.rssMiB, 0) / n;
+    const covariance = steady.reduce((a, s) => a + (s.atSeconds - meanT) * (s.rssMiB - meanR), 0);
+    const variance = steady.reduce((a, s) => a + (s.atSeconds - meanT) ** 2, 0);
+    return round((covariance / variance) * 60, 3);
+  };
   const warmup = Math.min(60, seconds / 5);
-  const steady = samples.filter((s) => s.atSeconds >= warmup);
-  const n = steady.length;
-  const meanT = steady.reduce((a, s) => a + s.atSeconds, 0) / n;
-  const meanR = steady.reduce((a, s) => a + s.rssMiB, 0) / n;
-  const slope =
-    steady.reduce((a, s) => a + (s.atSeconds - meanT) * (s.rssMiB - meanR), 0) /
-    (steady.reduce((a, s) => a + (s.atSeconds - meanT) ** 2, 0) || 1);
+  const afterWarmup = samples.find((s) => s.atSeconds >= warmup);
   const report = {
     seconds,
     connections: 8,
     load: result,
     rssMiB: {
       start: samples[0]?.rssMiB ?? 0,
-      afterWarmup: steady[0]?.rssMiB ?? 0,
+      afterWarmup: afterWarmup?.rssMiB ?? 0,
       peak: Math.max(...samples.map((s) => s.rssMiB)),
       end: samples.at(-1)?.rssMiB ?? 0,
     },
-    slopeMiBPerMinuteAfterWarmup: round(slope * 60, 3),
+    slopeMiBPerMinuteAfterWarmup: slope(warmup),
+    slopeMiBPerMinuteSecondHalf: slope(seconds / 2),
     samples,
   };
   console.log(
@@ -653,7 +662,8 @@ async function soak(
       `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms, ${result.non2xx + result.errors} failed)\n` +
       `Server RSS: start ${report.rssMiB.start} MiB, after warm-up ${report.rssMiB.afterWarmup} MiB, ` +
       `peak ${report.rssMiB.peak} MiB, end ${report.rssMiB.end} MiB; ` +
-      `trend after warm-up ${report.slopeMiBPerMinuteAfterWarmup} MiB/min`,
+      `trend ${report.slopeMiBPerMinuteAfterWarmup} MiB/min after warm-up, ` +
+      `${report.slopeMiBPerMinuteSecondHalf} MiB/min over the second half`,
   );
   return report;
 }
