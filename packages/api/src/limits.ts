@@ -80,7 +80,7 @@ export function jsonSizeWithin(value: unknown, maxBytes: number): number {
   const depths: number[] = [0];
   while (values.length > 0) {
     const v = values.pop();
-    const depth = depths.pop()!;
+    const depth = depths.pop() ?? 0;
     if (v === false) total += 5;
     else if (typeof v === 'number' && Number.isFinite(v)) total += String(v).length;
     else if (typeof v === 'string') total += jsonStringBytes(v, maxBytes - total);

@@ -13,7 +13,7 @@ const encodeCursor = (list: string, keys: string[]) =>
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
-afterEach(() => t?.close());
+afterEach(() => t.close());
 
 const template = (name: string, extra: Record<string, unknown> = {}) => ({
   name,
@@ -354,7 +354,8 @@ describe('row images', () => {
     await t.caller.projects.update({ id: p.id, rowVersion: p.rowVersion, title: 'Bigger' });
     const [log] = t.db.select().from(actionLogs).all();
     expect(log!.payloadJson!.length + log!.inversePayloadJson!.length).toBeLessThan(2_000);
-    expect(JSON.parse(log!.inversePayloadJson!).changes[0].before).toMatchObject({
+    const inverse = JSON.parse(log!.inversePayloadJson!) as { changes: { before: unknown }[] };
+    expect(inverse.changes[0]!.before).toMatchObject({
       id: p.id,
       title: 'Big',
       rowVersion: 1,

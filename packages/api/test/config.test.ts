@@ -58,7 +58,7 @@ async function expectBadRequest(call: () => Promise<unknown>, field: string) {
   const error = await failure(call());
   expect(error.code).toBe('BAD_REQUEST');
   const cause = error.cause as { flatten?: () => { fieldErrors: Record<string, unknown> } };
-  expect(Object.keys(cause?.flatten?.().fieldErrors ?? {})).toContain(field);
+  expect(Object.keys(cause.flatten?.().fieldErrors ?? {})).toContain(field);
   expect(rawRows()).toEqual(before);
   return error;
 }
@@ -338,7 +338,7 @@ describe('config.list', () => {
     ].map((input) => {
       const { sql, params } = buildConfigListQuery(t.db, configListInput.parse(input)).toSQL();
       const details = (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       )

@@ -238,7 +238,7 @@ describe('claimNextExport', () => {
     const plans = queries.map((query) => {
       const { sql, params } = query.toSQL();
       return (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       )
@@ -279,7 +279,8 @@ describe('claimNextExport', () => {
       const done = new Promise<{ workerId: string; claimed: string[] }>((resolve, reject) =>
         child.on('exit', (code) => {
           const last = out.trim().split('\n').at(-1) ?? '';
-          if (code === 0 && last.startsWith('{')) resolve(JSON.parse(last));
+          if (code === 0 && last.startsWith('{'))
+            resolve(JSON.parse(last) as { workerId: string; claimed: string[] });
           else reject(new Error(`${workerId} failed (${code}): ${err}`));
         }),
       );

@@ -687,7 +687,7 @@ describe('exports.list', () => {
     ] as ListInput[]) {
       const { sql, params } = buildExportListQuery(t.db, exportListInput.parse(input)).toSQL();
       const details = (
-        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...(params as unknown[])) as {
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as {
           detail: string;
         }[]
       )

@@ -26,7 +26,7 @@ function unboundedFields(
 ): void {
   if (seen.has(schema)) return;
   seen.add(schema);
-  if (boundedJsonRegistry.has(schema as z.ZodType)) return;
+  if (boundedJsonRegistry.has(schema)) return;
   const def = schema._zod.def as z.core.$ZodTypeDef & Record<string, unknown>;
   const bag = schema._zod.bag as { maximum?: number; format?: string };
   const walk = (child: unknown, suffix = ''): void =>

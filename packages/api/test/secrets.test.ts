@@ -390,7 +390,7 @@ describe('rotateSecrets', () => {
       expect(error.message).not.toContain(SECRET);
       expect(readFileSync(t.file).equals(before)).toBe(true);
       expect(existsSync(safetyDir())).toBe(false);
-      return error as MaintenanceError;
+      return error;
     }
     const withRestored = (work: (db: AuraDb) => void) => {
       const db = createDb(openSqlite(t.file));

@@ -21,8 +21,7 @@ beforeEach(() => {
 });
 afterEach(() => t.close());
 
-const configRows = () =>
-  t.db.$client.prepare('SELECT * FROM Configurations ORDER BY Key').all() as unknown[];
+const configRows = () => t.db.$client.prepare('SELECT * FROM Configurations ORDER BY Key').all();
 const { rejects, rejectsField } = rejectionHelpers(configRows);
 
 async function rowVersionOf(key: string) {

@@ -221,7 +221,7 @@ describe('setup.complete', () => {
   });
 
   it('rolls back the setup when the system update fails', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
     await t.as('admin').setup.saveProgress({ lastStep: 3 });
     t.db.$client.exec(
       "CREATE TRIGGER fail_system BEFORE UPDATE ON SystemConfiguration BEGIN SELECT RAISE(ABORT, 'no'); END",

@@ -19,7 +19,7 @@ import { checkReferenceCounts, collectBlobs, storageStats } from '../src/version
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
-afterEach(() => t?.close());
+afterEach(() => t.close());
 
 const DAY = 86_400_000;
 

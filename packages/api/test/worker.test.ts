@@ -3,7 +3,7 @@ import { markWorkerStopped, recordWorkerHeartbeat } from '../src/worker/service'
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
-afterEach(() => t?.close());
+afterEach(() => t.close());
 
 const beat = {
   workerId: 'host:42',

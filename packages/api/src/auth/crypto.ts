@@ -69,6 +69,5 @@ export function generatePassword(): string {
   return randomBytes(15)
     .toString('base64url')
     .replace(/[-_]/g, 'x')
-    .match(/.{1,5}/g)!
-    .join('-');
+    .replace(/.{5}(?=.)/g, '$&-');
 }

@@ -176,7 +176,7 @@ export function claimNextExport(
 /** The row if it is InProgress and leased to `workerId`, else undefined. */
 function owned(tx: AuraDb, id: string, workerId: string): ExportHistoryRow | undefined {
   const row = findAnyById(tx, exportHistory, id);
-  return row && row.status === 'InProgress' && row.leaseOwner === workerId ? row : undefined;
+  return row?.status === 'InProgress' && row.leaseOwner === workerId ? row : undefined;
 }
 
 /**

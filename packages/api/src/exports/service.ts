@@ -263,8 +263,8 @@ export function resolveOutputFile(
 
   // Walk the folders that exist: each, symlinks resolved, must stay inside the output directory.
   let current = outputDirReal;
-  for (let i = 0; i < parts.length; i++) {
-    const next = path.join(current, parts[i]!);
+  for (const [i, part] of parts.entries()) {
+    const next = path.join(current, part);
     try {
       lstatSync(next);
     } catch (error) {

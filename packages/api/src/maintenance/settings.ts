@@ -81,7 +81,7 @@ export const MAINTENANCE_DEFAULTS = Object.fromEntries(
   MAINTENANCE_SETTINGS.map((s) => [s.key, s.value]),
 ) as MaintenanceSettings;
 
-const KEYS = MAINTENANCE_SETTINGS.map((s) => s.key) as MaintenanceSettingKey[];
+const KEYS = MAINTENANCE_SETTINGS.map<MaintenanceSettingKey>((s) => s.key);
 
 /** The category a maintenance key must be stored in. */
 export function maintenanceCategoryOf(key: MaintenanceSettingKey): string {

@@ -248,5 +248,5 @@ export function checkOptionalMediaPath<T extends string | null | undefined>(
   field: string,
   value: T,
 ): T | string {
-  return value === null || value === undefined ? value : checkMediaPath(guard, field, value);
+  return typeof value === 'string' ? checkMediaPath(guard, field, value) : value;
 }

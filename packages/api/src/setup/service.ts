@@ -97,17 +97,26 @@ function findSetup(db: AuraDb, userId: string): UserSetup | undefined {
  * The rule for writes: the first one (no row yet) may omit `rowVersion`; once the row exists it
  * is required (a missing one means the caller read "not started" and someone saved since).
  */
-function checkRowVersion(
+/**
+ * The key to update the saved setup with: none for a first save (sending a rowVersion then is
+ * NOT_FOUND), the saved row's id and the rowVersion the caller read otherwise (which is then
+ * required: saving blind over someone's progress is a conflict).
+ */
+function setupKey(
   current: UserSetup | undefined,
   owner: Owner,
   rowVersion: number | undefined,
-): void {
-  if (!current && rowVersion !== undefined) throw new NotFoundError('UserSetups', owner.userId);
-  if (current && rowVersion === undefined) {
+): { id: string; rowVersion: number } | null {
+  if (!current) {
+    if (rowVersion !== undefined) throw new NotFoundError('UserSetups', owner.userId);
+    return null;
+  }
+  if (rowVersion === undefined) {
     throw new StateError(
       `This setup was already saved (rowVersion ${current.rowVersion}); reload it and send the rowVersion you read`,
     );
   }
+  return { id: current.id, rowVersion };
 }
 
 function encodeWizardState(state: Record<string, unknown> | null): string | null {
@@ -142,7 +151,7 @@ export function saveSetupProgress(
   return writeTransaction(db, (tx) => {
     const owner = resolveSetupOwner(tx, principal, input.userId);
     const current = findSetup(tx, owner.userId);
-    checkRowVersion(current, owner, input.rowVersion);
+    const key = setupKey(current, owner, input.rowVersion);
     const patch = {
       lastStep: input.lastStep,
       ...(input.wizardState !== undefined && {
@@ -151,20 +160,12 @@ export function saveSetupProgress(
       ...(input.selectedTier !== undefined && { selectedTier: input.selectedTier }),
       ...(input.version !== undefined && { version: input.version }),
     };
-    if (!current) {
+    if (!key) {
       return toStatus(
         insertAudited(tx, userSetups, { userId: owner.userId, ...patch }, principal.userId),
       );
     }
-    return toStatus(
-      versionedUpdate(
-        tx,
-        userSetups,
-        { id: current.id, rowVersion: input.rowVersion! },
-        patch,
-        principal.userId,
-      ),
-    );
+    return toStatus(versionedUpdate(tx, userSetups, key, patch, principal.userId));
   });
 }
 
@@ -180,19 +181,13 @@ export function completeSetup(
   return writeTransaction(db, (tx) => {
     const owner = resolveSetupOwner(tx, principal, input.userId);
     const current = findSetup(tx, owner.userId);
-    checkRowVersion(current, owner, input.rowVersion);
+    const key = setupKey(current, owner, input.rowVersion);
     if (current?.completed) {
       throw new StateError('This setup is already complete; reset it to run the wizard again');
     }
     const patch = { completed: true, completedAt: nowIso() };
-    const row = current
-      ? versionedUpdate(
-          tx,
-          userSetups,
-          { id: current.id, rowVersion: input.rowVersion! },
-          patch,
-          principal.userId,
-        )
+    const row = key
+      ? versionedUpdate(tx, userSetups, key, patch, principal.userId)
       : insertAudited(tx, userSetups, { userId: owner.userId, ...patch }, principal.userId);
     if (owner.role === 'admin') {
       const system = ensureSystemConfiguration(tx);

@@ -14,7 +14,7 @@ let site: WorldSite;
 beforeAll(async () => {
   site = await createWorldSite();
 });
-afterAll(() => site?.dispose());
+afterAll(() => site.dispose());
 
 it(`every procedure, ${CALLS} generated inputs: no internal error, role violation or escape; a rejection changes nothing`, async () => {
   const report = await runFuzz({ site, calls: CALLS, seed: SEED });

@@ -10,6 +10,7 @@
  * - no escape: every path column a successful call changed passes the media guard, and the
  *   database, its -wal, the key file and the backups are still there at the end.
  */
+import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { TRPCError } from '@trpc/server';
 import { existsSync, readdirSync } from 'node:fs';
@@ -185,24 +186,25 @@ function withCurrentVersion(world: World, procedure: string, input: unknown): un
 
 /** An input for the report: JSON, long strings and deep nesting cut so a line stays readable. */
 function describe(input: unknown): string {
+  // JSON.stringify gives undefined (typed as string) for undefined.
+  if (input === undefined) return 'undefined';
   let text: string;
   try {
-    text =
-      JSON.stringify(input, (_key, value: unknown) =>
-        typeof value === 'string' && value.length > 200
-          ? `${value.slice(0, 40)}…(${value.length} chars)`
-          : typeof value === 'bigint'
-            ? `${value}n`
-            : value,
-      ) ?? 'undefined';
+    text = JSON.stringify(input, (_key, value: unknown) =>
+      typeof value === 'string' && value.length > 200
+        ? `${value.slice(0, 40)}…(${value.length} chars)`
+        : typeof value === 'bigint'
+          ? `${value}n`
+          : value,
+    );
   } catch (error) {
-    text = `(not JSON: ${String(error)})`;
+    text = `(not JSON: ${error instanceof Error ? error.message : inspect(error)})`;
   }
   return text.length > 1_500 ? `${text.slice(0, 1_500)}…(${text.length} chars)` : text;
 }
 
 export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
-  const { site, seed, log = () => {} } = options;
+  const { site, seed, log = () => undefined } = options;
   const started = Date.now();
   const all = [...procedures()].filter(([name]) => !options.only || name.includes(options.only));
   const weight = (name: string) => SLOW[name] ?? 1;
@@ -313,7 +315,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
             const wrote = world.dataVersion() !== before;
             if (!(error instanceof TRPCError)) {
               report.internalErrors += 1;
-              problem = `a non-tRPC error: ${String(error)}`;
+              problem = `a non-tRPC error: ${error instanceof Error ? error.message : inspect(error)}`;
             } else if (error.code === 'INTERNAL_SERVER_ERROR') {
               report.internalErrors += 1;
               problem = 'INTERNAL_SERVER_ERROR';
@@ -340,7 +342,7 @@ export async function runFuzz(options: FuzzOptions): Promise<FuzzReport> {
       report.failures.push(
         found
           ? `${name} as ${found.who}: ${found.problem} (seed ${seed + index}, ` +
-              `${message.match(/path: "[^"]*"/)?.[0] ?? 'no path'})\n  input: ${describe(found.input)}`
+              `${/path: "[^"]*"/.exec(message)?.[0] ?? 'no path'})\n  input: ${describe(found.input)}`
           : `${name} (seed ${seed + index}): ${message.slice(0, 2_000)}`,
       );
     } finally {

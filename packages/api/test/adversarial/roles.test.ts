@@ -44,7 +44,7 @@ let site: WorldSite;
 beforeAll(async () => {
   site = await createWorldSite();
 });
-afterAll(() => site?.dispose());
+afterAll(() => site.dispose());
 
 describe('role matrix', () => {
   it('classifies every procedure of the router, and only those', () => {

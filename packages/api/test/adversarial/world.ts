@@ -5,6 +5,7 @@
  * every case that needs a fresh one. Copying a closed file is far cheaper than migrating and
  * seeding per case, so every call of the role matrix gets its own untouched world.
  */
+import { inspect } from 'node:util';
 import { TRPCError } from '@trpc/server';
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -269,5 +270,7 @@ export async function outcome(call: Promise<unknown>): Promise<unknown> {
 
 export function codeOf(error: unknown): string | null {
   if (error === null) return null;
-  return error instanceof TRPCError ? error.code : `not a TRPCError: ${String(error)}`;
+  return error instanceof TRPCError
+    ? error.code
+    : `not a TRPCError: ${error instanceof Error ? error.message : inspect(error)}`;
 }
