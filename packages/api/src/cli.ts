@@ -20,6 +20,12 @@ import {
 } from './auth/service';
 import { rotateSecrets } from './config/service';
 import { getHealth } from './health/service';
+import {
+  IMPORT_LEGACY_USAGE,
+  LegacyUsageError,
+  parseImportLegacyArgs,
+  runImportLegacy,
+} from './legacy/cli';
 
 /**
  * `pnpm aura <command>`: user and token administration from the machine that hosts the data
@@ -34,6 +40,7 @@ const USAGE = `Usage: pnpm aura <command> [options]
   tokens:list [--email <user email>]
   tokens:revoke <token id>
   secrets:rotate [--new-key <base64 or hex 32-byte key>]   re-encrypt every sensitive config value
+  ${IMPORT_LEGACY_USAGE}
 
 Database: AURA_DB_PATH (default data/aura.db under the workspace root).`;
 
@@ -160,6 +167,16 @@ async function run(command: string | undefined, args: string[]): Promise<number>
         );
       if (result.operatorAction) console.log(result.operatorAction);
       return 0;
+    }
+    case 'import:legacy': {
+      let parsed;
+      try {
+        parsed = parseImportLegacyArgs(args);
+      } catch (error) {
+        if (error instanceof LegacyUsageError) throw new UsageError(error.message);
+        throw error;
+      }
+      return runImportLegacy(openMigrated(), parsed);
     }
     case undefined:
     case 'help':

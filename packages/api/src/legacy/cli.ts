@@ -66,7 +66,9 @@ export function formatReport(report: LegacyImportReport): string {
   );
   lines.push(`Conversions applied: ${report.conversions.length} kinds (see --report)`);
   if (report.secretsEncrypted.length > 0) {
-    lines.push(`Secrets encrypted: ${report.secretsEncrypted.map((x) => x.key).join(', ')}`);
+    lines.push(
+      `${report.dryRun ? 'Secrets to encrypt' : 'Secrets encrypted'}: ${report.secretsEncrypted.map((x) => x.key).join(', ')}`,
+    );
   }
   if (report.legacyOnlyTables.length > 0) {
     lines.push(
