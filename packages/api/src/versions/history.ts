@@ -287,19 +287,29 @@ export function setVersionImportant(
   );
 }
 
+/** Moves a version to the trash or back, as one undoable action. */
+function moveVersion(
+  db: AuraDb,
+  actor: Actor,
+  input: { id: string; rowVersion: number },
+  direction: 'trash' | 'restore',
+): VersionRow {
+  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
+    table: 'ProjectVersions',
+    direction,
+    key: input,
+    type: direction === 'trash' ? 'versions.softDelete' : 'versions.restore',
+    describe: (v) => `version ${v.versionNumber}`,
+    view: versionView,
+  });
+}
+
 export function softDeleteVersion(
   db: AuraDb,
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
-    table: 'ProjectVersions',
-    direction: 'trash',
-    key: input,
-    type: 'versions.softDelete',
-    describe: (v) => `version ${v.versionNumber}`,
-    view: versionView,
-  });
+  return moveVersion(db, actor, input, 'trash');
 }
 
 export function undeleteVersion(
@@ -307,12 +317,5 @@ export function undeleteVersion(
   actor: Actor,
   input: { id: string; rowVersion: number },
 ): VersionRow {
-  return undoableTrashMove<typeof projectVersions, VersionRow>(db, actor, {
-    table: 'ProjectVersions',
-    direction: 'restore',
-    key: input,
-    type: 'versions.restore',
-    describe: (v) => `version ${v.versionNumber}`,
-    view: versionView,
-  });
+  return moveVersion(db, actor, input, 'restore');
 }
