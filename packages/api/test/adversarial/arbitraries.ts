@@ -114,7 +114,7 @@ const hostileNumbers = fc.constantFrom(
   2 ** 63,
 );
 
-/** Anything at all, including what JSON cannot carry (superjson can: dates, bigints, undefined). */
+/** Anything at all, including what JSON cannot carry (an in-process caller passes dates, bigints and undefined through). */
 function hostileValues(context: FuzzContext): fc.Arbitrary<unknown> {
   const deep = fc.integer({ min: 50, max: 2_000 }).map((depth) => {
     let value: unknown = 'bottom';
