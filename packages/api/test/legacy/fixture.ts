@@ -1,13 +1,27 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
 /**
- * The legacy database generator (a copy of the shared fixture's make-legacy-db.py, Python 3
- * standard library only): each test builds its files at run time; none is committed.
+ * The legacy database generator: the shared fixture's make-legacy-db.py (Python 3 standard
+ * library only), kept with the project's shared specification beside the checkout, not copied into
+ * it. Each test builds its files at run time; none is committed.
  */
-export const GENERATOR = path.join(import.meta.dirname, 'fixtures', 'make-legacy-db.py');
+const REPO_ROOT = path.resolve(import.meta.dirname, '..', '..', '..', '..');
+export const GENERATOR = path.join(
+  REPO_ROOT,
+  '..',
+  'shared',
+  'fixtures',
+  'legacy-aura',
+  'make-legacy-db.py',
+);
+if (!existsSync(GENERATOR)) {
+  throw new Error(
+    `The legacy fixture generator is missing: expected shared/fixtures/legacy-aura/make-legacy-db.py beside the repository (${GENERATOR})`,
+  );
+}
 
 export type JournalMode = 'wal' | 'delete';
 
