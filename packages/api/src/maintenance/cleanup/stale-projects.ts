@@ -1,5 +1,5 @@
 import { notDeleted, projectStates, type AuraDb } from '@aura/db';
-import { and, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import { MINUTE_MS } from '../settings';
 import {
   batchSizeOf,
@@ -22,8 +22,23 @@ export interface StaleProjectFlagging extends WriteLockStats {
   projects: { id: string; title: string; updatedAt: string }[];
 }
 
-/** Stale live InProgress projects not flagged yet. Exposed for EXPLAIN tests. */
-export function buildUnflaggedStaleProjectsQuery(db: AuraDb, cutoff: string, limit: number) {
+/** Where the previous batch of stale projects ended (UpdatedAt, then Id). */
+export interface StalePosition {
+  updatedAt: string;
+  id: string;
+}
+
+/**
+ * Stale live InProgress projects not flagged yet, in UpdatedAt order from where the previous
+ * batch ended: each batch reads on instead of re-reading, from the start, every project an earlier
+ * batch flagged (they stay stale). Exposed for EXPLAIN tests.
+ */
+export function buildUnflaggedStaleProjectsQuery(
+  db: AuraDb,
+  cutoff: string,
+  limit: number,
+  after: StalePosition | null = null,
+) {
   return db
     .select({
       id: projectStates.id,
@@ -37,8 +52,12 @@ export function buildUnflaggedStaleProjectsQuery(db: AuraDb, cutoff: string, lim
         notDeleted(projectStates),
         lt(projectStates.updatedAt, cutoff),
         isNull(projectStates.errorMessage),
+        after === null
+          ? undefined
+          : sql`(${projectStates.updatedAt}, ${projectStates.id}) > (${after.updatedAt}, ${after.id})`,
       ),
     )
+    .orderBy(asc(projectStates.updatedAt), asc(projectStates.id))
     .limit(limit);
 }
 
@@ -70,9 +89,12 @@ export function flagStaleProjects(db: AuraDb, options: CleanupOptions = {}): Sta
     flagged: 0,
     projects: [] as StaleProjectFlagging['projects'],
   };
+  let position: StalePosition | null = null;
   inBatches(metered, limit, (tx, size) => {
-    const rows = buildUnflaggedStaleProjectsQuery(tx, cutoff, size).all();
-    if (rows.length === 0) return 0;
+    const rows = buildUnflaggedStaleProjectsQuery(tx, cutoff, size, position).all();
+    const last = rows.at(-1);
+    if (last === undefined) return 0;
+    position = { updatedAt: last.updatedAt, id: last.id };
     // The one write that stays outside the audit rules on purpose (see above).
     const changed = tx
       .update(projectStates)
