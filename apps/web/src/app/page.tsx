@@ -1,5 +1,6 @@
 import { PROJECT_STATUSES } from '@aura/db';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
+import Link from 'next/link';
 import { HealthBadge } from '@/components/HealthBadge';
 import { MaintenancePanel } from '@/components/MaintenancePanel';
 import { ProjectDashboard } from '@/components/ProjectDashboard';
@@ -39,6 +40,11 @@ export default async function DashboardPage() {
               Signed in as <strong>{principal.displayName}</strong> ({principal.email},{' '}
               {principal.role}) <SignOutButton />
             </p>
+            {principal.role === 'admin' && (
+              <nav aria-label="Admin" className="page__nav">
+                <Link href="/import">Import a .NET Aura database</Link>
+              </nav>
+            )}
           </div>
           <div className="page__badges">
             <HealthBadge />
