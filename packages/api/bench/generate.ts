@@ -1287,7 +1287,7 @@ function canSpawnPart(): boolean {
  */
 export async function generateDatabase(options: GenerateOptions): Promise<GenerateResult> {
   const seed = options.seed ?? DEFAULT_SEED;
-  const log = options.log ?? (() => {});
+  const log = options.log ?? (() => undefined);
   const counts = countsFor(options.scale);
   const parallel = options.parallel ?? (options.scale >= 5 && canSpawnPart());
   const clock = timer(log);

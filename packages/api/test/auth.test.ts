@@ -20,7 +20,7 @@ import { toTRPCError } from '../src/trpc';
 import { openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
-afterEach(() => t?.close());
+afterEach(() => t.close());
 
 const PASSWORD = 'correct horse battery';
 const DAY = 86_400_000;

@@ -118,7 +118,8 @@ describe('createAuraClient', () => {
     ] as const) {
       const client = createAuraClient({
         url: 'http://aura.test/api/trpc',
-        fetch: async () => new Response(body, { status, headers: { 'content-type': 'text/html' } }),
+        fetch: () =>
+          Promise.resolve(new Response(body, { status, headers: { 'content-type': 'text/html' } })),
       });
       const error = await client.health.get.query().catch((e: unknown) => e);
       expect(error).toBeInstanceOf(TRPCClientError);

@@ -136,7 +136,7 @@ describe('errors', () => {
   });
 
   it('hides an unexpected error behind INTERNAL_SERVER_ERROR and logs it with the request id', async () => {
-    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const log = vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const { status, body } = await httpCall('failing.bug');
     expect(status).toBe(500);
     const error = body.error!;
@@ -165,7 +165,7 @@ describe('errors', () => {
   });
 
   it('hides a database failure (an unmigrated database) the same way', async () => {
-    vi.spyOn(console, 'error').mockImplementation(() => {});
+    vi.spyOn(console, 'error').mockImplementation(() => undefined);
     const bare = openTestDb({ migrate: false });
     try {
       const response = await fetchRequestHandler({

@@ -43,7 +43,7 @@ describe('health', () => {
     expect(Date.parse(health.checkedAt)).not.toBeNaN();
   });
 
-  it('reports pending migrations on an unmigrated database', async () => {
+  it('reports pending migrations on an unmigrated database', () => {
     t = openTestDb({ migrate: false });
     const health = getHealth(t.db);
     expect(health.ok).toBe(false);

@@ -91,7 +91,7 @@ afterEach(() => {
     if (existsSync(dir)) chmodSync(dir, 0o700);
     rmSync(dir, { recursive: true, force: true });
   }
-  t?.close();
+  t.close();
 });
 
 /** The clock of every run: crafted rows are dated relative to it. */

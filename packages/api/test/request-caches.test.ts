@@ -15,6 +15,8 @@ afterEach(() => {
 /** How many statements `work` prepares on the connection (Drizzle prepares each query it runs). */
 function preparesDuring(db: AuraDb, work: () => void): number {
   const sqlite = db.$client;
+  // Put back as it was afterwards, and called through apply with the connection as `this`.
+  // eslint-disable-next-line @typescript-eslint/unbound-method
   const original = sqlite.prepare;
   let count = 0;
   sqlite.prepare = function (this: typeof sqlite, ...args: Parameters<typeof original>) {

@@ -3,6 +3,7 @@
  * own histogram rounds to whole milliseconds, too coarse for a raw handler answering in 0.3 ms),
  * and the resident memory of a process tree read from /proc.
  */
+import { inspect } from 'node:util';
 import { readFileSync } from 'node:fs';
 import autocannon from 'autocannon';
 
@@ -61,7 +62,7 @@ export async function runLoad(options: {
         })),
       },
       (error: unknown, done: autocannon.Result) => {
-        if (error) reject(error instanceof Error ? error : new Error(String(error)));
+        if (error) reject(error instanceof Error ? error : new Error(inspect(error)));
         else resolve(done);
       },
     );

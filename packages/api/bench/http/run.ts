@@ -176,8 +176,8 @@ function startProcess(command: string, args: string[], cwd: string, env: NodeJS.
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString('utf8')).slice(-20_000);
   };
-  child.stdout?.on('data', keep);
-  child.stderr?.on('data', keep);
+  child.stdout.on('data', keep);
+  child.stderr.on('data', keep);
   return { child, output: () => output };
 }
 
@@ -524,7 +524,8 @@ async function checkEquivalent(
       }),
     );
     const [a, b] = answers;
-    if (!a || !b || a.ids.join() !== b.ids.join()) {
+    if (!a || !b) throw new Error(`${name}: a side gave no answer`);
+    if (a.ids.join() !== b.ids.join()) {
       throw new Error(`${name}: the server and the raw handler answer different rows`);
     }
     console.log(

@@ -119,7 +119,7 @@ export function insertUser(
     users,
     {
       email,
-      displayName: input.displayName?.trim() || email.split('@')[0]!,
+      displayName: input.displayName?.trim() || email.slice(0, email.indexOf('@')) || email,
       role: input.role,
       passwordHash,
     },
@@ -149,11 +149,12 @@ export function updateUser(db: AuraDb, actor: string, input: UserUpdateInput): U
       current.isActive &&
       ((input.role !== undefined && input.role !== 'admin') || input.isActive === false);
     if (losesAdmin) {
-      const admins = tx
-        .select({ n: sql<number>`count(*)` })
-        .from(users)
-        .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
-        .get()!.n;
+      const admins =
+        tx
+          .select({ n: sql<number>`count(*)` })
+          .from(users)
+          .where(and(eq(users.role, 'admin'), eq(users.isActive, true)))
+          .get()?.n ?? 0;
       if (admins <= 1)
         throw new StateError('The last active admin cannot be demoted or deactivated');
     }
@@ -535,7 +536,9 @@ export function revokeApiToken(
     );
     invalidatePrincipals(db);
   }
-  return pick(findAnyById(db, apiTokens, tokenId)!);
+  const token = findAnyById(db, apiTokens, tokenId);
+  if (!token) throw new NotFoundError('ApiTokens', tokenId);
+  return pick(token);
 }
 
 /** The principal of a bearer token, or null when unknown, revoked, expired or its user inactive. */

@@ -279,27 +279,11 @@ export function setConfig(
       (tx, tracker) => {
         const current = findConfig(tx, input.key);
         assertMayWrite(options.role, input.key, [current?.category, input.category]);
-        if (!current) {
-          if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
-          if (!input.category)
-            throw new InvalidInputError('category', 'is required to create a key');
-          if (!input.valueType)
-            throw new InvalidInputError('valueType', 'is required to create a key');
-        } else if (input.rowVersion === undefined) {
-          throw new StateError(
-            `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
-          );
-        }
-        const valueType = input.valueType ?? current!.valueType;
+        const target = writeTarget(input, current);
+        const { valueType, category } = target;
         const isSensitive = input.isSensitive ?? current?.isSensitive ?? false;
         const json = encodeConfigValue(valueType, input.value);
-        checkMaintenanceValue(
-          input.key,
-          input.value,
-          input.category ?? current!.category,
-          valueType,
-          isSensitive,
-        );
+        checkMaintenanceValue(input.key, input.value, category, valueType, isSensitive);
         // The keyring is read inside the write lock, so a concurrent rotation cannot retire the
         // key between encrypting and committing (see rotateSecrets).
         const value = isSensitive ? encryptSecret(loadKeyring(options), input.key, json) : json;
@@ -310,7 +294,7 @@ export function setConfig(
           ? `Changed ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"${current.isActive ? '' : ' (reactivated)'}`
           : `Created ${isSensitive ? 'sensitive ' : ''}setting "${input.key}"`;
         tracker.track('Configurations', [input.key]);
-        const view = writeConfig(tx, actor, input, current, { value, valueType, isSensitive });
+        const view = writeConfig(tx, actor, input, target, { value, isSensitive });
         return { view, description };
       },
     ),
@@ -318,15 +302,45 @@ export function setConfig(
   return written.view;
 }
 
+interface WriteTarget {
+  category: string;
+  valueType: ConfigValueType;
+  /** The RowVersion the caller read of an existing key; null for a new key. */
+  rowVersion: number | null;
+}
+
+/**
+ * What setConfig writes to: a new key needs its category and ValueType (and no RowVersion); an
+ * existing key keeps its own unless changed, and needs the RowVersion the caller read.
+ */
+function writeTarget(input: ConfigSetInput, current: Configuration | undefined): WriteTarget {
+  if (!current) {
+    if (input.rowVersion !== undefined) throw new NotFoundError('Configurations', input.key);
+    if (!input.category) throw new InvalidInputError('category', 'is required to create a key');
+    if (!input.valueType) throw new InvalidInputError('valueType', 'is required to create a key');
+    return { category: input.category, valueType: input.valueType, rowVersion: null };
+  }
+  if (input.rowVersion === undefined) {
+    throw new StateError(
+      `Configuration '${input.key}' already exists (rowVersion ${current.rowVersion}); to change it, send the rowVersion you read`,
+    );
+  }
+  return {
+    category: input.category ?? current.category,
+    valueType: input.valueType ?? current.valueType,
+    rowVersion: input.rowVersion,
+  };
+}
+
 /** The insert or versioned update of setConfig (inside its transaction and logged action). */
 function writeConfig(
   tx: AuraDb,
   actor: Actor,
   input: ConfigSetInput,
-  current: Configuration | undefined,
-  { value, valueType, isSensitive }: Pick<Configuration, 'value' | 'valueType' | 'isSensitive'>,
+  { category, valueType, rowVersion }: WriteTarget,
+  { value, isSensitive }: Pick<Configuration, 'value' | 'isSensitive'>,
 ): ConfigView {
-  if (!current) {
+  if (rowVersion === null) {
     // A key removed by an undo may be created again: it must not come back at a RowVersion a
     // client read in its earlier life.
     const logged = highestLoggedRowVersions(tx, 'Configurations', [input.key]).get(input.key);
@@ -335,7 +349,7 @@ function writeConfig(
       {
         key: input.key,
         value,
-        category: input.category!,
+        category,
         valueType,
         description: input.description ?? null,
         isSensitive,
@@ -354,7 +368,7 @@ function writeConfig(
   const row = versionedUpdate(
     tx,
     configurations,
-    { id: input.key, rowVersion: input.rowVersion! },
+    { id: input.key, rowVersion },
     {
       value,
       valueType,
@@ -550,6 +564,7 @@ export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): R
   const previousKeyId = keyring.activeKeyId;
 
   if (keyring.source === 'env') {
+    const envKeys = envSecretKeys(env);
     let target: Buffer;
     let retiredKeyIds: string[];
     let operatorAction: string;
@@ -563,11 +578,10 @@ export function rotateSecrets(db: AuraDb, options: RotateSecretsOptions = {}): R
         `Every sensitive value is now encrypted with the new key (id ${keyIdOf(target)}). ` +
         `Set ${SECRET_KEY_ENV}="<new key>,<old key>" and restart the web server and the worker ` +
         `(until then they cannot read sensitive values); ${KEEP_OLD_KEYS}`;
-    } else if ((envSecretKeys(env)?.length ?? 0) > 1) {
-      target = keyring.keys.get(previousKeyId)!;
-      retiredKeyIds = envSecretKeys(env)!
-        .map(keyIdOf)
-        .filter((kid) => kid !== previousKeyId);
+    } else if (envKeys && envKeys.length > 1) {
+      // The first key of the variable is the active one (previousKeyId).
+      target = envKeys[0];
+      retiredKeyIds = envKeys.map(keyIdOf).filter((kid) => kid !== previousKeyId);
       operatorAction =
         `Every sensitive value is now encrypted with the first key of ${SECRET_KEY_ENV} ` +
         `(id ${previousKeyId}); the others only decrypt. ${KEEP_OLD_KEYS}`;

@@ -82,7 +82,7 @@ export async function boundedRequest(
   if (longUrl) return refuse(longUrl);
   if (!req.body) return { request: req, refusal: null };
 
-  const reader = req.body.getReader();
+  const reader: ReadableStreamDefaultReader<Uint8Array> = req.body.getReader();
   const declared = Number(req.headers.get('content-length'));
   if (declared > MAX_REQUEST_BODY_BYTES) {
     await discard(reader);

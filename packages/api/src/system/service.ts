@@ -165,7 +165,7 @@ export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIME
     );
   }
   if (!output.startsWith('ffmpeg version')) {
-    const firstLine = output.split('\n', 1)[0]!.trim();
+    const [firstLine = ''] = output.split('\n', 1);
     const shown = firstLine.length > 80 ? `${firstLine.slice(0, 80)}…` : firstLine;
     throw new InvalidInputError(
       'ffmpegPath',

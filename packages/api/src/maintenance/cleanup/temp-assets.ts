@@ -27,7 +27,7 @@ export function buildTemporaryAssetQuery(
   db: AuraDb,
   cutoff: string,
   limit: number,
-  skip: Set<string> = new Set(),
+  skip = new Set<string>(),
 ) {
   return db
     .select({ id: assetStates.id, filePath: assetStates.filePath })

@@ -43,7 +43,7 @@ export function buildPurgeableProjectsQuery(
   db: AuraDb,
   cutoff: string,
   limit: number,
-  skip: Set<string> = new Set(),
+  skip = new Set<string>(),
 ) {
   return db
     .select({ id: projectStates.id })
@@ -63,7 +63,7 @@ export function buildPurgeableVersionsQuery(
   db: AuraDb,
   cutoff: string,
   limit: number,
-  skip: Set<string> = new Set(),
+  skip = new Set<string>(),
 ) {
   return db
     .select({ id: projectVersions.id })
@@ -83,7 +83,7 @@ export function buildPurgeableCustomTemplatesQuery(
   db: AuraDb,
   cutoff: string,
   limit: number,
-  skip: Set<string> = new Set(),
+  skip = new Set<string>(),
 ) {
   return db
     .select({ id: customTemplates.id })
