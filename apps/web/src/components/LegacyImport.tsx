@@ -13,6 +13,17 @@ function inputsKey(path: string, ownerEmail: string): string {
 }
 
 /**
+ * A field's messages as a sentence: a schema message is one already ("Path is required"), a
+ * service's problem is a fragment that follows the field ("is the service's database").
+ */
+function fieldMessage(label: string, messages: string[] | undefined): string | undefined {
+  if (!messages?.length) return undefined;
+  return messages
+    .map((message) => (/^[a-z]/.test(message) ? `${label} ${message}` : message))
+    .join(' ');
+}
+
+/**
  * The legacy import as an admin action: a dry run of a file first (nothing is written), its report,
  * then the import of exactly those inputs.
  */
@@ -40,8 +51,8 @@ export function LegacyImport() {
 
   const failed = runImport.error ?? dryRun.error;
   const fieldErrors = failed?.data?.zodError?.fieldErrors ?? {};
-  const pathError = fieldErrors.path?.join(' ');
-  const ownerError = fieldErrors.ownerEmail?.join(' ');
+  const pathError = fieldMessage('The path', fieldErrors.path);
+  const ownerError = fieldMessage('The owner email', fieldErrors.ownerEmail);
   const otherError = failed && !pathError && !ownerError ? failed.message : null;
   const report = runImport.data ?? dryRun.data;
   const busy = dryRun.isPending || runImport.isPending;
@@ -81,7 +92,7 @@ export function LegacyImport() {
     <>
       <section className="card legacy" aria-labelledby={`${ids}-heading`}>
         <div className="toolbar">
-          <h2 id={`${ids}-heading`}>Import a .NET Aura database</h2>
+          <h2 id={`${ids}-heading`}>Legacy database file</h2>
         </div>
         <form className="legacy__form" onSubmit={submitDryRun} noValidate>
           <div className="legacy__field">
@@ -166,6 +177,23 @@ export function LegacyImport() {
   );
 }
 
+/** Ids listed per skip reason; a repeated import skips every row for the same reason. */
+const SKIP_IDS_SHOWN = 5;
+
+/** The skipped rows grouped by table and reason, in report order. */
+function skipGroups(report: ImportReport) {
+  const groups = new Map<string, { table: string; reason: string; ids: string[] }>();
+  for (const table of report.tables) {
+    for (const skip of table.skips) {
+      const key = `${table.legacyTable}\u0000${skip.reason}`;
+      const group = groups.get(key);
+      if (group) group.ids.push(skip.id);
+      else groups.set(key, { table: table.legacyTable, reason: skip.reason, ids: [skip.id] });
+    }
+  }
+  return [...groups.values()];
+}
+
 function LegacyImportReport({
   report,
   headingRef,
@@ -174,13 +202,15 @@ function LegacyImportReport({
   headingRef: RefObject<HTMLHeadingElement | null>;
 }) {
   const conversionRows = report.conversions.reduce((sum, c) => sum + c.rows, 0);
+  const skips = skipGroups(report);
+  const skipped = report.tables.reduce((sum, t) => sum + t.skipped, 0);
   return (
     <section className="card legacy legacy__report" aria-labelledby="legacy-report-heading">
       <div className="toolbar">
         <h2 id="legacy-report-heading" ref={headingRef} tabIndex={-1}>
           {report.dryRun ? 'Dry run report (nothing written)' : 'Import report'}
         </h2>
-        <span className={`status ${report.nothingNew ? '' : 'status--Completed'}`}>
+        <span className={`status ${report.nothingNew ? 'status--Cancelled' : 'status--Completed'}`}>
           {report.nothingNew
             ? 'Nothing new'
             : `${report.importedRows} rows ${report.dryRun ? 'to import' : 'imported'}`}
@@ -213,28 +243,29 @@ function LegacyImportReport({
                 <td>{table.targetTable ?? '—'}</td>
                 <td>{table.read}</td>
                 <td>{table.imported}</td>
-                <td>
-                  {table.skipped === 0 ? (
-                    0
-                  ) : (
-                    <details>
-                      <summary>{table.skipped}</summary>
-                      <ul className="legacy__skips">
-                        {table.skips.map((skip) => (
-                          <li key={skip.id}>
-                            <code>{skip.id}</code>: {skip.reason}
-                          </li>
-                        ))}
-                      </ul>
-                    </details>
-                  )}
-                </td>
+                <td>{table.skipped}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </div>
       <div className="legacy__facts">
+        {skipped > 0 && (
+          <details>
+            <summary>
+              {skipped} skipped row{skipped === 1 ? '' : 's'}, by reason
+            </summary>
+            <ul>
+              {skips.map((group) => (
+                <li key={`${group.table}\u0000${group.reason}`}>
+                  <code>{group.table}</code>: {group.reason} ({group.ids.length}:{' '}
+                  {group.ids.slice(0, SKIP_IDS_SHOWN).join(', ')}
+                  {group.ids.length > SKIP_IDS_SHOWN ? ', …' : ''})
+                </li>
+              ))}
+            </ul>
+          </details>
+        )}
         <details>
           <summary>
             {report.conversions.length} conversions over {conversionRows} values

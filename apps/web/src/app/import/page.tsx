@@ -16,7 +16,7 @@ export default async function ImportPage() {
     <main className="page">
       <header className="page__header">
         <div>
-          <p className="small">
+          <p className="small page__nav">
             <Link href="/">← Dashboard</Link>
           </p>
           <h1>Import a .NET Aura database</h1>
