@@ -1,3 +1,3 @@
-import baseConfig from '@aura/eslint-config';
+import { typeCheckedConfig } from '@aura/eslint-config';
 
-export default baseConfig;
+export default typeCheckedConfig;

@@ -35,7 +35,7 @@ export class Scheduler {
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
     /** Called after every tick with the jobs' state (the worker records its heartbeat here). */
-    private readonly onTick: (tick: number, jobs: JobState[]) => void = () => {},
+    private readonly onTick: (tick: number, jobs: JobState[]) => void = () => undefined,
   ) {
     const start = new Date(this.now()).toISOString();
     for (const job of jobs) {
@@ -62,7 +62,8 @@ export class Scheduler {
     const ran: string[] = [];
     for (const job of this.jobs) {
       if (this.stopped && !all) break;
-      const state = this.states.get(job.name)!;
+      const state = this.states.get(job.name);
+      if (!state) continue; // every job gets a state in the constructor
       if (!all && Date.parse(state.nextRunAt) > this.now()) continue;
       const started = this.now();
       try {
@@ -94,14 +95,27 @@ export class Scheduler {
 
   /** Starts the loop: a tick now, then one every `tickMs` (never two at once). */
   start(): void {
-    const loop = async () => {
+    const loop = async (): Promise<void> => {
       if (this.stopped) return;
       this.running = this.tick();
-      await this.running;
-      this.running = null;
-      if (!this.stopped) this.timer = setTimeout(loop, this.tickMs);
+      try {
+        await this.running;
+      } catch (error) {
+        // tick() catches each job's and the heartbeat's errors; anything else must not become an
+        // unhandled rejection (which ends the process) nor stop the schedule.
+        this.logger.error('tick failed', errorFields(error));
+      } finally {
+        this.running = null;
+      }
+      this.scheduleNext(loop);
     };
     void loop();
+  }
+
+  /** The next tick, unless stop() was called meanwhile (read after an await, hence a method). */
+  private scheduleNext(loop: () => Promise<void>): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void loop(), this.tickMs);
   }
 
   /** Stops scheduling; waits for the tick in progress to finish. */

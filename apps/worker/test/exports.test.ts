@@ -176,7 +176,7 @@ function ffmpegChildren(ppid: number): number[] {
 function alive(pid: number): boolean {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
+    return !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
   } catch {
     return false;
   }
@@ -255,9 +255,9 @@ describe('exports end to end with FFmpeg', () => {
     await jobs.job.run();
     const seen: { at: number; progress: number }[] = [];
     const leases = new Set<string>();
-    let done = false;
-    void jobs.idle().then(() => (done = true));
-    while (!done) {
+    const idle = { reached: false };
+    void jobs.idle().then(() => (idle.reached = true));
+    while (!idle.reached) {
       const { progress, status, leaseExpiresAt } = row(queued.id);
       if (status === 'InProgress') {
         expect(Date.parse(leaseExpiresAt!)).toBeGreaterThan(Date.now());

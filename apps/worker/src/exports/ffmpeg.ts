@@ -255,8 +255,8 @@ export function startFfmpeg(ffmpeg: string, args: string[]): FfmpegRun {
     : spawn(ffmpeg, fullArgs, spawnOptions);
   const progress = new ProgressParser();
   const stderr = new TailBuffer();
-  child.stdout?.setEncoding('utf8').on('data', (chunk: string) => progress.push(chunk));
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => progress.push(chunk));
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => stderr.push(chunk));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; error?: Error }>(
     (resolve) => {
       let spawnError: Error | undefined;

@@ -217,7 +217,7 @@ export function createExportJobs(options: ExportJobsOptions): ExportJobs {
       if (control.abort) return;
       try {
         const state = exportStatus(db, id);
-        if (!state || state.status !== 'InProgress') return abort('cancelled');
+        if (state?.status !== 'InProgress') return abort('cancelled');
         if (state.leaseOwner !== workerId) return abort('lost');
         const now = Date.now();
         if (now - lastRenew >= renewMs) {
@@ -339,16 +339,18 @@ export function createExportJobs(options: ExportJobsOptions): ExportJobs {
       const fileSize = statSync(temp).size;
       if (fileSize === 0) throw new Error('FFmpeg finished but wrote an empty file');
       const durationSeconds = await probeDuration(tools, temp);
-      let published = false;
+      // An object: the flag is set inside the callback, after the compiler last looked.
+      const publication = { done: false };
+      const finished = temp;
       let completedRow: ExportHistoryRow | null;
       try {
         completedRow = completeExport(db, id, workerId, { fileSize, durationSeconds }, () => {
-          publishFile(temp!, output.path);
-          published = true;
+          publishFile(finished, output.path);
+          publication.done = true;
         });
       } catch (error) {
         // The file was put in place but the database refused the completion: take it back.
-        if (published) removeQuietly(output.path);
+        if (publication.done) removeQuietly(output.path);
         throw error;
       }
       if (!completedRow) {

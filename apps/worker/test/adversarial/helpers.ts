@@ -116,8 +116,8 @@ export function spawnTsx(
   const listeners: ((line: string) => void)[] = [];
   let pending = '';
   let stderr = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
     pending += chunk;
     let newline: number;
     while ((newline = pending.indexOf('\n')) >= 0) {
@@ -127,8 +127,8 @@ export function spawnTsx(
       for (const listener of listeners) listener(line);
     }
   });
-  child.stderr!.setEncoding('utf8');
-  child.stderr!.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
+  child.stderr.setEncoding('utf8');
+  child.stderr.on('data', (chunk: string) => (stderr = (stderr + chunk).slice(-20_000)));
   const exited = new Promise<number | null>((resolve) =>
     child.on('close', (code, signal) => resolve(signal ? null : code)),
   );

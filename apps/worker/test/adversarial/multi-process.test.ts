@@ -107,12 +107,12 @@ describe('API server, worker and other processes on one database file', () => {
 
     // Acknowledged state per project: the title and RowVersion of its last successful write.
     const acknowledged: Acknowledged = new Map();
-    let writing = true;
+    const writing = { on: true }; // switched off below while the loop awaits
     let writes = 0;
     let writeError: unknown = null;
     const writer = (async () => {
       let n = 0;
-      while (writing) {
+      while (writing.on) {
         n += 1;
         const ids = [...acknowledged.keys()];
         if (ids.length < 5 || n % 3 === 0) {
@@ -143,7 +143,7 @@ describe('API server, worker and other processes on one database file', () => {
       await sleep(300);
       expect.soft(existsSync(`${s.dbPath}-wal`), 'the live -wal is still there').toBe(true);
     }
-    writing = false;
+    writing.on = false;
     await writer;
     expect(writeError).toBeNull();
     expect(writes).toBeGreaterThan(5);
