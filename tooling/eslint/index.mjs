@@ -28,16 +28,9 @@ const auditColumnWrites = [
   `Property[key.name='rowVersion'][value.type=/^(TaggedTemplateExpression|BinaryExpression)$/]`,
 ].map((selector) => ({ selector, message: AUDIT_MESSAGE }));
 
-/** Shared flat config (plain ESM: a TypeScript config would need jiti on Node 20). */
-export const baseConfig = tseslint.config(
-  ignores,
-  js.configs.recommended,
-  ...tseslint.configs.recommended,
-  { languageOptions: { globals: { ...globals.node } }, rules: houseRules },
-);
-
 /**
- * The type-checked presets: the compiler's types decide (a promise nobody awaits, a condition that
+ * Shared flat config (plain ESM: a TypeScript config would need jiti on Node 20), on the
+ * type-checked presets: the compiler's types decide (a promise nobody awaits, a condition that
  * is always true, a `!` that hides a missing row). Tests may use `!` after an expect (a wrong
  * guess fails the test loudly); source code may not.
  */
@@ -91,4 +84,4 @@ export const typeCheckedConfig = tseslint.config(
   { files: ['**/*.{js,mjs,cjs}'], ...tseslint.configs.disableTypeChecked },
 );
 
-export default baseConfig;
+export default typeCheckedConfig;
