@@ -45,6 +45,13 @@ function withoutManaged(values: Row): Row {
   return copy;
 }
 
+/** Sets the columns `table` has among `stamps` on `row` (tables differ in which audit columns they carry). */
+function stamp(table: SQLiteTable, row: Row, stamps: Row): Row {
+  for (const [column, value] of Object.entries(stamps))
+    if (hasColumn(table, column)) row[column] = value;
+  return row;
+}
+
 /** Audit stamping for an insert: CreatedAt = UpdatedAt = now, CreatedBy = ModifiedBy = actor. */
 export function stampInsert<T extends SQLiteTable>(
   table: T,
@@ -52,13 +59,13 @@ export function stampInsert<T extends SQLiteTable>(
   actor: Actor,
   now: string = nowIso(),
 ): T['$inferInsert'] {
-  const row = withoutManaged(values);
-  if (hasColumn(table, 'createdAt')) row.createdAt = now;
-  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
-  if (hasColumn(table, 'createdBy')) row.createdBy = actor;
-  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
-  if (hasColumn(table, 'rowVersion')) row.rowVersion = 1;
-  return row;
+  return stamp(table, withoutManaged(values), {
+    createdAt: now,
+    updatedAt: now,
+    createdBy: actor,
+    modifiedBy: actor,
+    rowVersion: 1,
+  });
 }
 
 /** Audit stamping for an update: UpdatedAt = now, ModifiedBy = actor; creation fields untouched. */
@@ -71,9 +78,7 @@ export function stampUpdate<T extends SQLiteTable>(
   const row = withoutManaged(patch);
   // The key identifies the row, it is never patched (composite keys are named in the WHERE).
   for (const [key, column] of Object.entries(columnsOf(table))) if (column.primary) delete row[key];
-  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
-  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
-  return row;
+  return stamp(table, row, { updatedAt: now, modifiedBy: actor });
 }
 
 /** Inserts one row with audit stamping and returns it. */
@@ -255,11 +260,7 @@ export function stampRowImage<T extends SQLiteTable>(
   actor: Actor,
   now: string = nowIso(),
 ): T['$inferInsert'] {
-  const row: Row = { ...image };
-  if (hasColumn(table, 'rowVersion')) row.rowVersion = rowVersion;
-  if (hasColumn(table, 'updatedAt')) row.updatedAt = now;
-  if (hasColumn(table, 'modifiedBy')) row.modifiedBy = actor;
-  return row;
+  return stamp(table, { ...image }, { rowVersion, updatedAt: now, modifiedBy: actor });
 }
 
 /** Soft delete: marks the row deleted (DeletedAt, DeletedBy), through the versioned update. */
