@@ -1,64 +1,29 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import {
-  copyFileSync,
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  rmSync,
-  symlinkSync,
-  writeFileSync,
-} from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { createAuraClient, type AppRouter } from '@aura/api/client';
 import { createApiToken, createUser } from '@aura/api/testing';
 import { applyMigrations, createDb, insertAudited, openSqlite, projectStates } from '@aura/db';
 import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { apiDir, appDir, freePort, hasBuild, stillRunning } from './web-server';
 
 /**
  * End to end: the BUILT Next.js app, started by its production server (server.mjs) as a separate
  * process on a temporary database, called over HTTP with the typed client the worker uses, and the
  * dashboard HTML fetched like a browser.
  */
-const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const apiDir = path.resolve(appDir, '..', '..', 'packages', 'api');
-// server.mjs runs the built @aura/api/http entry; `pnpm build` builds it before the web app.
-const hasBuild =
-  existsSync(path.join(appDir, '.next', 'BUILD_ID')) &&
-  existsSync(path.join(apiDir, 'dist', 'http.js'));
-if (!hasBuild) {
+const built = hasBuild();
+if (!built) {
   console.warn(
     '[web http test] SKIPPED: apps/web/.next/BUILD_ID or packages/api/dist is missing. Run `pnpm --filter @aura/web... build` first.',
   );
 }
 
-/** Read after an await: the process may have exited meanwhile. */
-function stillRunning(child: ChildProcess): boolean {
-  return child.exitCode === null && child.signalCode === null;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address
-          ? resolve(address.port)
-          : reject(new Error('no port')),
-      );
-    });
-  });
-}
-
-describe.skipIf(!hasBuild)('web server over HTTP', () => {
+describe.skipIf(!built)('web server over HTTP', () => {
   let dir: string;
   let dbFile: string;
   let server: ChildProcess | undefined;

@@ -16,7 +16,7 @@ export function hasBuild(): boolean {
   );
 }
 
-function freePort(): Promise<number> {
+export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -33,7 +33,7 @@ function freePort(): Promise<number> {
 }
 
 /** Read after an await: the process may have exited meanwhile. */
-function stillRunning(child: ChildProcess): boolean {
+export function stillRunning(child: ChildProcess): boolean {
   return child.exitCode === null && child.signalCode === null;
 }
 
