@@ -6,7 +6,7 @@ import { dts } from 'rollup-plugin-dts';
 export default {
   input: { client: 'src/client.ts' },
   output: { dir: 'dist', format: 'es', entryFileNames: '[name].d.ts' },
-  external: [/^@trpc\//, /^zod(\/|$)/, /^drizzle-orm(\/|$)/, 'better-sqlite3', 'superjson'],
+  external: [/^@trpc\//, /^zod(\/|$)/, /^drizzle-orm(\/|$)/, 'better-sqlite3'],
   plugins: [
     dts({
       tsconfig: 'tsconfig.json',

@@ -18,5 +18,5 @@ export default defineConfig({
   splitting: true,
   // The workspace's database package ships TypeScript source: compile it in.
   noExternal: ['@aura/db'],
-  external: ['better-sqlite3', 'drizzle-orm', 'zod', '@trpc/server', '@trpc/client', 'superjson'],
+  external: ['better-sqlite3', 'drizzle-orm', 'zod', '@trpc/server', '@trpc/client'],
 });
