@@ -10,6 +10,7 @@ import {
   users,
   writeTransaction,
   type AuraDb,
+  type UpdatePatch,
   type UserRole,
 } from '@aura/db';
 import {
@@ -470,17 +471,7 @@ function step(db: AuraDb, userId: string, verb: 'undo' | 'redo', now: Date): Und
         verb === 'undo'
           ? { status: 'Undone' as const, undoneAt: at, undoneByUserId: userId }
           : { status: 'Applied' as const, undoneAt: null, undoneByUserId: null };
-      auditedUpdateWhere(
-        tx,
-        actionLogs,
-        inArray(
-          actionLogs.id,
-          actions.map((action) => action.id),
-        ),
-        state,
-        userId,
-        at,
-      );
+      updateActions(tx, actions, state, userId, at);
       return {
         result: {
           actions: actions.map(({ id, actionType, description }) => ({
@@ -503,17 +494,19 @@ function markFailed(
   reason: string,
   at: string,
 ): void {
-  auditedUpdateWhere(
-    tx,
-    actionLogs,
-    inArray(
-      actionLogs.id,
-      actions.map((action) => action.id),
-    ),
-    { status: 'Failed', errorMessage: reason },
-    userId,
-    at,
-  );
+  updateActions(tx, actions, { status: 'Failed', errorMessage: reason }, userId, at);
+}
+
+/** Sets the log state of a step's actions (the step is the whole batch). */
+function updateActions(
+  tx: AuraDb,
+  actions: ActionRow[],
+  patch: UpdatePatch<typeof actionLogs>,
+  userId: string,
+  at: string,
+): void {
+  const ids = actions.map((action) => action.id);
+  auditedUpdateWhere(tx, actionLogs, inArray(actionLogs.id, ids), patch, userId, at);
 }
 
 /** The CONFLICT a failed step returns: which actions, why, and what the next call does. */
