@@ -73,6 +73,8 @@ export const actionLogs = sqliteTable(
     expiresAt: text('ExpiresAt'),
     errorMessage: text('ErrorMessage'),
     correlationId: text('CorrelationId'),
+    /** The project the action changed (its row or its children's), for the project's activity. */
+    projectId: text('ProjectId'),
     ...auditColumns(),
     ...rowVersionColumn(),
   },
@@ -89,6 +91,8 @@ export const actionLogs = sqliteTable(
     index('IX_ActionLogs_UserId_Status_Timestamp_Id').on(t.userId, t.status, t.timestamp, t.id),
     index('IX_ActionLogs_UserId_Status_UndoneAt').on(t.userId, t.status, t.undoneAt),
     index('IX_ActionLogs_UserId_Timestamp_Id').on(t.userId, t.timestamp, t.id),
+    // A project's activity, newest first.
+    index('IX_ActionLogs_ProjectId_Timestamp_Id').on(t.projectId, t.timestamp, t.id),
     oneOf('ActionLogs', 'Status', ACTION_STATUSES),
     jsonOrNull('ActionLogs', 'PayloadJson'),
     jsonOrNull('ActionLogs', 'InversePayloadJson'),
