@@ -6,6 +6,7 @@ export * from './paths';
 export * from './errors';
 export * from './migrations';
 export * from './introspect';
+export * from './search';
 export * from './zod';
 export * from './rules';
 export * from './seed';

@@ -1,5 +1,6 @@
 import type { Sqlite } from './client';
 import { HISTORY_TABLE } from './migrations';
+import { searchIndexTables } from './search';
 
 /** The live schema, read from SQLite itself (not from schema.ts). */
 
@@ -33,15 +34,21 @@ export interface TableInfo {
 
 export type SchemaInfo = Record<string, TableInfo>;
 
-/** Tables of the application (SQLite's own and the migration history excluded). */
+/**
+ * Tables of the application: SQLite's own, the migration history and the search index (FTS5
+ * tables, their shadow tables and the key table: derived data, see `searchIndexTables`) excluded.
+ */
 export function userTables(sqlite: Sqlite): string[] {
+  const search = new Set(searchIndexTables(sqlite));
   return (
     sqlite
       .prepare(
         `SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> ? ORDER BY name`,
       )
       .all(HISTORY_TABLE) as { name: string }[]
-  ).map((r) => r.name);
+  )
+    .map((r) => r.name)
+    .filter((name) => !search.has(name));
 }
 
 export function describeTable(sqlite: Sqlite, table: string): TableInfo {
@@ -152,6 +159,16 @@ export function compareSchemas(expected: Sqlite, actual: Sqlite): string[] {
   }
   for (const table of Object.keys(have))
     if (!want[table]) problems.push(`table ${table} is not in the migrations`);
+
+  // The search index's tables: compared by definition below (schemaObjects holds the virtual
+  // tables' CREATE statements, their shadow tables' and the triggers that fill them).
+  const wantSearch = searchIndexTables(expected);
+  const haveSearch = new Set(searchIndexTables(actual));
+  for (const table of wantSearch)
+    if (!haveSearch.has(table)) problems.push(`search index table ${table} is missing`);
+  for (const table of haveSearch)
+    if (!wantSearch.includes(table))
+      problems.push(`search index table ${table} is not in the migrations`);
 
   // Anything the structural comparison cannot see (CHECK constraints, triggers, views).
   if (problems.length === 0) {

@@ -11,6 +11,7 @@ import {
   type Migration,
 } from '../migrations';
 import { compareSchemas } from '../introspect';
+import { searchIndexProblems } from '../search';
 import { databasePath, resolveFromRoot } from '../paths';
 import {
   errorMessage,
@@ -163,12 +164,22 @@ export const schemaCheck: DatabaseCheck = {
   },
 };
 
+/** The full-text index holds exactly the live rows (its triggers keep it so; this proves it). */
+export const searchIndexCheck: DatabaseCheck = {
+  name: 'Search index matches the live rows',
+  run({ sqlite }) {
+    const problems = searchIndexProblems(sqlite);
+    return { ok: problems.length === 0, details: capped(problems) };
+  },
+};
+
 /** The checks db:verify runs after the file check, in order. Append new checks here. */
 export const DEFAULT_CHECKS: readonly DatabaseCheck[] = [
   integrityCheck,
   foreignKeyCheck,
   migrationsCheck,
   schemaCheck,
+  searchIndexCheck,
 ];
 
 function fileCheck(dbPath: string): CheckResult {

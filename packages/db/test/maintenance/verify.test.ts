@@ -84,7 +84,7 @@ describe('verifyDatabase', () => {
     expect(report).toMatch(
       /^✘ Schema matches the migrations\n {4}index IX_ProjectStates_Status on ProjectStates is missing$/m,
     );
-    expect(report).toContain('1 of 5 checks failed.');
+    expect(report).toContain('1 of 6 checks failed.');
     expect(() => assertDatabaseVerified({ dbPath })).toThrow(MaintenanceError);
   });
 
