@@ -316,7 +316,7 @@ const ADDED_COLUMNS = new Set([
   'ActionLogs.ProjectId',
 ]);
 
-/** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats, backup runs. */
+/** Tables the specification does not have: users, logins, API tokens, per-user ratings, worker heartbeats, backup runs, job runs. */
 const SERVICE_TABLES = [
   'Users',
   'Sessions',
@@ -324,6 +324,7 @@ const SERVICE_TABLES = [
   'TemplateRatings',
   'WorkerHeartbeats',
   'BackupRuns',
+  'JobRuns',
 ];
 
 const CASCADE_CHILDREN = ['SceneStates', 'AssetStates', 'RenderCheckpoints', 'ProjectVersions'];

@@ -5,4 +5,5 @@ export * from './templates';
 export * from './history';
 export * from './auth';
 export * from './worker';
+export * from './jobs';
 export * from './relations';

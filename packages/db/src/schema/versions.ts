@@ -52,6 +52,9 @@ export const projectVersions = sqliteTable(
     index('IX_ProjectVersions_IsDeleted').on(t.isDeleted),
     index('IX_ProjectVersions_IsDeleted_DeletedAt').on(t.isDeleted, t.deletedAt),
     index('IX_ProjectVersions_IsMarkedImportant').on(t.isMarkedImportant),
+    // Covering indexes of the storage page's sums (per day, per project): no table row is read.
+    index('IX_ProjectVersions_CreatedAt_StorageSizeBytes').on(t.createdAt, t.storageSizeBytes),
+    index('IX_ProjectVersions_ProjectId_StorageSizeBytes').on(t.projectId, t.storageSizeBytes),
     oneOf('ProjectVersions', 'VersionType', VERSION_TYPES),
     check('CK_ProjectVersions_VersionNumber', sql`"VersionNumber" >= 1`),
     check('CK_ProjectVersions_StorageSizeBytes', sql`"StorageSizeBytes" >= 0`),
@@ -80,6 +83,12 @@ export const contentBlobs = sqliteTable(
     index('IX_ContentBlobs_ContentType').on(t.contentType),
     index('IX_ContentBlobs_LastReferencedAt').on(t.lastReferencedAt),
     index('IX_ContentBlobs_ReferenceCount').on(t.referenceCount),
+    // The storage page: sizes per day without reading content; blobs awaiting collection in order.
+    index('IX_ContentBlobs_CreatedAt_SizeBytes').on(t.createdAt, t.sizeBytes),
+    index('IX_ContentBlobs_ReferenceCount_LastReferencedAt').on(
+      t.referenceCount,
+      t.lastReferencedAt,
+    ),
     check('CK_ContentBlobs_ContentHash', sql`length("ContentHash") = 64`),
     check('CK_ContentBlobs_ReferenceCount', sql`"ReferenceCount" >= 0`),
     check('CK_ContentBlobs_SizeBytes', sql`"SizeBytes" >= 0`),
