@@ -1,4 +1,4 @@
-import { authedProcedure, editorProcedure, router } from '../trpc';
+import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
 import {
   customTemplateCreateInput,
   customTemplateIdInput,
@@ -12,6 +12,7 @@ import {
   getCustomTemplate,
   listCustomTemplateTrash,
   listCustomTemplates,
+  purgeCustomTemplate,
   restoreCustomTemplate,
   softDeleteCustomTemplate,
   updateCustomTemplate,
@@ -41,4 +42,8 @@ export const customTemplatesRouter = router({
   restore: editorProcedure
     .input(customTemplateKeyInput)
     .mutation(({ ctx, input }) => restoreCustomTemplate(ctx.db, ctx.actor, input)),
+  /** Removes a template in the trash for good. Admin only. */
+  purge: adminProcedure
+    .input(customTemplateKeyInput)
+    .mutation(({ ctx, input }) => purgeCustomTemplate(ctx.db, input)),
 });

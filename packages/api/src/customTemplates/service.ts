@@ -1,14 +1,19 @@
 import {
+  ConflictError,
+  NotFoundError,
+  StateError,
   auditedUpdateWhere,
   customTemplates,
   findAnyById,
   getById,
+  hardDelete,
   insertAudited,
   newId,
   notDeleted,
   onlyDeleted,
   restoreDeleted,
   versionedUpdate,
+  writeTransaction,
   type Actor,
   type AuraDb,
   type CustomTemplate,
@@ -271,6 +276,24 @@ export function restoreCustomTemplate(
       );
     },
   );
+}
+
+/**
+ * Removes a custom template in the trash for good (admin only at the API). A live one must go to
+ * the trash first, and the RowVersion must be the one the caller saw: a purge is forever, so it
+ * never acts on a row that was restored or edited meanwhile. Not in the undo log; an earlier
+ * action on the template then cannot be undone (its row is gone, so undo answers CONFLICT).
+ */
+export function purgeCustomTemplate(db: AuraDb, key: CustomTemplateKey): CustomTemplateView {
+  return writeTransaction(db, (tx) => {
+    const row = findAnyById(tx, customTemplates, key.id);
+    if (!row) throw new NotFoundError('CustomTemplates', key.id);
+    if (row.rowVersion !== key.rowVersion)
+      throw new ConflictError('CustomTemplates', key.id, key.rowVersion, row.rowVersion);
+    if (!row.isDeleted)
+      throw new StateError('Only a custom template in the trash can be purged; delete it first');
+    return toCustomTemplateView(hardDelete(tx, customTemplates, key.id));
+  });
 }
 
 /** The columns of list pages (the JSON sections stay out of lists). */

@@ -39,12 +39,33 @@ export function jsonDiff(
     : [{ path, kind: 'changed', old: before, new: after }];
 }
 
+/** A scene on one side of a side-by-side view: its position on that side and its content. */
+export interface SceneSide {
+  index: number;
+  scene: SceneContent;
+}
+
+/**
+ * One line of a side-by-side view: a scene as it was (`before`) and as it is (`after`). A scene
+ * only on one side was added or removed; a moved one appears once, where it is now. Removed scenes
+ * sit after the scene that preceded them, so the view reads in the new order.
+ */
+export interface SceneRow {
+  id: string;
+  status: 'added' | 'removed' | 'changed' | 'unchanged';
+  moved: boolean;
+  before: SceneSide | null;
+  after: SceneSide | null;
+}
+
 export interface SceneDiff {
   added: { id: string; index: number; scene: SceneContent }[];
   removed: { id: string; index: number; scene: SceneContent }[];
   changed: { id: string; changes: JsonChange[] }[];
   /** Scenes whose place among the others changed (not those merely shifted by an insert). */
   moved: { id: string; from: number; to: number }[];
+  /** Every scene of both sides, aligned for a side-by-side view. */
+  rows: SceneRow[];
 }
 
 /** Longest common subsequence of two id lists: the scenes that kept their relative order. */
@@ -79,19 +100,52 @@ export function diffScenes(before: SceneContent[], after: SceneContent[]): Scene
   const common = (list: SceneContent[], other: Map<string, number>) =>
     list.filter((s) => other.has(s.id)).map((s) => s.id);
   const stable = stableIds(common(before, afterIndex), common(after, beforeIndex));
-  const diff: SceneDiff = { added: [], removed: [], changed: [], moved: [] };
-  after.forEach((scene, index) => {
-    const from = beforeIndex.get(scene.id);
-    if (from === undefined) {
-      diff.added.push({ id: scene.id, index, scene });
+  const diff: SceneDiff = { added: [], removed: [], changed: [], moved: [], rows: [] };
+  // Removed scenes by the id of the nearest earlier scene that is still there ('' for none).
+  const removedAfter = new Map<string, SceneRow[]>();
+  let anchor = '';
+  before.forEach((scene, index) => {
+    if (afterIndex.has(scene.id)) {
+      anchor = scene.id;
       return;
     }
-    const changes = jsonDiff(before[from], scene);
-    if (changes.length > 0) diff.changed.push({ id: scene.id, changes });
-    if (!stable.has(scene.id)) diff.moved.push({ id: scene.id, from, to: index });
+    diff.removed.push({ id: scene.id, index, scene });
+    const row: SceneRow = {
+      id: scene.id,
+      status: 'removed',
+      moved: false,
+      before: { index, scene },
+      after: null,
+    };
+    removedAfter.set(anchor, [...(removedAfter.get(anchor) ?? []), row]);
   });
-  before.forEach((scene, index) => {
-    if (!afterIndex.has(scene.id)) diff.removed.push({ id: scene.id, index, scene });
+  diff.rows.push(...(removedAfter.get('') ?? []));
+  after.forEach((scene, index) => {
+    const from = beforeIndex.get(scene.id);
+    const old = from === undefined ? undefined : before[from];
+    if (from === undefined || old === undefined) {
+      diff.added.push({ id: scene.id, index, scene });
+      diff.rows.push({
+        id: scene.id,
+        status: 'added',
+        moved: false,
+        before: null,
+        after: { index, scene },
+      });
+      return;
+    }
+    const changes = jsonDiff(old, scene);
+    if (changes.length > 0) diff.changed.push({ id: scene.id, changes });
+    const moved = !stable.has(scene.id);
+    if (moved) diff.moved.push({ id: scene.id, from, to: index });
+    diff.rows.push({
+      id: scene.id,
+      status: changes.length > 0 ? 'changed' : 'unchanged',
+      moved,
+      before: { index: from, scene: old },
+      after: { index, scene },
+    });
+    diff.rows.push(...(removedAfter.get(scene.id) ?? []));
   });
   return diff;
 }

@@ -6,6 +6,7 @@ import {
   onlyDeleted,
   projectStates,
   projectVersions,
+  users,
   versionedUpdate,
   writeTransaction,
   type Actor,
@@ -14,6 +15,7 @@ import {
   type VersionType,
 } from '@aura/db';
 import { and, desc, eq, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { undoableTrashMove } from '../actions/recorder';
 import { keyset, type Page, type PageCursor } from '../paging';
 import { addReferences, storeBlobs } from './content';
@@ -248,6 +250,61 @@ export function versionTrash(db: AuraDb, projectId: string) {
     .orderBy(desc(projectVersions.deletedAt))
     .all()
     .map(versionView);
+}
+
+/** The columns the installation-wide version trash shows (no content, no hashes). */
+const deletedBy = alias(users, 'DeletedByUser');
+const versionTrashColumns = {
+  id: projectVersions.id,
+  projectId: projectVersions.projectId,
+  projectTitle: projectStates.title,
+  /** The version's project is itself in the trash: restore the project to see the version. */
+  projectDeleted: projectStates.isDeleted,
+  versionNumber: projectVersions.versionNumber,
+  name: projectVersions.name,
+  description: projectVersions.description,
+  versionType: projectVersions.versionType,
+  isMarkedImportant: projectVersions.isMarkedImportant,
+  storageSizeBytes: projectVersions.storageSizeBytes,
+  createdAt: projectVersions.createdAt,
+  deletedAt: projectVersions.deletedAt,
+  deletedBy: projectVersions.deletedBy,
+  /** The display name of whoever deleted it (null for the system or a removed user). */
+  deletedByName: deletedBy.displayName,
+  rowVersion: projectVersions.rowVersion,
+};
+
+/** Most recently deleted first (a trashed row always has its DeletedAt). */
+const trashOrder = keyset<{ id: string; deletedAt: string | null }>('versions:trash', [
+  { column: projectVersions.deletedAt, direction: 'desc', of: (row) => row.deletedAt ?? '' },
+  { column: projectVersions.id, direction: 'desc', of: (row) => row.id },
+]);
+
+/** The installation-wide trash query (limit + 1 rows). Exposed for EXPLAIN tests. */
+export function buildVersionTrashQuery(
+  db: AuraDb,
+  query: { cursor?: PageCursor | null; limit: number },
+) {
+  return db
+    .select(versionTrashColumns)
+    .from(projectVersions)
+    .innerJoin(projectStates, eq(projectStates.id, projectVersions.projectId))
+    .leftJoin(deletedBy, eq(deletedBy.id, projectVersions.deletedBy))
+    .where(and(onlyDeleted(projectVersions), trashOrder.after(query.cursor ?? null)))
+    .orderBy(...trashOrder.orderBy)
+    .limit(query.limit + 1);
+}
+
+export type VersionTrashItem = Awaited<
+  ReturnType<ReturnType<typeof buildVersionTrashQuery>['all']>
+>[number];
+
+/** Soft-deleted versions of every project, most recently deleted first, with their project. */
+export function listVersionTrash(
+  db: AuraDb,
+  query: { cursor?: PageCursor | null; limit: number },
+): Page<VersionTrashItem> {
+  return trashOrder.page(buildVersionTrashQuery(db, query).all(), query.limit);
 }
 
 export function getVersion(db: AuraDb, id: string): VersionRow & { content: VersionContent } {

@@ -1,10 +1,10 @@
-import { getById, projectStates, projectVersions } from '@aura/db';
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
-import { diffContent } from './diff';
+import { diffVersions } from './compare';
 import {
   createVersion,
   describeVersion,
   getVersion,
+  listVersionTrash,
   listVersions,
   setVersionImportant,
   softDeleteVersion,
@@ -14,7 +14,6 @@ import {
 import { purgeVersion } from './purge';
 import { restoreVersion } from './restore';
 import { checkReferenceCounts, collectBlobs, storageStats } from './storage';
-import { currentContent, versionContent } from './snapshot';
 import {
   checkReferencesInput,
   collectBlobsInput,
@@ -28,6 +27,7 @@ import {
   versionSetImportantInput,
   versionStatsInput,
   versionTrashInput,
+  versionTrashListInput,
 } from './schema';
 
 export const versionsRouter = router({
@@ -64,6 +64,10 @@ export const versionsRouter = router({
   trash: authedProcedure
     .input(versionTrashInput)
     .query(({ ctx, input }) => versionTrash(ctx.db, input.projectId)),
+  /** Trashed versions of every project, most recently deleted first: `{ items, nextCursor }`. */
+  trashAll: authedProcedure
+    .input(versionTrashListInput)
+    .query(({ ctx, input }) => listVersionTrash(ctx.db, input)),
   /** Hard delete; releases every reference the version held. */
   purge: adminProcedure
     .input(versionIdInput)
@@ -75,13 +79,9 @@ export const versionsRouter = router({
     .mutation(({ ctx, input }) => restoreVersion(ctx.db, ctx.actor, input)),
 
   /** Structural diff between two versions, or a version and the project's current state. */
-  diff: authedProcedure.input(versionDiffInput).query(({ ctx, input }) => {
-    const from = getById(ctx.db, projectVersions, input.fromVersionId);
-    const to = input.toVersionId
-      ? versionContent(ctx.db, getById(ctx.db, projectVersions, input.toVersionId))
-      : currentContent(ctx.db, getById(ctx.db, projectStates, from.projectId));
-    return diffContent(versionContent(ctx.db, from), to);
-  }),
+  diff: authedProcedure
+    .input(versionDiffInput)
+    .query(({ ctx, input }) => diffVersions(ctx.db, input)),
 
   /** Logical and stored bytes, dedup ratio, and per version the bytes only it holds. */
   stats: authedProcedure

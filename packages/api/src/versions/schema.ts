@@ -43,6 +43,11 @@ export const versionSetImportantInput = versionKeyInput.extend({
 
 export const versionTrashInput = z.object({ projectId });
 
+/** Every project's trashed versions, one page at a time. */
+export const versionTrashListInput = z
+  .object({ cursor: pageCursor, limit: pageLimit })
+  .prefault({});
+
 export const versionRestoreInput = z.object({
   versionId,
   projectRowVersion: rowVersionField.optional(),

@@ -108,6 +108,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'versions.list': ['authed', (w) => ({ projectId: project(w) })],
   'versions.get': ['authed', (w) => ({ id: w.ids.versions[0] })],
   'versions.trash': ['authed', (w) => ({ projectId: project(w) })],
+  'versions.trashAll': ['authed', () => ({})],
   'versions.diff': [
     'authed',
     (w) => ({ fromVersionId: w.ids.versions[0], toVersionId: w.ids.versions[1] }),
@@ -161,6 +162,10 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   ],
   'customTemplates.restore': [
     'editor',
+    versioned('CustomTemplates', (w) => w.ids.trashedCustomTemplate),
+  ],
+  'customTemplates.purge': [
+    'admin',
     versioned('CustomTemplates', (w) => w.ids.trashedCustomTemplate),
   ],
 
