@@ -1,21 +1,27 @@
 import { adminProcedure, authedProcedure, publicProcedure, router } from '../trpc';
 import {
+  changePasswordInput,
   loginInput,
   tokenCreateInput,
   tokenListInput,
   tokenRevokeInput,
   userCreateInput,
+  userResetPasswordInput,
   userUpdateInput,
 } from './schema';
 import {
   SESSION_COOKIE,
+  changeOwnPassword,
   createApiToken,
   createUser,
   listApiTokens,
+  listOwnSessions,
   listUsers,
   login,
   logout,
+  resetUserPassword,
   revokeApiToken,
+  signOutOtherSessions,
   updateUser,
 } from './service';
 
@@ -48,6 +54,29 @@ export const authRouter = router({
   /** Who is calling. */
   me: authedProcedure.query(({ ctx }) => ctx.principal),
 
+  /** The caller's own password: the current one is required; their other sessions end. */
+  changePassword: authedProcedure.input(changePasswordInput).mutation(({ ctx, input }) =>
+    changeOwnPassword(
+      ctx.db,
+      {
+        userId: ctx.principal.userId,
+        sessionToken: ctx.sessionToken,
+        clientAddress: ctx.clientAddress,
+      },
+      input,
+    ),
+  ),
+
+  /** The caller's unexpired sessions (never a token or its hash); `current` marks this one. */
+  sessions: authedProcedure.query(({ ctx }) =>
+    listOwnSessions(ctx.db, ctx.principal.userId, ctx.sessionToken),
+  ),
+
+  /** Ends every session of the caller but the one making this request. */
+  signOutOthers: authedProcedure.mutation(({ ctx }) =>
+    signOutOtherSessions(ctx.db, ctx.principal.userId, ctx.sessionToken),
+  ),
+
   tokens: router({
     /** A new personal token for the caller; the token is in this response only. */
     create: authedProcedure
@@ -76,4 +105,8 @@ export const usersRouter = router({
   update: adminProcedure
     .input(userUpdateInput)
     .mutation(({ ctx, input }) => updateUser(ctx.db, ctx.actor, input)),
+  /** A generated password for another user, in this response only; their sessions end. */
+  resetPassword: adminProcedure
+    .input(userResetPasswordInput)
+    .mutation(({ ctx, input }) => resetUserPassword(ctx.db, ctx.actor, input)),
 });

@@ -45,6 +45,15 @@ export const userUpdateInput = versionedKey('User').extend({
   displayName: userSchema.shape.displayName.trim().min(1).max(NAME_MAX).optional(),
 });
 
+/** users.resetPassword: the user whose password an admin replaces with a generated one. */
+export const userResetPasswordInput = z.object({ id: uuidField('User id') });
+
+/** auth.changePassword: the caller's own, with the current password. */
+export const changePasswordInput = z.object({
+  currentPassword: z.string().min(1, 'Enter your current password').max(PASSWORD_MAX),
+  newPassword: newPasswordField,
+});
+
 export type LoginInput = z.output<typeof loginInput>;
 export type TokenCreateInput = z.output<typeof tokenCreateInput>;
 export type TokenListInput = z.output<typeof tokenListInput>;

@@ -22,7 +22,7 @@ import {
   type Sqlite,
   type UserRole,
 } from '@aura/db';
-import { and, asc, desc, eq, gt, isNull, lt, sql } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, isNull, lt, ne, sql } from 'drizzle-orm';
 import {
   API_TOKEN_PREFIX,
   SESSION_TOKEN_PREFIX,
@@ -171,6 +171,130 @@ export function updateUser(db: AuraDb, actor: string, input: UserUpdateInput): U
   // After the commit: a request resolved in between would cache the old role again.
   invalidatePrincipals(db);
   return view;
+}
+
+/**
+ * An admin sets a new generated password for another user (returned once, stored only as its
+ * hash) and ends that user's sessions. Their API tokens stay: they are separate credentials with
+ * their own revoke. An admin's own password is changed with changeOwnPassword instead (it needs
+ * the current one).
+ */
+export async function resetUserPassword(
+  db: AuraDb,
+  actor: string,
+  input: { id: string },
+): Promise<{ user: UserView; password: string }> {
+  if (input.id === actor) {
+    throw new InvalidInputError(
+      'id',
+      'Change your own password under My account (it asks for the current one)',
+    );
+  }
+  // Checked before hashing, so an unknown id costs no scrypt.
+  getById(db, users, input.id);
+  const password = generatePassword();
+  const passwordHash = await hashPassword(password);
+  const user = writeTransaction(db, (tx) => {
+    auditedUpdateWhere(tx, users, eq(users.id, input.id), { passwordHash }, actor);
+    tx.delete(sessions).where(eq(sessions.userId, input.id)).run();
+    return toView(getById(tx, users, input.id));
+  });
+  invalidatePrincipals(db);
+  return { user, password };
+}
+
+/**
+ * The caller changes their own password: the current one is required (checked like a login, so
+ * it is throttled the same way). Every other session of theirs ends; the one making the request
+ * stays signed in. API tokens stay.
+ */
+export async function changeOwnPassword(
+  db: AuraDb,
+  caller: { userId: string; sessionToken: string | null; clientAddress?: string | null },
+  input: { currentPassword: string; newPassword: string },
+  now: Date = new Date(),
+): Promise<{ endedSessions: number }> {
+  const user = getById(db, users, caller.userId);
+  const finish = admitLogin(
+    loginThrottle(db),
+    user.email,
+    caller.clientAddress ?? null,
+    now.getTime(),
+  );
+  let outcome: 'failed' | 'succeeded' | 'forget' = 'forget';
+  try {
+    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
+      outcome = 'failed';
+      throw new InvalidInputError('currentPassword', 'is not your current password');
+    }
+    outcome = 'succeeded';
+  } finally {
+    finish(outcome);
+  }
+  if (input.newPassword === input.currentPassword) {
+    throw new InvalidInputError('newPassword', 'must differ from the current password');
+  }
+  const passwordHash = await hashPassword(input.newPassword);
+  const endedSessions = writeTransaction(db, (tx) => {
+    auditedUpdateWhere(tx, users, eq(users.id, caller.userId), { passwordHash }, caller.userId);
+    return endOtherSessions(tx, caller.userId, caller.sessionToken);
+  });
+  invalidatePrincipals(db);
+  return { endedSessions };
+}
+
+/** Deletes the user's sessions except the one of `keepToken` (all of them when null). */
+function endOtherSessions(db: AuraDb, userId: string, keepToken: string | null): number {
+  const others = keepToken
+    ? and(eq(sessions.userId, userId), ne(sessions.tokenHash, hashToken(keepToken)))
+    : eq(sessions.userId, userId);
+  return db.delete(sessions).where(others).run().changes;
+}
+
+/** A session as its owner sees it: never its token or hash. */
+export interface SessionView {
+  id: string;
+  createdAt: string;
+  lastSeenAt: string;
+  expiresAt: string;
+  userAgent: string | null;
+  /** The session this request was made with. */
+  current: boolean;
+}
+
+/** The caller's unexpired sessions, most recently seen first. */
+export function listOwnSessions(
+  db: AuraDb,
+  userId: string,
+  currentToken: string | null,
+  now: Date = new Date(),
+): SessionView[] {
+  const currentHash = currentToken ? hashToken(currentToken) : null;
+  return db
+    .select({
+      id: sessions.id,
+      createdAt: sessions.createdAt,
+      lastSeenAt: sessions.lastSeenAt,
+      expiresAt: sessions.expiresAt,
+      userAgent: sessions.userAgent,
+      tokenHash: sessions.tokenHash,
+    })
+    .from(sessions)
+    .where(and(eq(sessions.userId, userId), gt(sessions.expiresAt, nowIso(now))))
+    .orderBy(desc(sessions.lastSeenAt), asc(sessions.id))
+    .all()
+    .map(({ tokenHash, ...session }) => ({ ...session, current: tokenHash === currentHash }));
+}
+
+/** Ends every session of the caller except the current one. */
+export function signOutOtherSessions(
+  db: AuraDb,
+  userId: string,
+  currentToken: string | null,
+): { endedSessions: number } {
+  const endedSessions = writeTransaction(db, (tx) => endOtherSessions(tx, userId, currentToken));
+  invalidatePrincipals(db);
+  return { endedSessions };
 }
 
 // ---- sessions ----------------------------------------------------------------------------
