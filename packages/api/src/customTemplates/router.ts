@@ -1,6 +1,7 @@
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
 import {
   customTemplateCreateInput,
+  customTemplateCreateProjectInput,
   customTemplateIdInput,
   customTemplateKeyInput,
   customTemplateListInput,
@@ -9,6 +10,7 @@ import {
 } from './schema';
 import {
   createCustomTemplate,
+  createProjectFromCustomTemplate,
   getCustomTemplate,
   listCustomTemplateTrash,
   listCustomTemplates,
@@ -39,6 +41,10 @@ export const customTemplatesRouter = router({
   softDelete: editorProcedure
     .input(customTemplateKeyInput)
     .mutation(({ ctx, input }) => softDeleteCustomTemplate(ctx.db, ctx.actor, input)),
+  /** A new project whose specs start from the custom template (see projectSpecsOf). */
+  createProject: editorProcedure
+    .input(customTemplateCreateProjectInput)
+    .mutation(({ ctx, input }) => createProjectFromCustomTemplate(ctx.db, ctx.actor, input)),
   restore: editorProcedure
     .input(customTemplateKeyInput)
     .mutation(({ ctx, input }) => restoreCustomTemplate(ctx.db, ctx.actor, input)),

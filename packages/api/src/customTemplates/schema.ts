@@ -1,9 +1,9 @@
-import { customTemplateSchema } from '@aura/db';
+import { customTemplateSchema, projectStateInsertSchema, projectStateSchema } from '@aura/db';
 import { z } from 'zod';
 import { versionedKey } from '../keys';
 import { pageCursor } from '../paging';
 import { tagListSchema } from '../templates/schema';
-import { DESCRIPTION_MAX, LABEL_MAX, NAME_MAX } from '../limits';
+import { DESCRIPTION_MAX, LABEL_MAX, NAME_MAX, uuidField } from '../limits';
 
 /*
  * The four JSON sections of a custom template. Each is a strict object (an unknown key is a typo
@@ -249,3 +249,11 @@ export const customTemplateTrashInput = z
   .object({ limit: limitField, cursor: pageCursor })
   .prefault({});
 export type CustomTemplateTrashQuery = z.output<typeof customTemplateTrashInput>;
+
+/** customTemplates.createProject: a new project whose specs start from a live custom template. */
+export const customTemplateCreateProjectInput = z.object({
+  customTemplateId: uuidField('Custom template id'),
+  title: projectStateInsertSchema.shape.title.max(NAME_MAX),
+  description: projectStateSchema.shape.description.unwrap().max(DESCRIPTION_MAX).trim().nullish(),
+});
+export type CustomTemplateCreateProjectInput = z.output<typeof customTemplateCreateProjectInput>;

@@ -4,6 +4,9 @@ import {
   StateError,
   auditedUpdateWhere,
   customTemplates,
+  PreconditionError,
+  projectStates,
+  type ProjectState,
   findAnyById,
   getById,
   hardDelete,
@@ -26,6 +29,7 @@ import { splitTags } from '../templates/schema';
 import {
   CUSTOM_TEMPLATE_SECTIONS,
   type CustomTemplateCreateInput,
+  type CustomTemplateCreateProjectInput,
   type CustomTemplateKey,
   type CustomTemplateListQuery,
   type CustomTemplateSection,
@@ -387,4 +391,92 @@ export function listCustomTemplateTrash(
   query: CustomTemplateTrashQuery,
 ): CustomTemplateListPage {
   return toListPage(trashOrder, buildCustomTemplateTrashQuery(db, query).all(), query.limit);
+}
+
+/** The project specs a custom template starts a project with (a column is null when empty). */
+export interface ProjectSpecsFromTemplate {
+  briefJson: string | null;
+  planSpecJson: string | null;
+  voiceSpecJson: string | null;
+  renderSpecJson: string | null;
+}
+
+const jsonOrNull = (value: Record<string, unknown>) =>
+  Object.keys(value).length === 0 ? null : JSON.stringify(value);
+
+/**
+ * Maps a custom template's sections onto a project's specs, in the shape the system templates'
+ * TemplateData uses: the script structure's tone and target length are the brief, its sections
+ * and pacing (with the language-model pipeline that writes them) the plan, the video structure
+ * (width, height, fps, aspect ratio, transitions) and the visual preferences the render spec.
+ * A custom template says nothing about the voice.
+ */
+export function projectSpecsOf(view: CustomTemplateView): ProjectSpecsFromTemplate {
+  const script = view.scriptStructure;
+  const video = view.videoStructure;
+  const brief: Record<string, unknown> = {};
+  if (script?.tone !== undefined) brief.tone = script.tone;
+  if (script?.targetDurationSeconds !== undefined)
+    brief.targetDurationSeconds = script.targetDurationSeconds;
+  const plan: Record<string, unknown> = {};
+  if (script) {
+    plan.sections = script.sections;
+    if (script.pacing !== undefined) plan.pacing = script.pacing;
+  }
+  if (view.llmPipeline) plan.llmPipeline = view.llmPipeline;
+  const render: Record<string, unknown> = {};
+  if (video) {
+    render.width = video.resolution.width;
+    render.height = video.resolution.height;
+    render.fps = video.fps;
+    render.aspectRatio = video.aspectRatio;
+    render.transitions = video.transitions;
+  }
+  if (view.visualPreferences) render.visual = view.visualPreferences;
+  return {
+    briefJson: jsonOrNull(brief),
+    planSpecJson: jsonOrNull(plan),
+    voiceSpecJson: null,
+    renderSpecJson: jsonOrNull(render),
+  };
+}
+
+/**
+ * A new project from a live custom template (see projectSpecsOf), undoable like any new project.
+ * A template with a section that fails today's schema is refused rather than half-used.
+ */
+export function createProjectFromCustomTemplate(
+  db: AuraDb,
+  actor: Actor,
+  input: CustomTemplateCreateProjectInput,
+): ProjectState {
+  const id = newId();
+  return undoableWrite(
+    db,
+    actor,
+    {
+      type: 'projects.create',
+      description: `Created project "${input.title}" from a custom template`,
+    },
+    (tx, tracker) => {
+      tracker.track('ProjectStates', [id]);
+      const view = toCustomTemplateView(getById(tx, customTemplates, input.customTemplateId));
+      if (view.invalidSections.length > 0) {
+        throw new PreconditionError(
+          `Custom template "${view.name}" has sections that no longer pass validation (${view.invalidSections.join(', ')}); edit it before using it`,
+        );
+      }
+      return insertAudited(
+        tx,
+        projectStates,
+        {
+          id,
+          title: input.title,
+          description: input.description ?? null,
+          ...projectSpecsOf(view),
+        },
+        actor,
+      );
+    },
+  );
 }
