@@ -2,11 +2,19 @@ import { adminProcedure, authedProcedure, editorProcedure, router } from '../trp
 import {
   configDeactivateInput,
   configGetInput,
+  configHistoryInput,
   configListInput,
   configRevealInput,
   configSetInput,
 } from './schema';
-import { deactivateConfig, getConfig, listConfig, revealConfig, setConfig } from './service';
+import {
+  configHistory,
+  deactivateConfig,
+  getConfig,
+  listConfig,
+  revealConfig,
+  setConfig,
+} from './service';
 
 /**
  * Key-value settings. Sensitive values are redacted everywhere but the admin's `reveal`. Editors
@@ -27,8 +35,15 @@ export const configRouter = router({
     .mutation(({ ctx, input }) =>
       deactivateConfig(ctx.db, ctx.actor, input, { role: ctx.principal.role }),
     ),
-  /** A mutation, not a query: never a cacheable GET, and auditable like every other action. */
+  /**
+   * A mutation, not a query: never a cacheable GET. Each reveal is written to the action log
+   * (config.reveal) with who revealed what, never the value.
+   */
   reveal: adminProcedure
     .input(configRevealInput)
-    .mutation(({ ctx, input }) => revealConfig(ctx.db, input)),
+    .mutation(({ ctx, input }) => revealConfig(ctx.db, input, { actor: ctx.actor })),
+  /** One key's changes, deactivations and reveals from the action log, newest first. */
+  history: authedProcedure
+    .input(configHistoryInput)
+    .query(({ ctx, input }) => configHistory(ctx.db, input)),
 });

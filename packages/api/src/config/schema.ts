@@ -68,8 +68,16 @@ export const configDeactivateInput = z.object({
 
 export const configRevealInput = z.object({ key: configKeyField });
 
+/** config.history: one key's entries in the action log, newest first. */
+export const configHistoryInput = z.object({
+  key: configKeyField,
+  limit: z.number().int().min(1).max(CONFIG_LIST_MAX_LIMIT).default(20),
+  cursor: pageCursor,
+});
+
 export type ConfigGetInput = z.output<typeof configGetInput>;
 export type ConfigListQuery = z.output<typeof configListInput>;
 export type ConfigSetInput = z.output<typeof configSetInput>;
 export type ConfigDeactivateInput = z.output<typeof configDeactivateInput>;
 export type ConfigRevealInput = z.output<typeof configRevealInput>;
+export type ConfigHistoryQuery = z.output<typeof configHistoryInput>;

@@ -1,6 +1,8 @@
 import {
   actionLogs,
   configurations,
+  nowIso,
+  users,
   findAnyById,
   ForbiddenError,
   InvalidInputError,
@@ -33,10 +35,10 @@ import {
   type SecretOptions,
 } from '@aura/db';
 import { cachedUntilChanged } from '../db-changes';
-import { and, eq, or, sql, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, or, sql, type SQL } from 'drizzle-orm';
 import type { SQLiteColumn } from 'drizzle-orm/sqlite-core';
 import { z } from 'zod';
-import { undoableWrite } from '../actions/recorder';
+import { ACTION_TTL_DAYS, nextActionTime, undoableWrite } from '../actions/recorder';
 import { highestLoggedRowVersions } from '../actions/highest-version';
 import {
   isInstallationSetting,
@@ -49,6 +51,7 @@ import {
   CONFIG_VALUE_MAX_CHARS,
   type ConfigDeactivateInput,
   type ConfigGetInput,
+  type ConfigHistoryQuery,
   type ConfigListQuery,
   type ConfigRevealInput,
   type ConfigSetInput,
@@ -415,17 +418,25 @@ export function deactivateConfig(
   );
 }
 
-/** The value of one key, decrypted when sensitive (admin only at the API). */
+/**
+ * The value of one key, decrypted when sensitive (admin only at the API). Each reveal by a user
+ * is written to the action log (`config.reveal`, not undoable: nothing changed), in the same
+ * transaction as the read, so a reveal that returned a value is always on record.
+ */
 export function revealConfig(
   db: AuraDb,
   input: ConfigRevealInput,
-  options: SecretOptions = {},
+  options: SecretOptions & { actor?: Actor } = {},
 ): RevealedConfig {
-  const row = findConfig(db, input.key);
-  if (!row) throw new NotFoundError('Configurations', input.key);
-  const json = row.isSensitive
-    ? withSecrets(() => decryptSecret(loadKeyring(options), row.key, row.value))
-    : row.value;
+  const { row, json } = writeTransaction(db, (tx) => {
+    const found = findConfig(tx, input.key);
+    if (!found) throw new NotFoundError('Configurations', input.key);
+    const plaintext = found.isSensitive
+      ? withSecrets(() => decryptSecret(loadKeyring(options), found.key, found.value))
+      : found.value;
+    if (options.actor) logReveal(tx, options.actor, found);
+    return { row: found, json: plaintext };
+  });
   return {
     key: row.key,
     value: parseValue(json),
@@ -433,6 +444,140 @@ export function revealConfig(
     isSensitive: row.isSensitive,
     isActive: row.isActive,
     rowVersion: row.rowVersion,
+  };
+}
+
+const DAY_MS = 86_400_000;
+/** The action types that concern one key, as config.history lists them. */
+export const CONFIG_HISTORY_TYPES = ['config.set', 'config.deactivate', 'config.reveal'] as const;
+
+/** Records a reveal in the action log: not undoable (status Expired, no row images). */
+function logReveal(tx: AuraDb, actor: string, row: Configuration): void {
+  const now = nextActionTime(tx, actor, new Date());
+  const at = nowIso(now);
+  tx.insert(actionLogs)
+    .values(
+      stampInsert(
+        actionLogs,
+        {
+          userId: actor,
+          actionType: 'config.reveal',
+          description: `Revealed ${row.isSensitive ? 'sensitive ' : ''}setting "${row.key}"`,
+          timestamp: at,
+          status: 'Expired',
+          errorMessage: 'Not undoable: revealing a value changes nothing',
+          affectedResourceIds: row.key,
+          isPersistent: true,
+          expiresAt: nowIso(new Date(now.getTime() + ACTION_TTL_DAYS.persistent * DAY_MS)),
+        },
+        actor,
+        at,
+      ),
+    )
+    .run();
+}
+
+/** One entry of a key's history. Values only for non-sensitive keys; a secret is never shown. */
+export interface ConfigHistoryItem {
+  id: string;
+  actionType: string;
+  description: string;
+  timestamp: string;
+  status: string;
+  undoneAt: string | null;
+  userId: string;
+  /** Who did it (their display name), or null when the user no longer exists. */
+  userName: string | null;
+  /** The value the action wrote, when it wrote one, the key is not sensitive and undo kept it. */
+  value: unknown;
+  /** True when the action wrote a value that is not shown because it is (or was) sensitive. */
+  valueRedacted: boolean;
+}
+
+const historyOrder = keyset<{ timestamp: string; id: string }>('config:history', [
+  { column: actionLogs.timestamp, direction: 'desc', of: (row) => row.timestamp },
+  { column: actionLogs.id, direction: 'desc', of: (row) => row.id },
+]);
+
+/** The history query of one key, newest first. Exposed for the EXPLAIN QUERY PLAN tests. */
+export function buildConfigHistoryQuery(db: AuraDb, query: ConfigHistoryQuery) {
+  return db
+    .select({
+      id: actionLogs.id,
+      actionType: actionLogs.actionType,
+      description: actionLogs.description,
+      timestamp: actionLogs.timestamp,
+      status: actionLogs.status,
+      undoneAt: actionLogs.undoneAt,
+      userId: actionLogs.userId,
+      userName: users.displayName,
+      payloadJson: actionLogs.payloadJson,
+    })
+    .from(actionLogs)
+    .leftJoin(users, eq(users.id, actionLogs.userId))
+    .where(
+      and(
+        inArray(actionLogs.actionType, [...CONFIG_HISTORY_TYPES]),
+        // Every config action touches exactly the one key it names.
+        eq(actionLogs.affectedResourceIds, query.key),
+        historyOrder.after(query.cursor),
+      ),
+    )
+    .orderBy(...historyOrder.orderBy)
+    .limit(query.limit + 1);
+}
+
+const loggedImages = z.object({
+  changes: z.array(
+    z.object({
+      table: z.string(),
+      id: z.string(),
+      after: z.record(z.string(), z.unknown()).nullish(),
+    }),
+  ),
+});
+
+/** The Value an action's after-image holds for `key`, unless it is (or may be) a secret. */
+function loggedValue(
+  payloadJson: string | null,
+  key: string,
+  sensitiveNow: boolean,
+): { value: unknown; valueRedacted: boolean } {
+  if (!payloadJson) return { value: null, valueRedacted: false };
+  let parsed;
+  try {
+    parsed = loggedImages.safeParse(JSON.parse(payloadJson));
+  } catch {
+    return { value: null, valueRedacted: false };
+  }
+  if (!parsed.success) return { value: null, valueRedacted: false };
+  const image = parsed.data.changes.find(
+    (c) => c.table === 'Configurations' && c.id === key,
+  )?.after;
+  if (!image || typeof image.value !== 'string') return { value: null, valueRedacted: false };
+  if (sensitiveNow || image.isSensitive === true || encryptedKeyId(image.value) !== null) {
+    return { value: null, valueRedacted: true };
+  }
+  try {
+    return { value: parseValue(image.value), valueRedacted: false };
+  } catch {
+    return { value: null, valueRedacted: false };
+  }
+}
+
+/**
+ * A key's history from the action log, newest first: who changed, deactivated or revealed it and
+ * when, with the value written for a non-sensitive key. Bounded by the log's own retention.
+ */
+export function configHistory(db: AuraDb, query: ConfigHistoryQuery): Page<ConfigHistoryItem> {
+  const sensitiveNow = findConfig(db, query.key)?.isSensitive ?? false;
+  const page = historyOrder.page(buildConfigHistoryQuery(db, query).all(), query.limit);
+  return {
+    items: page.items.map(({ payloadJson, ...item }) => ({
+      ...item,
+      ...loggedValue(payloadJson, query.key, sensitiveNow),
+    })),
+    nextCursor: page.nextCursor,
   };
 }
 
