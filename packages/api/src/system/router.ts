@@ -1,6 +1,6 @@
 import { adminProcedure, authedProcedure, router } from '../trpc';
-import { systemUpdateInput } from './schema';
-import { getSystemConfiguration, updateSystemConfiguration } from './service';
+import { systemTestFfmpegInput, systemUpdateInput } from './schema';
+import { getSystemConfiguration, testFfmpeg, updateSystemConfiguration } from './service';
 
 /** The installation's settings (one row). Anyone signed in reads; only an admin changes them. */
 export const systemRouter = router({
@@ -8,4 +8,8 @@ export const systemRouter = router({
   update: adminProcedure
     .input(systemUpdateInput)
     .mutation(({ ctx, input }) => updateSystemConfiguration(ctx.db, ctx.actor, input)),
+  /** Runs `<ffmpeg> -version` (no shell, with a timeout) and reports its first line or error. */
+  testFfmpeg: adminProcedure
+    .input(systemTestFfmpegInput)
+    .mutation(({ ctx, input }) => testFfmpeg(ctx.db, input)),
 });

@@ -25,3 +25,10 @@ export const systemUpdateInput = z.object({
 });
 
 export type SystemUpdateInput = z.output<typeof systemUpdateInput>;
+
+/** system.testFfmpeg: a path to try before saving it; absent: the saved one, else `ffmpeg` on PATH. */
+export const systemTestFfmpegInput = z
+  .object({
+    ffmpegPath: z.string().trim().min(1).max(PATH_MAX).nullish(),
+  })
+  .prefault({});

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
   accessSync,
@@ -98,11 +98,10 @@ function isExecutableFile(file: string): boolean {
 }
 
 /**
- * Checks that `input` is an executable FFmpeg and returns its absolute path: an absolute path,
- * or a bare command name looked up on PATH. The program is run with `-version` (no shell, with a
- * timeout) and must print "ffmpeg version …". Anything else is BAD_REQUEST on `ffmpegPath`.
+ * The executable file `input` names: an absolute path, or a bare command name looked up on PATH.
+ * BAD_REQUEST on `ffmpegPath` when it is not an executable regular file.
  */
-export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIMEOUT_MS): string {
+function resolveExecutable(input: string): string {
   let file: string;
   if (!input.includes('/') && !input.includes(path.sep)) {
     const found = (process.env.PATH ?? '')
@@ -141,6 +140,16 @@ export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIME
   } catch {
     throw new InvalidInputError('ffmpegPath', `${file} is not executable (no execute permission)`);
   }
+  return file;
+}
+
+/**
+ * Checks that `input` is an executable FFmpeg and returns its absolute path: an absolute path,
+ * or a bare command name looked up on PATH. The program is run with `-version` (no shell, with a
+ * timeout) and must print "ffmpeg version …". Anything else is BAD_REQUEST on `ffmpegPath`.
+ */
+export function checkFfmpeg(input: string, timeoutMs: number = FFMPEG_CHECK_TIMEOUT_MS): string {
+  const file = resolveExecutable(input);
 
   let output: string;
   try {
@@ -341,4 +350,76 @@ export function updateSystemConfiguration(
     if (prepared) undoCreatedDirectory(prepared);
     throw error;
   }
+}
+
+export interface FfmpegTestResult {
+  /** The executable that was run (absolute). */
+  path: string;
+  /** Where the path came from: the request, the saved setting, or `ffmpeg` on PATH. */
+  source: 'input' | 'configured' | 'path';
+  ok: boolean;
+  /** The first line `-version` printed (e.g. "ffmpeg version 6.1 ..."), when it ran. */
+  version: string | null;
+  /** Why it is not a working FFmpeg, when it is not. */
+  error: string | null;
+  durationMs: number;
+}
+
+/**
+ * Runs `<ffmpeg> -version` (admin only at the API): the given path, else the saved FFmpegPath,
+ * else `ffmpeg` on PATH. Run without a shell, asynchronously (the request path never blocks on
+ * it), with a timeout. A path that is not an executable file is BAD_REQUEST on `ffmpegPath`; a
+ * program that runs but is not a working FFmpeg is reported in the result, not thrown.
+ */
+export async function testFfmpeg(
+  db: AuraDb,
+  input: { ffmpegPath?: string | null } = {},
+  timeoutMs: number = FFMPEG_CHECK_TIMEOUT_MS,
+): Promise<FfmpegTestResult> {
+  const configured = getSystemConfiguration(db).ffmpegPath;
+  const source: FfmpegTestResult['source'] = input.ffmpegPath
+    ? 'input'
+    : configured
+      ? 'configured'
+      : 'path';
+  const file = resolveExecutable(input.ffmpegPath ?? configured ?? 'ffmpeg');
+  const started = Date.now();
+  const { output, failure } = await new Promise<{ output: string; failure: string | null }>(
+    (resolve) => {
+      execFile(
+        file,
+        ['-version'],
+        {
+          encoding: 'utf8',
+          timeout: timeoutMs,
+          killSignal: 'SIGKILL',
+          maxBuffer: 1024 * 1024,
+          windowsHide: true,
+          shell: false,
+        },
+        (error, stdout) => {
+          if (!error) return resolve({ output: stdout, failure: null });
+          const e = error as NodeJS.ErrnoException & { killed?: boolean; signal?: string | null };
+          const reason =
+            e.killed && e.signal === 'SIGKILL'
+              ? `did not finish within ${timeoutMs} ms`
+              : typeof e.code === 'number'
+                ? `exited with code ${String(e.code)}`
+                : e.signal
+                  ? `was stopped by ${e.signal}`
+                  : `could not be started (${e.code ?? 'unknown error'})`;
+          resolve({ output: stdout, failure: `\`-version\` ${reason}` });
+        },
+      );
+    },
+  );
+  const durationMs = Date.now() - started;
+  const [firstLine = ''] = output.split('\n', 1);
+  const line = firstLine.trim().slice(0, 200) || null;
+  const error =
+    failure ??
+    (line?.startsWith('ffmpeg version')
+      ? null
+      : `not FFmpeg: \`-version\` printed ${line ? `"${line}"` : 'nothing'} instead of "ffmpeg version …"`);
+  return { path: file, source, ok: error === null, version: line, error, durationMs };
 }
