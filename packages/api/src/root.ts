@@ -17,6 +17,7 @@ import { versionsRouter } from './versions/router';
 import { actionsRouter } from './actions/router';
 import { backupsRouter } from './maintenance/router';
 import { legacyRouter } from './legacy/router';
+import { liveRouter } from './live/router';
 
 export const appRouter = router({
   templates: templatesRouter,
@@ -38,6 +39,7 @@ export const appRouter = router({
   config: configRouter,
   backups: backupsRouter,
   legacy: legacyRouter,
+  live: liveRouter,
 });
 
 export type AppRouter = typeof appRouter;

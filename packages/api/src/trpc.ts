@@ -43,6 +43,12 @@ class SanitizedInternalError extends TRPCError {}
 // No transformer: every value the API returns is plain JSON (timestamps are ISO strings), and
 // superjson cost 5x JSON.stringify on a list page.
 const t = initTRPC.context<Context>().create({
+  // Subscriptions (live.changes) stream as server-sent events: a ping comment every 15 s keeps
+  // proxies from closing an idle stream and lets the client notice a dead one and reconnect.
+  sse: {
+    ping: { enabled: true, intervalMs: 15_000 },
+    client: { reconnectAfterInactivityMs: 40_000 },
+  },
   errorFormatter({ shape, error }) {
     // Never send a stack trace: clients get the code, the message and, for bad input, the fields.
     const { stack: _stack, ...data } = shape.data;

@@ -169,6 +169,8 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
     versioned('CustomTemplates', (w) => w.ids.trashedCustomTemplate),
   ],
 
+  'live.changes': ['authed', () => undefined],
+
   'exports.presets': ['authed', () => undefined],
   'exports.get': ['authed', (w) => ({ id: w.ids.queuedExport })],
   'exports.list': ['authed', () => ({})],
