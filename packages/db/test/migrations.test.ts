@@ -115,7 +115,7 @@ describe('migrations', () => {
     const { sqlite } = migratedDatabase();
     const before = schemaObjects(sqlite);
     const history = appliedMigrations(sqlite);
-    expect(userTables(sqlite)).toHaveLength(20);
+    expect(userTables(sqlite)).toHaveLength(21);
     expect(applyMigrations(sqlite)).toEqual([]);
     expect(schemaObjects(sqlite)).toEqual(before);
     expect(appliedMigrations(sqlite)).toEqual(history);

@@ -325,6 +325,7 @@ const SERVICE_TABLES = [
   'WorkerHeartbeats',
   'BackupRuns',
   'JobRuns',
+  'ErasureLog',
 ];
 
 const CASCADE_CHILDREN = ['SceneStates', 'AssetStates', 'RenderCheckpoints', 'ProjectVersions'];

@@ -6,4 +6,5 @@ export * from './history';
 export * from './auth';
 export * from './worker';
 export * from './jobs';
+export * from './privacy';
 export * from './relations';
