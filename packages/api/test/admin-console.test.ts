@@ -347,13 +347,11 @@ describe('config.reveal is logged; config.history', () => {
     });
     expect(page.items[3]).toMatchObject({ value: 'dark' });
 
-    const second = await t
-      .as('viewer')
-      .config.history({
-        key: 'ui.theme',
-        limit: 2,
-        cursor: (await t.as('viewer').config.history({ key: 'ui.theme', limit: 2 })).nextCursor,
-      });
+    const second = await t.as('viewer').config.history({
+      key: 'ui.theme',
+      limit: 2,
+      cursor: (await t.as('viewer').config.history({ key: 'ui.theme', limit: 2 })).nextCursor,
+    });
     expect(second.items.map((i) => i.actionType)).toEqual(['config.set', 'config.set']);
     expect(second.nextCursor).toBeNull();
   });
@@ -400,6 +398,25 @@ describe('config.reveal is logged; config.history', () => {
       () => t.as('viewer').config.history({ key: 'k', cursor: 'garbage' }),
       'BAD_REQUEST',
     );
+  });
+
+  it('lists the categories with their active and inactive counts', async () => {
+    const editor = t.as('editor');
+    const a = await editor.config.set({
+      key: 'ui.a',
+      value: 1,
+      category: 'UI',
+      valueType: 'number',
+    });
+    await editor.config.set({ key: 'ui.b', value: 2, category: 'UI', valueType: 'number' });
+    await editor.config.deactivate({ key: 'ui.a', rowVersion: a.rowVersion });
+    const categories = await t.as('viewer').config.categories();
+    expect(categories).toContainEqual({ category: 'UI', active: 1, inactive: 1 });
+    expect(categories.map((c) => c.category)).toEqual(
+      [...categories.map((c) => c.category)].sort(),
+    );
+    expect(categories.find((c) => c.category === 'Retention')?.active).toBeGreaterThan(0);
+    expect(await codeOf(t.anonymous.config.categories())).toBe('UNAUTHORIZED');
   });
 
   it('the history query seeks an index', () => {

@@ -12,6 +12,7 @@ import {
   deactivateConfig,
   getConfig,
   listConfig,
+  listConfigCategories,
   revealConfig,
   setConfig,
 } from './service';
@@ -25,6 +26,8 @@ export const configRouter = router({
   get: authedProcedure.input(configGetInput).query(({ ctx, input }) => getConfig(ctx.db, input)),
   /** One category, ordered by Key, one page at a time: `{ items, nextCursor }`. */
   list: authedProcedure.input(configListInput).query(({ ctx, input }) => listConfig(ctx.db, input)),
+  /** The categories that have keys, with their active and inactive counts. */
+  categories: authedProcedure.query(({ ctx }) => listConfigCategories(ctx.db)),
   set: editorProcedure
     .input(configSetInput)
     .mutation(({ ctx, input }) =>

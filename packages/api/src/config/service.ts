@@ -170,6 +170,29 @@ export function listConfig(db: AuraDb, query: ConfigListQuery): ConfigListPage {
   return { items: page.items.map(toConfigView), nextCursor: page.nextCursor };
 }
 
+/** At most this many categories are listed (the settings page's sections). */
+export const CONFIG_CATEGORIES_MAX = 200;
+
+/**
+ * The categories that have keys, by name, with how many keys are active and how many inactive
+ * (the settings page's sections). Read through the (Category, IsActive) index.
+ */
+export function listConfigCategories(
+  db: AuraDb,
+): { category: string; active: number; inactive: number }[] {
+  return db
+    .select({
+      category: configurations.category,
+      active: sql<number>`sum(${configurations.isActive} = 1)`,
+      inactive: sql<number>`sum(${configurations.isActive} = 0)`,
+    })
+    .from(configurations)
+    .groupBy(configurations.category)
+    .orderBy(configurations.category)
+    .limit(CONFIG_CATEGORIES_MAX)
+    .all();
+}
+
 /** What kind of value this is, for error messages (never the value itself: it may be a secret). */
 function kindOf(value: unknown): string {
   if (value === null) return 'null';
