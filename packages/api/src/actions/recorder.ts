@@ -132,6 +132,7 @@ export class ActionTracker {
       .map((t) => ({ ...t, after: readRow(this.tx, t.table, t.id) }))
       .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after))
       .map((c) => {
+        this.noteProject(c);
         if (!c.before || !c.after) return c;
         const keep = new Set([UNDOABLE_TABLES[c.table].key, 'rowVersion']);
         const before: RowImage = {};
@@ -147,6 +148,23 @@ export class ActionTracker {
         }
         return { ...c, before, after };
       });
+  }
+
+  /** Projects whose rows (or whose children's rows) the changes touched, from the full images. */
+  readonly projectIds = new Set<string>();
+
+  private noteProject(c: {
+    table: UndoableTable;
+    id: string;
+    before: RowImage | null;
+    after: RowImage | null;
+  }): void {
+    if (c.table === 'ProjectStates') {
+      this.projectIds.add(c.id);
+      return;
+    }
+    const parent = c.after?.projectId ?? c.before?.projectId;
+    if (typeof parent === 'string') this.projectIds.add(parent);
   }
 }
 
@@ -235,6 +253,8 @@ export function recordAction<R>(
             ),
           ),
           correlationId: scope.correlationId ?? null,
+          // One project: the action shows in its activity (several or none: in none).
+          projectId: tracker.projectIds.size === 1 ? [...tracker.projectIds][0] : null,
         },
         userId,
         at,

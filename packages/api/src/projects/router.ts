@@ -1,5 +1,6 @@
 import { adminProcedure, authedProcedure, editorProcedure, router } from '../trpc';
 import {
+  projectActivityInput,
   projectCreateInput,
   projectFailInput,
   projectJobInput,
@@ -28,17 +29,33 @@ import {
   softDeleteProject,
   updateProject,
 } from './service';
+import { projectActivity, projectAudit, projectMissingFiles } from './workspace';
 
 export const projectsRouter = router({
   /** Live projects, one page at a time: `{ items, nextCursor }`. */
   list: authedProcedure
     .input(projectListInput)
-    .query(({ ctx, input }) => listProjects(ctx.db, input)),
+    .query(({ ctx, input }) => listProjects(ctx.db, input, ctx.actor)),
 
   /** A live project with its scenes, assets and checkpoints, in one SQL statement. */
   get: authedProcedure
     .input(projectKeyInput)
     .query(({ ctx, input }) => getProject(ctx.db, input.id)),
+
+  /** One project's action log (every user's), newest first: `{ items, nextCursor }`. */
+  activity: authedProcedure
+    .input(projectActivityInput)
+    .query(({ ctx, input }) => projectActivity(ctx.db, ctx.actor, input)),
+
+  /** Who created a live project and who changed it last (names, not addresses), with its RowVersion. */
+  audit: authedProcedure
+    .input(projectKeyInput)
+    .query(({ ctx, input }) => projectAudit(ctx.db, input.id)),
+
+  /** The files a live project references that are missing from disk (or outside the media folders). */
+  missingFiles: authedProcedure
+    .input(projectKeyInput)
+    .query(({ ctx, input }) => projectMissingFiles(ctx.db, input.id)),
 
   /** The live projects tied to a render job (ProjectStates.JobId), newest first; [] if none. */
   byJobId: authedProcedure

@@ -9,12 +9,16 @@ import {
   NAME_MAX,
   SEARCH_MAX,
   boundedJson,
+  isoDateTimeField,
   uuidField,
 } from '../limits';
 
 /** Sort orders of the project list; each has a stable tie-breaker on Id. */
 export const PROJECT_SORTS = ['updated', 'created', 'title'] as const;
 export type ProjectSort = (typeof PROJECT_SORTS)[number];
+
+/** Owner filters of the project list: "mine" is CreatedBy = the caller. */
+export const PROJECT_OWNERS = ['mine'] as const;
 
 export const PROJECT_LIST_DEFAULT_LIMIT = 20;
 export const PROJECT_LIST_MAX_LIMIT = 100;
@@ -33,6 +37,24 @@ export const projectListInput = z
     /** Matched as a substring of Title or Description, case-insensitively; % and _ are literal. */
     search: z.string().max(SEARCH_MAX).trim().optional(),
     sort: z.enum(PROJECT_SORTS).default('updated'),
+    /** Inclusive bounds of CreatedAt and UpdatedAt (ISO-8601; stored in UTC). */
+    createdFrom: isoDateTimeField().optional(),
+    createdTo: isoDateTimeField().optional(),
+    updatedFrom: isoDateTimeField().optional(),
+    updatedTo: isoDateTimeField().optional(),
+    /** "mine": only the projects the caller created. */
+    owner: z.enum(PROJECT_OWNERS).optional(),
+  })
+  .superRefine((input, ctx) => {
+    for (const [from, to] of [
+      ['createdFrom', 'createdTo'],
+      ['updatedFrom', 'updatedTo'],
+    ] as const) {
+      const start = input[from];
+      const end = input[to];
+      if (start && end && start > end)
+        ctx.addIssue({ code: 'custom', path: [to], message: `Must not be before ${from}` });
+    }
   })
   // No input at all means the first page with the defaults.
   .prefault({});
@@ -122,6 +144,13 @@ export const projectFailInput = projectVersionedInput.extend({
 
 export const projectTrashInput = z.object({ limit: pageLimit, cursor: pageCursor }).prefault({});
 
+/** projects.activity: one project's action log, newest first. */
+export const projectActivityInput = z.object({
+  projectId: projectIdField,
+  limit: pageLimit,
+  cursor: pageCursor,
+});
+
 export type ProjectJobInput = z.output<typeof projectJobInput>;
 export type ProjectCreateInput = z.output<typeof projectCreateInput>;
 export type ProjectUpdateInput = z.output<typeof projectUpdateInput>;
@@ -130,3 +159,4 @@ export type ProjectWizardStepInput = z.output<typeof projectWizardStepInput>;
 export type ProjectStageInput = z.output<typeof projectStageInput>;
 export type ProjectFailInput = z.output<typeof projectFailInput>;
 export type ProjectTrashQuery = z.output<typeof projectTrashInput>;
+export type ProjectActivityQuery = z.output<typeof projectActivityInput>;

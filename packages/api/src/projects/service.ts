@@ -29,6 +29,14 @@ import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
 import { keyset, preparedPerShape, type Keyset, type Page } from '../paging';
 import {
+  projectSearchCondition,
+  projectSearchParams,
+  projectSearchPlanOf,
+  projectSearchPlans,
+  projectSearchShape,
+  type ProjectSearchPlan,
+} from '../search/projects';
+import {
   PROJECT_SPECS,
   type ProjectCreateInput,
   type ProjectFailInput,
@@ -91,21 +99,21 @@ export function likeContains(text: string): string {
  * The list query (limit + 1 rows, to know whether another page follows) of `query`'s shape, its
  * values bound (`prepared`: false) or as placeholders (see projectListParams).
  */
-function projectListSelect(db: AuraDb, query: ProjectListQuery, prepared: boolean) {
+function projectListSelect(
+  db: AuraDb,
+  query: ProjectListQuery,
+  prepared: boolean,
+  viewer: Actor = null,
+) {
   const order = PROJECT_ORDERS[query.sort];
   const value = <T>(name: string, v: T) => (prepared ? sql.placeholder(name) : v);
   const conditions: (SQL | undefined)[] = [notDeleted(projectStates)];
   if (query.status) conditions.push(eq(projectStates.status, value('status', query.status)));
   if (query.stage) conditions.push(eq(projectStates.currentStage, value('stage', query.stage)));
-  if (query.search) {
-    const pattern = value('pattern', likeContains(query.search));
-    conditions.push(
-      or(
-        sql`${projectStates.title} LIKE ${pattern} ESCAPE '\\'`,
-        sql`${projectStates.description} LIKE ${pattern} ESCAPE '\\'`,
-      ),
-    );
-  }
+  conditions.push(...projectRangeConditions(query, value, viewer));
+  // Full-text search (issue 13): the index for rare terms, the ordered scan for common ones.
+  const search = projectSearchPlanOf(db, query);
+  if (search) conditions.push(projectSearchCondition(search, value));
   const after = prepared && query.cursor ? order.afterPlaceholders() : order.after(query.cursor);
   return db
     .select(projectListColumns)
@@ -115,20 +123,56 @@ function projectListSelect(db: AuraDb, query: ProjectListQuery, prepared: boolea
     .limit(value('limit', query.limit + 1));
 }
 
+/**
+ * The date-range and owner filters of the list. "mine" without a signed-in caller matches
+ * nothing (CreatedBy = NULL is never true).
+ */
+function projectRangeConditions(
+  query: ProjectListQuery,
+  value: <T>(name: string, v: T) => T | Placeholder,
+  viewer: Actor,
+): SQL[] {
+  // A bound on the sort's own column narrows the sort's index; one on the other column is a
+  // filter only (unary +), so SQLite never trades the ordered index for a range and a sort.
+  const created =
+    query.sort === 'created' ? sql`${projectStates.createdAt}` : sql`+${projectStates.createdAt}`;
+  const updated =
+    query.sort === 'updated' ? sql`${projectStates.updatedAt}` : sql`+${projectStates.updatedAt}`;
+  const conditions: SQL[] = [];
+  if (query.createdFrom)
+    conditions.push(sql`${created} >= ${value('createdFrom', query.createdFrom)}`);
+  if (query.createdTo) conditions.push(sql`${created} <= ${value('createdTo', query.createdTo)}`);
+  if (query.updatedFrom)
+    conditions.push(sql`${updated} >= ${value('updatedFrom', query.updatedFrom)}`);
+  if (query.updatedTo) conditions.push(sql`${updated} <= ${value('updatedTo', query.updatedTo)}`);
+  if (query.owner === 'mine')
+    conditions.push(sql`${projectStates.createdBy} = ${value('owner', viewer)}`);
+  return conditions;
+}
+
 /** The placeholder values of the prepared list query of `query`'s shape. */
-function projectListParams(query: ProjectListQuery): Record<string, unknown> {
+function projectListParams(
+  query: ProjectListQuery,
+  viewer: Actor,
+  plan: ProjectSearchPlan | undefined,
+): Record<string, unknown> {
   return {
     status: query.status,
     stage: query.stage,
-    pattern: query.search ? likeContains(query.search) : undefined,
+    createdFrom: query.createdFrom,
+    createdTo: query.createdTo,
+    updatedFrom: query.updatedFrom,
+    updatedTo: query.updatedTo,
+    owner: query.owner === 'mine' ? viewer : undefined,
+    ...projectSearchParams(plan),
     limit: query.limit + 1,
     ...(query.cursor ? PROJECT_ORDERS[query.sort].cursorParams(query.cursor) : {}),
   };
 }
 
 /** The list query with its values bound. Exposed for the EXPLAIN QUERY PLAN tests. */
-export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery) {
-  return projectListSelect(db, query, false);
+export function buildProjectListQuery(db: AuraDb, query: ProjectListQuery, viewer: Actor = null) {
+  return projectListSelect(db, query, false, viewer);
 }
 
 export type ProjectListItem = Awaited<
@@ -140,16 +184,34 @@ export type ProjectListPage = Page<ProjectListItem>;
 /** The list query of each shape (sort, filters present, cursor or not) prepared once. */
 const preparedProjectList = preparedPerShape(
   (query: ProjectListQuery) =>
-    `${query.sort}:${query.status ? 's' : ''}${query.stage ? 'g' : ''}${query.search ? 'q' : ''}${query.cursor ? 'c' : ''}`,
+    `${query.sort}:${query.status ? 's' : ''}${query.stage ? 'g' : ''}${projectSearchShape(projectSearchPlans.get(query))}${query.cursor ? 'c' : ''}${projectRangeShape(query)}`,
   (db, query) => projectListSelect(db, query, true).prepare(),
 );
 
+/** The part of a list query's shape the range and owner filters add. */
+function projectRangeShape(query: ProjectListQuery): string {
+  const flags = [
+    query.createdFrom ? 'cf' : '',
+    query.createdTo ? 'ct' : '',
+    query.updatedFrom ? 'uf' : '',
+    query.updatedTo ? 'ut' : '',
+    query.owner ? `o${query.owner}` : '',
+  ].join('');
+  return flags ? `:${flags}` : '';
+}
+
 /**
  * One page of live (not soft-deleted) projects. Takes the parsed input (defaults applied, cursor
- * decoded): callers outside tRPC parse with `projectListInput.parse(raw)` first.
+ * decoded): callers outside tRPC parse with `projectListInput.parse(raw)` first. `viewer` is the
+ * caller, for the owner filter "mine".
  */
-export function listProjects(db: AuraDb, query: ProjectListQuery): ProjectListPage {
-  const rows = preparedProjectList(db, query).all(projectListParams(query));
+export function listProjects(
+  db: AuraDb,
+  query: ProjectListQuery,
+  viewer: Actor = null,
+): ProjectListPage {
+  const plan = projectSearchPlanOf(db, query);
+  const rows = preparedProjectList(db, query).all(projectListParams(query, viewer, plan));
   return PROJECT_ORDERS[query.sort].page(rows, query.limit);
 }
 
