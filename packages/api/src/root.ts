@@ -14,6 +14,7 @@ import { customTemplatesRouter } from './customTemplates/router';
 import { exportsRouter } from './exports/router';
 import { createCallerFactory, router } from './trpc';
 import { versionsRouter } from './versions/router';
+import { trashRouter } from './trash/router';
 import { actionsRouter } from './actions/router';
 import { backupsRouter } from './maintenance/router';
 import { legacyRouter } from './legacy/router';
@@ -33,6 +34,7 @@ export const appRouter = router({
   recovery: recoveryRouter,
   worker: workerRouter,
   versions: versionsRouter,
+  trash: trashRouter,
   actions: actionsRouter,
   setup: setupRouter,
   system: systemRouter,

@@ -9,6 +9,7 @@ import {
 import { TRPCError } from '@trpc/server';
 import { asc, eq } from 'drizzle-orm';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildDeletersQuery } from '../src/trash/service';
 import { buildVersionTrashQuery } from '../src/versions/history';
 import { versionTrashListInput } from '../src/versions/schema';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
@@ -253,5 +254,38 @@ describe('versions.restore through the API leaves a restore point', () => {
     expect(
       t.db.select().from(projectVersions).where(eq(projectVersions.projectId, p.id)).all(),
     ).toHaveLength(2);
+  });
+});
+
+describe('trash.deleters', () => {
+  it('names exactly the users who deleted something now in the trash, to any signed-in user', async () => {
+    t = openTestDb();
+    const admin = t.principal('admin');
+    t.principal('viewer');
+    const p = project(t.db, 'Gone', ['one']);
+    expect(await t.caller.trash.deleters()).toEqual([]);
+    await t.caller.projects.softDelete({ id: p.id, rowVersion: p.rowVersion });
+    const template = await t.as('admin').customTemplates.create({ name: 'T', category: 'Talk' });
+    await t
+      .as('admin')
+      .customTemplates.softDelete({ id: template.id, rowVersion: template.rowVersion });
+    expect(await t.as('viewer').trash.deleters()).toEqual([
+      { id: admin.userId, displayName: 'admin' },
+      { id: t.principal('editor').userId, displayName: 'editor' },
+    ]);
+    expect(await codeOf(t.anonymous.trash.deleters())).toBe('UNAUTHORIZED');
+    const restored = await t.caller.projects.restore({ id: p.id, rowVersion: p.rowVersion + 1 });
+    expect(restored.isDeleted).toBe(false);
+    expect((await t.caller.trash.deleters()).map((d) => d.displayName)).toEqual(['admin']);
+
+    const { sql, params } = buildDeletersQuery(t.db).toSQL();
+    const plan = (
+      t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]
+    )
+      .map((row) => row.detail)
+      .join('\n');
+    expect(plan).not.toMatch(/SCAN (ProjectStates|ProjectVersions|CustomTemplates)\b/);
+    for (const table of ['ProjectStates', 'ProjectVersions', 'CustomTemplates'])
+      expect(plan).toMatch(new RegExp(`${table} USING (COVERING )?INDEX IX_${table}_IsDeleted`));
   });
 });

@@ -57,9 +57,6 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'projects.list': ['authed', () => ({})],
   'projects.get': ['authed', (w) => ({ id: project(w) })],
   'projects.byJobId': ['authed', () => ({ jobId: 'render-1' })],
-  'projects.activity': ['authed', (w) => ({ projectId: project(w) })],
-  'projects.audit': ['authed', (w) => ({ id: project(w) })],
-  'projects.missingFiles': ['authed', (w) => ({ id: project(w) })],
   'projects.trash': ['authed', () => ({})],
   'projects.create': ['editor', () => ({ title: 'New' })],
   'projects.update': ['editor', (w) => ({ ...projectVersioned(w), title: 'Renamed' })],
@@ -112,6 +109,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'versions.get': ['authed', (w) => ({ id: w.ids.versions[0] })],
   'versions.trash': ['authed', (w) => ({ projectId: project(w) })],
   'versions.trashAll': ['authed', () => ({})],
+  'trash.deleters': ['authed', () => undefined],
   'versions.diff': [
     'authed',
     (w) => ({ fromVersionId: w.ids.versions[0], toVersionId: w.ids.versions[1] }),
