@@ -14,3 +14,9 @@ export {
 export { createContext, createRequestContext, type CreateContextOptions } from './context';
 export { logUnhandledError, toTRPCError, type Context } from './trpc';
 export { ensureInitialAdmin, type Principal } from './auth/service';
+export {
+  openExportDownload,
+  parseByteRange,
+  type ByteRange,
+  type ExportDownload,
+} from './exports/download';
