@@ -2,7 +2,7 @@
 
 import { MAX_BATCH_CALLS, MAX_URL_LENGTH, type AppRouter } from '@aura/api/client';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
-import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { useState, type ReactNode } from 'react';
 import { makeQueryClient } from './query-client';
@@ -24,11 +24,16 @@ export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const [trpcClient] = useState(() =>
     createTRPCClient<AppRouter>({
       links: [
-        // Within the server's caps (20 calls a request) and short URLs.
-        httpBatchLink({
-          url: '/api/trpc',
-          maxURLLength: MAX_URL_LENGTH,
-          maxItems: MAX_BATCH_CALLS,
+        // Subscriptions (live.changes) stream as server-sent events from the same endpoint;
+        // everything else is batched, within the server's caps (20 calls a request) and short URLs.
+        splitLink({
+          condition: (op) => op.type === 'subscription',
+          true: httpSubscriptionLink({ url: '/api/trpc' }),
+          false: httpBatchLink({
+            url: '/api/trpc',
+            maxURLLength: MAX_URL_LENGTH,
+            maxItems: MAX_BATCH_CALLS,
+          }),
         }),
       ],
     }),

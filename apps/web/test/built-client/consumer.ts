@@ -27,19 +27,22 @@ type NotJson<T, Depth extends unknown[] = []> = Depth['length'] extends 14
     ? never
     : T extends Scalar
       ? never
-      : T extends
-            | Date
-            | Map<unknown, unknown>
-            | Set<unknown>
-            | bigint
-            | symbol
-            | ((...args: never[]) => unknown)
-        ? T
-        : T extends readonly (infer Item)[]
-          ? undefined extends Item
-            ? T
-            : NotJson<Item, [...Depth, 1]>
-          : { [K in keyof T]-?: NotJson<T[K], [...Depth, 1]> }[keyof T];
+      : // A subscription's output travels as its events: each must be JSON.
+        T extends AsyncIterable<infer Event>
+        ? NotJson<Event, [...Depth, 1]>
+        : T extends
+              | Date
+              | Map<unknown, unknown>
+              | Set<unknown>
+              | bigint
+              | symbol
+              | ((...args: never[]) => unknown)
+          ? T
+          : T extends readonly (infer Item)[]
+            ? undefined extends Item
+              ? T
+              : NotJson<Item, [...Depth, 1]>
+            : { [K in keyof T]-?: NotJson<T[K], [...Depth, 1]> }[keyof T];
 
 export const onlyJson: [NotJson<RouterOutputs>] extends [never] ? true : NotJson<RouterOutputs> =
   true;
