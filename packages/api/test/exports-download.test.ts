@@ -10,6 +10,7 @@ import {
 } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openExportDownload, parseByteRange } from '../src/exports/download';
+import { buildProjectExportsQuery } from '../src/exports/project';
 import { UNKNOWN_ID, openTestDb, type TestDb } from './helpers';
 
 let t: TestDb;
@@ -124,5 +125,63 @@ describe('parseByteRange', () => {
     [`bytes=${'9'.repeat(400)}-`, 'unsatisfiable'],
   ])('%s', (header, expected) => {
     expect(parseByteRange(header, 1000)).toEqual(expected);
+  });
+});
+
+describe('exports.forProject', () => {
+  it("lists the exports made from the project's assets, newest first, paged", async () => {
+    const editor = t.as('editor');
+    const project = await editor.projects.create({ title: 'With exports' });
+    const other = await editor.projects.create({ title: 'Other' });
+    const mine = path.join(media, 'mine.mp4');
+    const theirs = path.join(media, 'theirs.mp4');
+    await editor.assets.register({ projectId: project.id, assetType: 'Video', filePath: mine });
+    await editor.assets.register({ projectId: other.id, assetType: 'Video', filePath: theirs });
+    const row = (input: string, at: string) => {
+      const created = insertAudited(
+        t.db,
+        exportHistory,
+        {
+          inputFile: input,
+          outputFile: path.join(output, `${at}.mp4`),
+          presetName: 'YouTube 1080p',
+        },
+        'worker',
+      );
+      t.db.$client
+        .prepare('UPDATE ExportHistory SET CreatedAt = ? WHERE Id = ?')
+        .run(at, created.id);
+      return created.id;
+    };
+    const first = row(mine, '2026-01-01T00:00:00.000Z');
+    const second = row(mine, '2026-01-02T00:00:00.000Z');
+    row(theirs, '2026-01-03T00:00:00.000Z');
+    const page = await editor.exports.forProject({ projectId: project.id, limit: 1 });
+    expect(page.items.map((item) => item.id)).toEqual([second]);
+    const next = await editor.exports.forProject({
+      projectId: project.id,
+      limit: 1,
+      cursor: page.nextCursor ?? undefined,
+    });
+    expect(next.items.map((item) => item.id)).toEqual([first]);
+    expect(next.nextCursor).toBeNull();
+    await expect(editor.exports.forProject({ projectId: UNKNOWN_ID })).rejects.toMatchObject({
+      code: 'NOT_FOUND',
+    });
+    await expect(t.anonymous.exports.forProject({ projectId: project.id })).rejects.toMatchObject({
+      code: 'UNAUTHORIZED',
+    });
+  });
+
+  it('reads through the AssetStates ProjectId and ExportHistory InputFile indexes', () => {
+    const built = buildProjectExportsQuery(t.db, { projectId: UNKNOWN_ID, limit: 20 }).toSQL();
+    const plan = t.db.$client
+      .prepare(`EXPLAIN QUERY PLAN ${built.sql}`)
+      .all(...built.params)
+      .map((step) => String((step as { detail: unknown }).detail))
+      .join('\n');
+    expect(plan).toMatch(/IX_AssetStates_ProjectId/);
+    expect(plan).toMatch(/IX_ExportHistory_InputFile/);
+    expect(plan).not.toMatch(/SCAN (ExportHistory|AssetStates)\b(?! USING)/);
   });
 });

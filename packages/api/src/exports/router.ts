@@ -1,5 +1,6 @@
 import { authedProcedure, editorProcedure, router } from '../trpc';
 import { EXPORT_PRESETS } from './presets';
+import { listProjectExports, projectExportsInput } from './project';
 import { exportEnqueueInput, exportIdInput, exportListInput } from './schema';
 import { cancelExport, enqueueExport, getExport, listExports, retryExport } from './service';
 
@@ -15,6 +16,10 @@ export const exportsRouter = router({
   list: authedProcedure
     .input(exportListInput)
     .query(({ ctx, input }) => listExports(ctx.db, input)),
+  /** One project's exports (made from its assets), newest first: `{ items, nextCursor }`. */
+  forProject: authedProcedure
+    .input(projectExportsInput)
+    .query(({ ctx, input }) => listProjectExports(ctx.db, input)),
   /** Queued or InProgress → Cancelled; anything else is CONFLICT. */
   cancel: editorProcedure
     .input(exportIdInput)

@@ -178,6 +178,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'exports.presets': ['authed', () => undefined],
   'exports.get': ['authed', (w) => ({ id: w.ids.queuedExport })],
   'exports.list': ['authed', () => ({})],
+  'exports.forProject': ['authed', (w) => ({ projectId: project(w) })],
   'exports.enqueue': [
     'editor',
     (w) => ({
