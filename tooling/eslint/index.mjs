@@ -3,7 +3,15 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 const ignores = {
-  ignores: ['**/node_modules/**', '**/.next/**', '**/dist/**', '**/.turbo/**', '**/next-env.d.ts'],
+  ignores: [
+    '**/node_modules/**',
+    '**/.next/**',
+    '**/.next-*/**',
+    '**/test-results/**',
+    '**/dist/**',
+    '**/.turbo/**',
+    '**/next-env.d.ts',
+  ],
 };
 
 const houseRules = {

@@ -8,10 +8,13 @@ import { fileURLToPath } from 'node:url';
 export const appDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const apiDir = path.resolve(appDir, '..', '..', 'packages', 'api');
 
+/** The Next build the server runs: AURA_NEXT_DIST_DIR (as next.config.ts reads it) or `.next`. */
+export const distDir = process.env.AURA_NEXT_DIST_DIR || '.next';
+
 /** Whether the web app and the API entry server.mjs runs are built. */
 export function hasBuild(): boolean {
   return (
-    existsSync(path.join(appDir, '.next', 'BUILD_ID')) &&
+    existsSync(path.join(appDir, distDir, 'BUILD_ID')) &&
     existsSync(path.join(apiDir, 'dist', 'http.js'))
   );
 }

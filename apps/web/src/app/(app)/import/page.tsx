@@ -1,7 +1,5 @@
 import type { Metadata } from 'next';
-import Link from 'next/link';
 import { LegacyImport } from '@/components/LegacyImport';
-import { SignOutButton } from '@/components/SignOutButton';
 import { requirePrincipal } from '@/server/auth';
 
 export const dynamic = 'force-dynamic';
@@ -13,18 +11,9 @@ export default async function ImportPage() {
   const admin = principal.role === 'admin';
 
   return (
-    <main className="page">
+    <main className="page page--framed">
       <header className="page__header">
-        <div>
-          <p className="small page__nav">
-            <Link href="/">← Dashboard</Link>
-          </p>
-          <h1>Import a .NET Aura database</h1>
-          <p className="whoami">
-            Signed in as <strong>{principal.displayName}</strong> ({principal.email},{' '}
-            {principal.role}) <SignOutButton />
-          </p>
-        </div>
+        <h1>Import a .NET Aura database</h1>
       </header>
       {admin ? (
         <>

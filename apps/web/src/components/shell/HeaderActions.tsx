@@ -1,0 +1,11 @@
+'use client';
+
+import { Group } from '@mantine/core';
+
+/**
+ * The header's global tools (search, undo/redo), on every signed-in page. Each tool is its own
+ * component; this only places them.
+ */
+export function HeaderActions() {
+  return <Group gap="xs" wrap="nowrap"></Group>;
+}
