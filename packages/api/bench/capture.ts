@@ -53,7 +53,10 @@ export function explain(sqlite: Sqlite, statement: CapturedStatement): PlanRow[]
 }
 
 export interface PlanFindings {
-  /** `SCAN <table>` steps on a real table without an index: whole-table scans. */
+  /**
+   * `SCAN <table>` steps on a real table without an index: whole-table scans (a full-text table
+   * read through its MATCH or rowid is not one).
+   */
   fullScans: string[];
   /** `USE TEMP B-TREE FOR …` steps: a sort the index does not serve. */
   tempBTrees: string[];
@@ -104,7 +107,9 @@ export function planFindings(plan: PlanRow[], names: ReadonlyMap<string, string>
       if (
         table &&
         !subqueryResult &&
-        !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(rest)
+        !/USING (COVERING )?INDEX|USING INTEGER PRIMARY KEY/.test(rest) &&
+        // A full-text table searched through its index (FTS5 names a MATCH `M`, a rowid `=`).
+        !/VIRTUAL TABLE INDEX \d+:\S*[M=]/.test(rest)
       ) {
         fullScans.push(table === name ? row.detail : `${row.detail} (table ${table})`);
       }

@@ -18,6 +18,7 @@ import { trashRouter } from './trash/router';
 import { actionsRouter } from './actions/router';
 import { backupsRouter } from './maintenance/router';
 import { legacyRouter } from './legacy/router';
+import { searchRouter } from './search/router';
 import { liveRouter } from './live/router';
 
 export const appRouter = router({
@@ -41,6 +42,7 @@ export const appRouter = router({
   config: configRouter,
   backups: backupsRouter,
   legacy: legacyRouter,
+  search: searchRouter,
   live: liveRouter,
 });
 

@@ -24,7 +24,7 @@ import {
   type SceneState,
   type ProjectStatus,
 } from '@aura/db';
-import { and, asc, desc, eq, or, sql, type Placeholder, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
 import { keyset, preparedPerShape, type Keyset, type Page } from '../paging';
