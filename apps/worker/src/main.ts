@@ -1,5 +1,11 @@
 import { hostname } from 'node:os';
-import { getHealth, markWorkerStopped, recordWorkerHeartbeat } from '@aura/api/worker';
+import {
+  checkIntegrity,
+  getHealth,
+  markWorkerStopped,
+  recordJobRun,
+  recordWorkerHeartbeat,
+} from '@aura/api/worker';
 import { databasePath, openDatabase } from '@aura/db';
 import { createExportJobs } from './exports';
 import { errorFields, log } from './log';
@@ -58,18 +64,42 @@ async function main(): Promise<void> {
         };
       },
     },
+    {
+      // A quick_check a day (and at start): the health page shows the last result.
+      name: 'integrity',
+      intervalMs: positiveIntFromEnv('AURA_WORKER_INTEGRITY_MS', 24 * 60 * 60_000),
+      run: () => {
+        const result = checkIntegrity(db);
+        if (!result.ok) throw new Error(`Integrity check failed: ${result.problems.join('; ')}`);
+        return { ok: true, ms: result.durationMs };
+      },
+    },
   ];
   const startedAt = new Date().toISOString();
-  const scheduler = new Scheduler(jobs, tickMs, log, Date.now, (tickCount, states) =>
-    recordWorkerHeartbeat(db, {
-      workerId,
-      hostname: hostname(),
-      pid: process.pid,
-      startedAt,
-      tickCount,
-      tickIntervalMs: tickMs,
-      jobs: states,
-    }),
+  const scheduler = new Scheduler(
+    jobs,
+    tickMs,
+    log,
+    Date.now,
+    (tickCount, states) =>
+      recordWorkerHeartbeat(db, {
+        workerId,
+        hostname: hostname(),
+        pid: process.pid,
+        startedAt,
+        tickCount,
+        tickIntervalMs: tickMs,
+        jobs: states,
+      }),
+    (run) =>
+      recordJobRun(db, {
+        jobName: run.name,
+        workerId,
+        startedAt: run.startedAt,
+        durationMs: run.durationMs,
+        result: run.result,
+        error: run.error,
+      }),
   );
   log.info('worker started', { workerId, dbPath, tickMs, once, jobs: jobs.map((j) => j.name) });
 

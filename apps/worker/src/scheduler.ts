@@ -9,12 +9,23 @@ export interface Job {
 
 export interface JobState {
   name: string;
+  intervalMs: number;
   lastRunAt: string | null;
   lastDurationMs: number | null;
   lastError: string | null;
   runs: number;
   failures: number;
   nextRunAt: string;
+}
+
+/** One finished run of a job, as the scheduler reports it (the worker records it in JobRuns). */
+export interface JobRunReport {
+  name: string;
+  startedAt: Date;
+  durationMs: number;
+  result: Record<string, unknown> | null;
+  /** The failure's message; null for a successful run. */
+  error: string | null;
 }
 
 /**
@@ -36,11 +47,14 @@ export class Scheduler {
     private readonly now: () => number = Date.now,
     /** Called after every tick with the jobs' state (the worker records its heartbeat here). */
     private readonly onTick: (tick: number, jobs: JobState[]) => void = () => undefined,
+    /** Called after every job run (the worker records the run's history here). */
+    private readonly onJobRun: (run: JobRunReport) => void = () => undefined,
   ) {
     const start = new Date(this.now()).toISOString();
     for (const job of jobs) {
       this.states.set(job.name, {
         name: job.name,
+        intervalMs: job.intervalMs,
         lastRunAt: null,
         lastDurationMs: null,
         lastError: null,
@@ -66,8 +80,9 @@ export class Scheduler {
       if (!state) continue; // every job gets a state in the constructor
       if (!all && Date.parse(state.nextRunAt) > this.now()) continue;
       const started = this.now();
+      let result: Record<string, unknown> | null = null;
       try {
-        const result = await job.run();
+        result = (await job.run()) ?? null;
         state.lastError = null;
         this.logger.info('job done', {
           job: job.name,
@@ -81,9 +96,21 @@ export class Scheduler {
       }
       state.runs += 1;
       state.lastRunAt = new Date(started).toISOString();
-      state.lastDurationMs = this.now() - started;
+      const durationMs = this.now() - started;
+      state.lastDurationMs = durationMs;
       state.nextRunAt = new Date(started + job.intervalMs).toISOString();
       ran.push(job.name);
+      try {
+        this.onJobRun({
+          name: job.name,
+          startedAt: new Date(started),
+          durationMs,
+          result,
+          error: state.lastError,
+        });
+      } catch (error) {
+        this.logger.error('job run not recorded', { job: job.name, ...errorFields(error) });
+      }
     }
     this.logger.info('tick', { tick: this.tickCount, ran });
     try {

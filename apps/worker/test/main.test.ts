@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { applyMigrations, openSqlite, workerHeartbeats, createDb } from '@aura/db';
+import { applyMigrations, openSqlite, workerHeartbeats, createDb, jobRuns } from '@aura/db';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const WORKER_DIR = path.resolve(import.meta.dirname, '..');
@@ -86,6 +86,13 @@ describe('worker process', () => {
     const lines = parse(result.stdout);
     expect(lines.filter((l) => l.msg === 'tick')).toHaveLength(1);
     expect(lines.at(-1)).toMatchObject({ msg: 'worker finished (--once)' });
+    // Each run is in the job history, the integrity check among them.
+    const sqlite = openSqlite(file);
+    const runs = createDb(sqlite).select().from(jobRuns).all();
+    sqlite.close();
+    const jobs = parse(result.stdout).find((l) => l.msg === 'worker started')?.jobs as string[];
+    expect(runs.map((r) => r.jobName).sort()).toEqual([...jobs].sort());
+    expect(runs.find((r) => r.jobName === 'integrity')).toMatchObject({ status: 'Succeeded' });
   }, 30_000);
 
   it('refuses an unmigrated database with a clear message', () => {

@@ -19,6 +19,7 @@ import { actionsRouter } from './actions/router';
 import { backupsRouter } from './maintenance/router';
 import { legacyRouter } from './legacy/router';
 import { searchRouter } from './search/router';
+import { storageRouter } from './storage/router';
 import { liveRouter } from './live/router';
 
 export const appRouter = router({
@@ -43,6 +44,7 @@ export const appRouter = router({
   backups: backupsRouter,
   legacy: legacyRouter,
   search: searchRouter,
+  storage: storageRouter,
   live: liveRouter,
 });
 

@@ -6,6 +6,8 @@
 export { getHealth } from './health/service';
 export { checkFfmpeg, getSystemConfiguration } from './system/service';
 export { markWorkerStopped, recordWorkerHeartbeat } from './worker/service';
+export { recordJobRun } from './worker/runs';
+export { checkIntegrity } from './health/integrity';
 export {
   claimNextExport,
   completeExport,

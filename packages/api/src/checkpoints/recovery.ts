@@ -5,6 +5,7 @@ import {
   nowIso,
   projectStates,
   renderCheckpoints,
+  type Actor,
   type AuraDb,
   type ProjectStatus,
 } from '@aura/db';
@@ -12,7 +13,8 @@ import { and, desc, eq, lt, type SQL } from 'drizzle-orm';
 import { readMaintenanceSettings } from '../maintenance/settings';
 import { mediaGuard, realLocation, targetProblem, type MediaGuard } from '../media/paths';
 import { keyset, type Page } from '../paging';
-import type { RecoveryListQuery } from './schema';
+import { failProject } from '../projects/service';
+import type { RecoveryListQuery, RecoveryMarkFailedInput } from './schema';
 
 /**
  * Recovery: projects whose run was interrupted (still InProgress, not updated for a while), each
@@ -97,6 +99,8 @@ export type InterruptedProject = Omit<RecoveryRow, 'scenes' | 'assets' | 'checkp
   lastValidCheckpoint: RecoveryRow['checkpoints'][number] | null;
   /** Files the project references (scene audio/images, assets, the checkpoint's output) that do not exist. */
   missingFiles: MissingFile[];
+  /** Whole minutes since the project was last updated (how long it has been stuck). */
+  stuckMinutes: number;
 };
 
 type FileReference = Omit<MissingFile, 'reason'>;
@@ -153,6 +157,7 @@ export function listRecoverableProjects(
     if (value === undefined) known.set(stored, (value = fileProblem(guard, stored, exists)));
     return value;
   };
+  const nowMs = (options.now ?? new Date()).getTime();
   const rows = buildRecoveryQuery(db, query, cutoff).sync();
   const page = recoveryOrder.page(rows, query.limit);
   return {
@@ -164,6 +169,7 @@ export function listRecoverableProjects(
       return {
         ...project,
         lastValidCheckpoint: checkpoints[0] ?? null,
+        stuckMinutes: Math.max(0, Math.floor((nowMs - Date.parse(project.updatedAt)) / 60_000)),
         missingFiles: fileReferences(row).flatMap((ref) => {
           const reason = problemOf(ref.path);
           return reason ? [{ ...ref, reason }] : [];
@@ -171,4 +177,17 @@ export function listRecoverableProjects(
       };
     }),
   };
+}
+
+/**
+ * Marks an interrupted project Failed from the recovery page: only a project that is still
+ * InProgress (anything else is CONFLICT through the project's transition rule), with the reason
+ * given or one that says where it came from. Logged and undoable like projects.fail.
+ */
+export function markInterruptedFailed(db: AuraDb, actor: Actor, input: RecoveryMarkFailedInput) {
+  return failProject(db, actor, {
+    id: input.id,
+    rowVersion: input.rowVersion,
+    errorMessage: input.reason ?? 'Marked failed from recovery: the run was interrupted',
+  });
 }

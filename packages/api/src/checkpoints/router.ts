@@ -1,11 +1,12 @@
 import { authedProcedure, editorProcedure, router } from '../trpc';
-import { listRecoverableProjects } from './recovery';
+import { listRecoverableProjects, markInterruptedFailed } from './recovery';
 import {
   checkpointCreateInput,
   checkpointLatestInput,
   checkpointListInput,
   checkpointVersionedInput,
   recoveryListInput,
+  recoveryMarkFailedInput,
 } from './schema';
 import {
   createCheckpoint,
@@ -43,4 +44,8 @@ export const recoveryRouter = router({
   list: authedProcedure
     .input(recoveryListInput)
     .query(({ ctx, input }) => listRecoverableProjects(ctx.db, input)),
+  /** Gives up on an interrupted project: InProgress → Failed (editors; undoable). */
+  markFailed: editorProcedure
+    .input(recoveryMarkFailedInput)
+    .mutation(({ ctx, input }) => markInterruptedFailed(ctx.db, ctx.actor, input)),
 });

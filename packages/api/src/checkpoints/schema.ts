@@ -2,7 +2,14 @@ import { renderCheckpointSchema } from '@aura/db';
 import { z } from 'zod';
 import { versionedKey } from '../keys';
 import { pageCursor, pageLimit } from '../paging';
-import { JSON_DOCUMENT_MAX_BYTES, LABEL_MAX, PATH_MAX, boundedJson, uuidField } from '../limits';
+import {
+  DESCRIPTION_MAX,
+  JSON_DOCUMENT_MAX_BYTES,
+  LABEL_MAX,
+  PATH_MAX,
+  boundedJson,
+  uuidField,
+} from '../limits';
 
 const projectIdField = uuidField('Project id');
 const stageNameField = renderCheckpointSchema.shape.stageName
@@ -58,6 +65,12 @@ export const recoveryListInput = z
   })
   .prefault({});
 
+/** recovery.markFailed: the project's key as read, and optionally why. */
+export const recoveryMarkFailedInput = versionedKey('Project').extend({
+  reason: z.string().trim().min(1).max(DESCRIPTION_MAX).optional(),
+});
+
+export type RecoveryMarkFailedInput = z.output<typeof recoveryMarkFailedInput>;
 export type CheckpointCreateInput = z.output<typeof checkpointCreateInput>;
 export type CheckpointListQuery = z.output<typeof checkpointListInput>;
 export type CheckpointLatestQuery = z.output<typeof checkpointLatestInput>;

@@ -1,5 +1,7 @@
-import { authedProcedure, router } from '../trpc';
+import { adminProcedure, authedProcedure, router } from '../trpc';
+import { completeInstallation, installationStatus } from './installation';
 import {
+  installationCompleteInput,
   setupCompleteInput,
   setupResetInput,
   setupSaveProgressInput,
@@ -24,4 +26,10 @@ export const setupRouter = router({
   reset: authedProcedure
     .input(setupResetInput)
     .mutation(({ ctx, input }) => resetSetup(ctx.db, ctx.principal, input)),
+  /** Whether the installation is set up; for admins, what is left to do. */
+  installation: authedProcedure.query(({ ctx }) => installationStatus(ctx.db, ctx.principal)),
+  /** The first admin's installation setup: FFmpeg, output folder, then IsSetupComplete. */
+  completeInstallation: adminProcedure
+    .input(installationCompleteInput)
+    .mutation(({ ctx, input }) => completeInstallation(ctx.db, ctx.principal, ctx.actor, input)),
 });

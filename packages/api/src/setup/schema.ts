@@ -1,6 +1,7 @@
 import { userSetupSchema } from '@aura/db';
 import { z } from 'zod';
 import { rowVersionField } from '../keys';
+import { systemUpdateInput } from '../system/schema';
 import { LABEL_MAX, WIZARD_STATE_MAX_BYTES, boundedJson, uuidField } from '../limits';
 
 /** The largest WizardState accepted, as JSON text; the input is bounded in bytes. */
@@ -46,3 +47,8 @@ export type SetupStatusInput = z.output<typeof setupStatusInput>;
 export type SetupSaveProgressInput = z.output<typeof setupSaveProgressInput>;
 export type SetupCompleteInput = z.output<typeof setupCompleteInput>;
 export type SetupResetInput = z.output<typeof setupResetInput>;
+
+/** setup.completeInstallation: system.update's fields, then IsSetupComplete. */
+export const installationCompleteInput = systemUpdateInput;
+
+export type InstallationCompleteInput = z.output<typeof installationCompleteInput>;

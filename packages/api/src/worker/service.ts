@@ -16,6 +16,8 @@ const WORKER_ACTOR: Actor = 'worker';
 /** What a worker reports about one of its jobs on each tick. */
 export interface WorkerJobState {
   name: string;
+  /** How often the job runs; absent in heartbeats of older workers. */
+  intervalMs?: number;
   lastRunAt: string | null;
   lastDurationMs: number | null;
   lastError: string | null;
@@ -28,6 +30,7 @@ export interface WorkerJobState {
 const workerJobStates = z.array(
   z.object({
     name: z.string(),
+    intervalMs: z.number().optional(),
     lastRunAt: z.string().nullable(),
     lastDurationMs: z.number().nullable(),
     lastError: z.string().nullable(),

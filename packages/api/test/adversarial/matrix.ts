@@ -107,6 +107,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'checkpoints.create': ['editor', (w) => ({ projectId: project(w), stageName: 'TTS' })],
   'checkpoints.invalidate': ['editor', versioned('RenderCheckpoints', (w) => w.ids.checkpoint)],
   'recovery.list': ['authed', () => ({})],
+  'recovery.markFailed': ['editor', (w) => ({ ...projectVersioned(w), reason: 'gave up' })],
 
   'versions.list': ['authed', (w) => ({ projectId: project(w) })],
   'versions.get': ['authed', (w) => ({ id: w.ids.versions[0] })],
@@ -197,6 +198,11 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   ],
   'setup.complete': ['authed', (w, who) => ({ rowVersion: ownSetupVersion(w, who) })],
   'setup.reset': ['authed', (w, who) => ({ keepState: true, rowVersion: ownSetupVersion(w, who) })],
+  'setup.installation': ['authed', () => undefined],
+  'setup.completeInstallation': [
+    'admin',
+    (w) => ({ rowVersion: w.rowVersion('SystemConfiguration', 1) }),
+  ],
   'system.get': ['authed', () => undefined],
   'system.update': [
     'admin',
@@ -206,6 +212,13 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
     }),
   ],
   'worker.status': ['authed', () => undefined],
+  'worker.jobs': ['authed', () => undefined],
+  'worker.runs': ['authed', () => ({ job: 'backup' })],
+  'storage.summary': ['authed', () => undefined],
+  'storage.history': ['authed', () => ({ days: 7 })],
+  'storage.largest': ['authed', () => ({})],
+  'storage.awaiting': ['authed', () => ({})],
+  'storage.collect': ['admin', () => ({ dryRun: true })],
 
   'config.get': ['authed', () => ({ key: 'Ui.Theme' })],
   'config.list': ['authed', () => ({ category: 'Ui' })],
@@ -227,6 +240,15 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'backups.list': ['authed', () => ({})],
   'backups.schedule': ['authed', () => undefined],
   'backups.run': ['admin', () => undefined],
+  'backups.settings': ['authed', () => undefined],
+  'backups.setSchedule': [
+    'admin',
+    (w) => ({
+      keep: 5,
+      keepRowVersion: w.rowVersion('Configurations', 'Backup.Keep', 'Key'),
+    }),
+  ],
+  'backups.restoreSteps': ['admin', () => undefined],
 
   // A dry run of a generated .NET Aura database inside the media root (built once per site).
   'legacy.import': ['admin', (w) => ({ path: legacyFile(w.site.media), dryRun: true })],
