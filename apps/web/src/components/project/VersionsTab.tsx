@@ -117,7 +117,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
       onSuccess: async ({ restoredFrom, restorePoint }) => {
         notifications.show({
           color: 'green',
-          title: `Restored ${versionLabel(restoredFrom).toLowerCase()}`,
+          title: `Restored ${versionLabel(restoredFrom)}`,
           message: `The state before is kept as restore point version ${restorePoint.versionNumber}.`,
         });
         await refresh();
@@ -152,12 +152,12 @@ export function VersionsTab({ projectId }: { projectId: string }) {
 
   function confirmRestore(version: Version) {
     modals.openConfirmModal({
-      title: `Restore ${versionLabel(version).toLowerCase()}?`,
+      title: `Restore ${versionLabel(version)}?`,
       children: (
         <Text size="sm">
-          The project’s specs and scenes become exactly as in {versionLabel(version).toLowerCase()}.
-          A restore point of the current state is taken first, so nothing is lost: you can restore
-          that one to come back.
+          The project’s specs and scenes become exactly as in {versionLabel(version)}. A restore
+          point of the current state is taken first, so nothing is lost: you can restore that one to
+          come back.
         </Text>
       ),
       labels: { confirm: 'Take a restore point and restore', cancel: 'Cancel' },
@@ -168,7 +168,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
 
   function confirmTrash(version: Version) {
     modals.openConfirmModal({
-      title: `Move ${versionLabel(version).toLowerCase()} to the trash?`,
+      title: `Move ${versionLabel(version)} to the trash?`,
       children: (
         <Text size="sm">It leaves the timeline and can be restored from the Trash page.</Text>
       ),
@@ -195,96 +195,19 @@ export function VersionsTab({ projectId }: { projectId: string }) {
 
   const formError = form?.mode === 'create' ? create.error : form ? describe.error : null;
 
-  function VersionItem({ version }: { version: Version }) {
-    const label = versionLabel(version);
-    return (
-      <Card
-        withBorder
-        padding="sm"
-        className={version.isMarkedImportant ? classes.pinned : undefined}
-        data-testid="version-item"
-        data-version={version.versionNumber}
-        component="li"
-      >
-        <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
-          <Stack gap={2} style={{ minWidth: 0 }}>
-            <Group gap="xs" wrap="wrap">
-              <Text fw={600}>{label}</Text>
-              <Badge color={TYPE_COLOR[version.versionType]} variant="light">
-                {TYPE_LABEL[version.versionType]}
-              </Badge>
-              {version.isMarkedImportant && (
-                <Badge color="yellow" variant="filled" c="dark">
-                  Important
-                </Badge>
-              )}
-            </Group>
-            {version.description && (
-              <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
-                {version.description}
-              </Text>
-            )}
-            <Text size="xs" c="dimmed">
-              <When iso={version.createdAt} size="xs" />
-              {version.trigger ? ` · ${version.trigger}` : ''} ·{' '}
-              {formatBytes(version.storageSizeBytes)}
-            </Text>
-          </Stack>
-          <Group gap={4} wrap="nowrap">
-            <Button
-              size="xs"
-              variant="light"
-              onClick={() => void setCompare({ from: version.id, to: null })}
-              aria-label={`Compare ${label} with now`}
-            >
-              Diff
-            </Button>
-            {editor && (
-              <Button
-                size="xs"
-                variant="light"
-                color="orange"
-                onClick={() => confirmRestore(version)}
-                aria-label={`Restore ${label}`}
-              >
-                Restore
-              </Button>
-            )}
-            {editor && (
-              <Menu position="bottom-end" withinPortal>
-                <Menu.Target>
-                  <Tooltip label="More actions">
-                    <ActionIcon variant="default" aria-label={`More actions for ${label}`}>
-                      <span aria-hidden="true">⋯</span>
-                    </ActionIcon>
-                  </Tooltip>
-                </Menu.Target>
-                <Menu.Dropdown>
-                  <Menu.Item onClick={() => setForm({ mode: 'describe', version })}>
-                    Rename / describe
-                  </Menu.Item>
-                  <Menu.Item
-                    onClick={() =>
-                      important.mutate({
-                        id: version.id,
-                        rowVersion: version.rowVersion,
-                        important: !version.isMarkedImportant,
-                      })
-                    }
-                  >
-                    {version.isMarkedImportant ? 'Unmark important' : 'Mark important'}
-                  </Menu.Item>
-                  <Menu.Item color="red" onClick={() => confirmTrash(version)}>
-                    Move to the trash
-                  </Menu.Item>
-                </Menu.Dropdown>
-              </Menu>
-            )}
-          </Group>
-        </Group>
-      </Card>
-    );
-  }
+  const actions: ItemActions = {
+    editor,
+    onDiff: (version) => void setCompare({ from: version.id, to: null }),
+    onRestore: confirmRestore,
+    onDescribe: (version) => setForm({ mode: 'describe', version }),
+    onImportant: (version) =>
+      important.mutate({
+        id: version.id,
+        rowVersion: version.rowVersion,
+        important: !version.isMarkedImportant,
+      }),
+    onTrash: confirmTrash,
+  };
 
   if (list.isPending)
     return (
@@ -375,7 +298,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
               </Title>
               <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }}>
                 {pinned.map((v) => (
-                  <VersionItem key={v.id} version={v} />
+                  <VersionItem key={v.id} version={v} {...actions} />
                 ))}
               </Stack>
             </section>
@@ -386,7 +309,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
             </Title>
             <Stack component="ul" gap="xs" m={0} p={0} style={{ listStyle: 'none' }}>
               {rest.map((v) => (
-                <VersionItem key={v.id} version={v} />
+                <VersionItem key={v.id} version={v} {...actions} />
               ))}
             </Stack>
           </section>
@@ -406,7 +329,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
         opened={form !== null}
         title={
           form?.mode === 'describe'
-            ? `Rename / describe ${versionLabel(form.version).toLowerCase()}`
+            ? `Rename / describe ${versionLabel(form.version)}`
             : 'Create a version'
         }
         submitLabel={form?.mode === 'describe' ? 'Save' : 'Create version'}
@@ -425,6 +348,105 @@ export function VersionsTab({ projectId }: { projectId: string }) {
         }}
       />
     </Stack>
+  );
+}
+
+interface ItemActions {
+  editor: boolean;
+  onDiff: (version: Version) => void;
+  onRestore: (version: Version) => void;
+  onDescribe: (version: Version) => void;
+  onImportant: (version: Version) => void;
+  onTrash: (version: Version) => void;
+}
+
+/** One version of the timeline with its actions (write actions for editors only). */
+function VersionItem({
+  version,
+  editor,
+  onDiff,
+  onRestore,
+  onDescribe,
+  onImportant,
+  onTrash,
+}: { version: Version } & ItemActions) {
+  const label = versionLabel(version);
+  return (
+    <Card
+      withBorder
+      padding="sm"
+      className={version.isMarkedImportant ? classes.pinned : undefined}
+      data-testid="version-item"
+      data-version={version.versionNumber}
+      component="li"
+    >
+      <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
+        <Stack gap={2} style={{ minWidth: 0 }}>
+          <Group gap="xs" wrap="wrap">
+            <Text fw={600}>{label}</Text>
+            <Badge color={TYPE_COLOR[version.versionType]} variant="light">
+              {TYPE_LABEL[version.versionType]}
+            </Badge>
+            {version.isMarkedImportant && (
+              <Badge color="yellow" variant="filled" c="dark">
+                Important
+              </Badge>
+            )}
+          </Group>
+          {version.description && (
+            <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+              {version.description}
+            </Text>
+          )}
+          <Text size="xs" c="dimmed">
+            <When iso={version.createdAt} size="xs" />
+            {version.trigger ? ` · ${version.trigger}` : ''} ·{' '}
+            {formatBytes(version.storageSizeBytes)}
+          </Text>
+        </Stack>
+        <Group gap={4} wrap="nowrap">
+          <Button
+            size="xs"
+            variant="light"
+            onClick={() => onDiff(version)}
+            aria-label={`Compare ${label} with now`}
+          >
+            Diff
+          </Button>
+          {editor && (
+            <Button
+              size="xs"
+              variant="light"
+              color="orange"
+              onClick={() => onRestore(version)}
+              aria-label={`Restore ${label}`}
+            >
+              Restore
+            </Button>
+          )}
+          {editor && (
+            <Menu position="bottom-end" withinPortal>
+              <Menu.Target>
+                <Tooltip label="More actions">
+                  <ActionIcon variant="default" aria-label={`More actions for ${label}`}>
+                    <span aria-hidden="true">⋯</span>
+                  </ActionIcon>
+                </Tooltip>
+              </Menu.Target>
+              <Menu.Dropdown>
+                <Menu.Item onClick={() => onDescribe(version)}>Rename / describe</Menu.Item>
+                <Menu.Item onClick={() => onImportant(version)}>
+                  {version.isMarkedImportant ? 'Unmark important' : 'Mark important'}
+                </Menu.Item>
+                <Menu.Item color="red" onClick={() => onTrash(version)}>
+                  Move to the trash
+                </Menu.Item>
+              </Menu.Dropdown>
+            </Menu>
+          )}
+        </Group>
+      </Group>
+    </Card>
   );
 }
 
