@@ -133,6 +133,19 @@ async function run(command: string | undefined, args: string[]): Promise<number>
       if (result.safetyCopy)
         console.log(`Safety copy of the previous database: ${result.safetyCopy}`);
       console.log(`Restored ${dbPath} from ${result.restoredFrom}`);
+      if (result.migratedForErasures.length > 0)
+        console.log(
+          `Applied ${result.migratedForErasures.length} migration(s) to the restored database to erase forgotten users again: ${result.migratedForErasures.join(', ')}`,
+        );
+      if (result.reappliedErasures.length > 0) {
+        console.log(
+          `Re-applied ${result.reappliedErasures.length} erasure(s) recorded after this backup was taken, before the database was used:`,
+        );
+        for (const e of result.reappliedErasures)
+          console.log(
+            `  erasure ${e.id} of ${e.erasedAt}: ${e.userFound ? 'the user was in the backup and is erased again' : 'the user was not in the backup (nothing to erase)'}`,
+          );
+      }
       if (result.pendingMigrations.length > 0)
         console.log(
           `The backup predates ${result.pendingMigrations.length} migration(s) (${result.pendingMigrations.join(', ')}): run pnpm db:migrate before starting the server.`,

@@ -13,3 +13,4 @@ export * from './seed';
 export * from './maintenance';
 export * from './setup';
 export * from './secrets';
+export * from './privacy/erasure';

@@ -6,12 +6,19 @@ import { openSqlite, type Sqlite } from '../client';
 import { MaintenanceError } from '../errors';
 import {
   HISTORY_TABLE,
+  applyMigrations,
   loadMigrations,
   pendingMigrations,
   unknownAppliedMigrations,
   type Migration,
 } from '../migrations';
 import { backupDirectory, dataDirectory, databasePath, resolveFromRoot } from '../paths';
+import {
+  readErasureLog,
+  reapplyErasures,
+  type ErasureEntry,
+  type ReappliedErasure,
+} from '../privacy/erasure';
 import {
   SECRET_KEY_ENV,
   availableSecretKeys,
@@ -99,6 +106,13 @@ export interface RestoreResult {
   safetyCopy: string | null;
   /** Migrations the restored (older) backup has not applied yet: run db:migrate. */
   pendingMigrations: string[];
+  /**
+   * Users forgotten after the backup was taken, erased again from the restored file before
+   * anything used it (read from the ErasureLog of the database it replaced).
+   */
+  reappliedErasures: ReappliedErasure[];
+  /** Migrations applied during the restore so that those erasures could be applied again. */
+  migratedForErasures: string[];
 }
 
 export interface RestorableBackup {
@@ -353,6 +367,8 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
 
   let lock: Sqlite | null = null;
   let safetyCopy: string | null = null;
+  // The erasures the current database recorded: applied again below to the restored file.
+  let erasures: ErasureEntry[] = [];
   let leftWal = false;
   let swapped = false;
   try {
@@ -389,6 +405,8 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
         safetyCopy = rawSafetyCopy(dbPath, safetyDir, now);
       }
     }
+
+    if (lock) erasures = currentErasures(lock, dbPath);
 
     copyFileSync(file, temp);
     fsyncFile(temp);
@@ -427,12 +445,23 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
     lock?.close();
   }
 
-  // Open it the way the application does and confirm it is sound.
+  // Open it the way the application does, confirm it is sound, and erase again whoever was
+  // forgotten after the backup was taken, before anything else uses the file.
   let restored: Sqlite | undefined;
   let problems: string[];
+  let reappliedErasures: ReappliedErasure[] = [];
+  let migratedForErasures: string[] = [];
   try {
     restored = openSqlite(dbPath);
     problems = integrityProblems(restored);
+    if (problems.length === 0 && erasures.length > 0) {
+      const known = new Set(readErasureLog(restored).map((e) => e.id));
+      if (erasures.some((e) => !known.has(e.id))) {
+        // The erasure works on the current schema (and records itself in the ErasureLog).
+        migratedForErasures = applyMigrations(restored, migrations);
+        reappliedErasures = reapplyErasures(restored, erasures);
+      }
+    }
   } catch (error) {
     problems = [errorMessage(error)];
   } finally {
@@ -444,5 +473,26 @@ export function restoreDatabase(options: RestoreOptions): RestoreResult {
         (safetyCopy ? ` The database as it was before is saved at ${safetyCopy}.` : ''),
     );
   }
-  return { restoredFrom: file, safetyCopy, pendingMigrations: pending };
+  return {
+    restoredFrom: file,
+    safetyCopy,
+    pendingMigrations: pending.filter((tag) => !migratedForErasures.includes(tag)),
+    reappliedErasures,
+    migratedForErasures,
+  };
+}
+
+/**
+ * The ErasureLog of the database about to be replaced. One that cannot be read stops the
+ * restore: going on would bring back people who asked to be forgotten.
+ */
+function currentErasures(lock: Sqlite, dbPath: string): ErasureEntry[] {
+  try {
+    return readErasureLog(lock);
+  } catch (error) {
+    throw new MaintenanceError(
+      `Cannot read the erasure log of ${dbPath} (${errorMessage(error)}), so users forgotten since the backup could not be erased again; nothing was changed`,
+      { cause: error },
+    );
+  }
 }
