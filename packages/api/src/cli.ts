@@ -20,6 +20,7 @@ import {
 } from './auth/service';
 import { rotateSecrets } from './config/service';
 import { getHealth } from './health/service';
+import { forgetUser, type ForgetResult } from './privacy/service';
 import {
   IMPORT_LEGACY_USAGE,
   LegacyUsageError,
@@ -36,6 +37,8 @@ const USAGE = `Usage: pnpm aura <command> [options]
 
   users:create --email <email> --role <admin|editor|viewer> [--name <name>] [--password <pw>]
   users:list
+  users:forget --email <email> [--transfer-to <email>] [--yes]
+      erase a user for good (content deleted, or transferred); without --yes: only the preview
   tokens:create --email <user email> --name <token name> [--days <1..366>]   (prints the token once)
   tokens:list [--email <user email>]
   tokens:revoke <token id>
@@ -82,6 +85,40 @@ function userByEmail(db: AuraDb, email: string) {
   return user;
 }
 
+function printForget(result: ForgetResult): void {
+  const s = result.summary;
+  const who = `${result.user.email} (${result.user.id})`;
+  console.log(result.dryRun ? `Forgetting ${who} would:` : `Forgot ${who}:`);
+  const lines: [number, string][] = result.transferTo
+    ? [
+        [s.projectsTransferred, `project(s) transferred to ${result.transferTo.email}`],
+        [s.customTemplatesTransferred, `custom template(s) transferred`],
+      ]
+    : [
+        [s.projectsDeleted, 'project(s) deleted'],
+        [s.scenesDeleted, 'scene(s) deleted'],
+        [s.assetsDeleted, 'asset(s) deleted'],
+        [s.checkpointsDeleted, 'render checkpoint(s) deleted'],
+        [s.versionsDeleted, 'version(s) deleted'],
+        [s.customTemplatesDeleted, 'custom template(s) deleted'],
+      ];
+  lines.push(
+    [s.blobsRemoved, 'content blob(s) removed'],
+    [s.actionLogEntriesDeleted, 'entries of their action log deleted'],
+    [s.otherUndoEntriesDeleted, "other users' undo entries about deleted content deleted"],
+    [s.ratingsAnonymized, 'rating(s) kept anonymously'],
+    [s.setupsDeleted, 'setup state(s) deleted'],
+    [s.sessionsDeleted, 'session(s) ended'],
+    [s.apiTokensDeleted, 'API token(s) deleted'],
+    [s.rowsAnonymized, 'other row(s) where their identity is replaced by the tombstone'],
+  );
+  for (const [n, what] of lines) console.log(`  ${String(n).padStart(6)}  ${what}`);
+  if (result.erasure)
+    console.log(
+      `Recorded as erasure ${result.erasure.id} (tombstone ${result.erasure.tombstone}); the database was vacuumed${result.compacted?.walTruncated === false ? ': another process was reading, so the write-ahead log is not truncated yet (it is at its next checkpoint; restart the web server and worker to force it)' : ''}.`,
+    );
+}
+
 async function run(command: string | undefined, args: string[]): Promise<number> {
   switch (command) {
     case 'users:create': {
@@ -111,6 +148,26 @@ async function run(command: string | undefined, args: string[]): Promise<number>
         console.log(
           `${u.id}  ${u.role.padEnd(6)}  ${u.isActive ? 'active  ' : 'inactive'}  ${u.email}  ${u.displayName}`,
         );
+      return 0;
+    }
+    case 'users:forget': {
+      const email = requireOption(args, 'email');
+      const transferEmail = takeOption(args, 'transfer-to');
+      const yes = args.includes('--yes');
+      const db = openMigrated();
+      const user = userByEmail(db, email);
+      const transferTo = transferEmail ? userByEmail(db, transferEmail).id : undefined;
+      const result = forgetUser(db, 'cli', {
+        userId: user.id,
+        transferTo,
+        confirmation: user.email,
+        dryRun: !yes,
+      });
+      printForget(result);
+      if (!yes) {
+        console.log('Nothing was changed. Run again with --yes to forget this user for good.');
+        return 1;
+      }
       return 0;
     }
     case 'tokens:create': {

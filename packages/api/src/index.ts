@@ -20,3 +20,5 @@ export {
   type ByteRange,
   type ExportDownload,
 } from './exports/download';
+export { backupDownload, type BackupDownload } from './maintenance/backup-admin';
+export { EXPORT_PATH, openExportArchive, type ExportArchive } from './privacy/export';

@@ -1,3 +1,4 @@
+import { privacyProcedures } from '../privacy/router';
 import { adminProcedure, authedProcedure, publicProcedure, router } from '../trpc';
 import {
   changePasswordInput,
@@ -109,4 +110,6 @@ export const usersRouter = router({
   resetPassword: adminProcedure
     .input(userResetPasswordInput)
     .mutation(({ ctx, input }) => resetUserPassword(ctx.db, ctx.actor, input)),
+  /** exportData and forget (personal data, issue 13). */
+  ...privacyProcedures,
 });

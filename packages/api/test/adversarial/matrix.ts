@@ -53,6 +53,9 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
       displayName: 'Renamed',
     }),
   ],
+  'users.exportData': ['authed', () => ({})],
+  // A dry run: the real erasure is covered by test/privacy.
+  'users.forget': ['admin', (w) => ({ userId: w.ids.users.other.userId, dryRun: true })],
 
   'projects.list': ['authed', () => ({})],
   'projects.get': ['authed', (w) => ({ id: project(w) })],
