@@ -520,8 +520,18 @@ export function openExportArchive(
     zip.addBuffer(Buffer.from(JSON.stringify(manifest, null, 2) + '\n'), 'manifest.json', {
       mtime,
     });
+    // Once the download ends or is cancelled the connection is closed: the entries yazl has
+    // not read yet stop before their next read instead of using it.
+    async function* untilFinished(produce: () => AsyncGenerator<string>) {
+      const chunks = produce();
+      while (!finished) {
+        const next = await chunks.next();
+        if (next.done) return;
+        yield next.value;
+      }
+    }
     for (const [name, produce] of entries(source, subject)) {
-      zip.addReadStream(Readable.from(produce()), name, { mtime });
+      zip.addReadStream(Readable.from(untilFinished(produce)), name, { mtime });
     }
     zip.end();
     const stream = zip.outputStream;
