@@ -76,6 +76,7 @@ async function explainProcedure(benchCase: BenchCase): Promise<Explained[]> {
  */
 function tempBTreeExcuse(benchCase: BenchCase, explained: Explained[]): string | null {
   if (explained.every((s) => s.tempBTrees.length === 0)) return null;
+  if (benchCase.boundedSort) return `by design: ${benchCase.boundedSort}`;
   const missing = missingIndexes(benchCase);
   if (missing.length > 0) {
     return `until ${missing
