@@ -1,11 +1,16 @@
 'use client';
 
 import { Group } from '@mantine/core';
+import { UndoRedo } from './UndoRedo';
 
 /**
  * The header's global tools (search, undo/redo), on every signed-in page. Each tool is its own
  * component; this only places them.
  */
 export function HeaderActions() {
-  return <Group gap="xs" wrap="nowrap"></Group>;
+  return (
+    <Group gap="xs" wrap="nowrap">
+      <UndoRedo />
+    </Group>
+  );
 }

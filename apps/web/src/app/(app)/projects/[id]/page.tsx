@@ -1,0 +1,32 @@
+import { TRPCError } from '@trpc/server';
+import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
+import type { Metadata } from 'next';
+import { notFound } from 'next/navigation';
+import { ProjectView } from '@/components/project/ProjectView';
+import { getQueryClient, trpc } from '@/trpc/server';
+
+export const dynamic = 'force-dynamic';
+
+export const metadata: Metadata = { title: 'Project · Aura Data' };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** One project, rendered with its scenes, assets and checkpoints; an unknown id is the 404. */
+export default async function ProjectPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id } = await params;
+  if (!UUID.test(id)) notFound();
+  const queryClient = getQueryClient();
+  try {
+    await queryClient.fetchQuery(trpc.projects.get.queryOptions({ id }));
+  } catch (error) {
+    if (error instanceof TRPCError && (error.code === 'NOT_FOUND' || error.code === 'BAD_REQUEST'))
+      notFound();
+    throw error;
+  }
+  await queryClient.prefetchQuery(trpc.projects.audit.queryOptions({ id }));
+  return (
+    <HydrationBoundary state={dehydrate(queryClient)}>
+      <ProjectView id={id} />
+    </HydrationBoundary>
+  );
+}
