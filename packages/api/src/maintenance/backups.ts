@@ -4,12 +4,13 @@ import {
   backupDirectory,
   backupRuns,
   databasePath,
+  erasureLog,
   insertAudited,
   nowIso,
   type Actor,
   type AuraDb,
 } from '@aura/db';
-import { desc } from 'drizzle-orm';
+import { desc, sql } from 'drizzle-orm';
 import { keyset, type Page } from '../paging';
 import type { BackupListQuery } from './schema';
 import { HOUR_MS, readMaintenanceSettings } from './settings';
@@ -146,7 +147,32 @@ export function buildBackupRunListQuery(db: AuraDb, query: BackupListQuery) {
     .limit(query.limit + 1);
 }
 
-/** One page of backup runs, newest first. */
-export function listBackupRuns(db: AuraDb, query: BackupListQuery): Page<BackupRun> {
-  return backupOrder.page(buildBackupRunListQuery(db, query).all(), query.limit);
+/** The time of the latest erasure (a user forgotten), or null. Served by IX_ErasureLog_ErasedAt. */
+export function latestErasureAt(db: AuraDb): string | null {
+  return (
+    db
+      .select({ at: sql<string | null>`max(${erasureLog.erasedAt})` })
+      .from(erasureLog)
+      .get()?.at ?? null
+  );
+}
+
+/**
+ * One page of backup runs, newest first. `predatesErasure`: the backup was taken before a user
+ * was forgotten, so it still holds them (a restore erases them again; deleting it is the way to
+ * be rid of them).
+ */
+export function listBackupRuns(
+  db: AuraDb,
+  query: BackupListQuery,
+): Page<BackupRun & { predatesErasure: boolean }> {
+  const page = backupOrder.page(buildBackupRunListQuery(db, query).all(), query.limit);
+  const erasedAt = latestErasureAt(db);
+  return {
+    ...page,
+    items: page.items.map((run) => ({
+      ...run,
+      predatesErasure: erasedAt !== null && run.status === 'Succeeded' && run.startedAt < erasedAt,
+    })),
+  };
 }

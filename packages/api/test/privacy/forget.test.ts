@@ -24,7 +24,7 @@ beforeEach(async () => {
   data = await buildSubjectData(t);
 });
 afterEach(() => {
-  for (const key of ['AURA_MEDIA_ROOTS', 'AURA_DATA_DIR']) {
+  for (const key of ['AURA_MEDIA_ROOTS', 'AURA_DATA_DIR', 'AURA_BACKUP_DIR']) {
     if (savedEnv[key] === undefined) delete process.env[key];
     else process.env[key] = savedEnv[key];
   }
@@ -216,6 +216,27 @@ describe('users.forget', () => {
     }
     // openTestDb's close() closes a connection: give it one.
     Object.assign(t, { close: () => undefined });
+  });
+
+  it('backups.list marks the backups taken before an erasure', async () => {
+    process.env.AURA_BACKUP_DIR = path.join(t.dir, 'backups');
+    const admin = t.as('admin');
+    const before = await admin.backups.run();
+    expect((await admin.backups.list({})).items[0]?.predatesErasure).toBe(false);
+    await admin.users.forget({ userId: data.principal.userId, confirmation: SUBJECT.email });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await admin.backups.run();
+    const items = (await t.as('viewer').backups.list({})).items;
+    expect(items.map((run) => [run.id === before.id, run.predatesErasure])).toEqual([
+      [false, false],
+      [true, true],
+    ]);
+    delete process.env.AURA_BACKUP_DIR;
+    // The latest erasure is read from its index, not by scanning the log.
+    const plan = t.db.$client
+      .prepare('EXPLAIN QUERY PLAN SELECT max("ErasedAt") FROM "ErasureLog"')
+      .all();
+    expect(JSON.stringify(plan)).toContain('IX_ErasureLog_ErasedAt');
   });
 
   it('transfers the content to another user when asked, and still erases the identity', async () => {

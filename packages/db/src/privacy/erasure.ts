@@ -488,6 +488,9 @@ export function forgetUser(sqlite: Sqlite, userId: string, options: ForgetOption
           });
           entry.transferredTo = summary.transferredTo;
           if (options.dryRun) throw new DryRunRollback();
+          // Stamped as late as possible, just before the commit: a backup whose run started
+          // before this time (backups.list's predatesErasure) may still hold the user.
+          entry.erasedAt = (options.now ?? new Date()).toISOString();
           insertEntry(sqlite, entry, summary, null);
         })
         .immediate();
