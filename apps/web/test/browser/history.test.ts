@@ -21,7 +21,7 @@ describe.skipIf(!hasBuild())('versions and trash in the browser', () => {
   let admin: AuraClient;
   let projectId: string;
 
-  const versionsUrl = (id: string) => `/projects/${id}/versions`;
+  const versionsUrl = (id: string) => `/projects/${id}?tab=versions`;
 
   beforeAll(async () => {
     suite = await startBrowserSuite();

@@ -23,6 +23,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import { parseAsString, useQueryStates } from 'nuqs';
 import { useState } from 'react';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
+import { nextVersionCursor, versionListInput } from '@/components/versions/queries';
 import { VersionDiff, versionLabel } from '@/components/versions/VersionDiff';
 import { VersionForm, type VersionFormValues } from '@/components/versions/VersionForm';
 import classes from '@/components/versions/versions.module.css';
@@ -43,10 +44,6 @@ const TYPE_COLOR: Record<Version['versionType'], string> = {
   RestorePoint: 'orange',
 };
 
-export const VERSIONS_PAGE = 50;
-export const versionListInput = (projectId: string) => ({ projectId, limit: VERSIONS_PAGE });
-export const nextVersionCursor = (page: { nextCursor: string | null }) =>
-  page.nextCursor ?? undefined;
 
 /** "Diff with" choices: every version, and the project as it is now. */
 const NOW = 'now';

@@ -10,11 +10,9 @@ import { canEdit, isAdmin, usePrincipal } from '@/components/shell/principal';
 import { errorMessage } from '@/components/versions/when';
 import { formatBytes, humanize } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
+import { nextTrashCursor, TRASH_PAGE } from './queries';
 import { TrashTable, type TrashRow } from './TrashTable';
 
-export const TRASH_PAGE = { limit: 50 };
-export const nextTrashCursor = (page: { nextCursor: string | null }) =>
-  page.nextCursor ?? undefined;
 
 interface Pages {
   hasNextPage: boolean;

@@ -1,6 +1,7 @@
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import type { Metadata } from 'next';
-import { nextTrashCursor, TRASH_PAGE, TrashView } from '@/components/trash/TrashView';
+import { nextTrashCursor, TRASH_PAGE } from '@/components/trash/queries';
+import { TrashView } from '@/components/trash/TrashView';
 import { getQueryClient, trpc } from '@/trpc/server';
 
 export const dynamic = 'force-dynamic';
