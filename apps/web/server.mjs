@@ -69,6 +69,9 @@ function stop() {
   });
   // Idle keep-alive connections would hold close() open.
   server.closeIdleConnections();
+  // So would the dashboard's live streams (server-sent events), which never end on their own:
+  // requests in flight get a moment to finish, then every connection is closed.
+  setTimeout(() => server.closeAllConnections(), 2000).unref();
 }
 process.on('SIGTERM', stop);
 process.on('SIGINT', stop);

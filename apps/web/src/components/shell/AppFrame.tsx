@@ -6,6 +6,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { HealthBadge } from '@/components/HealthBadge';
+import { LiveUpdates } from '@/live/LiveUpdates';
 import { HeaderActions } from './HeaderActions';
 import { isActiveLink, navLinksFor } from './nav-links';
 import { PrincipalProvider, type SignedInUser } from './principal';
@@ -20,6 +21,8 @@ export function AppFrame({ user, children }: { user: SignedInUser; children: Rea
 
   return (
     <PrincipalProvider user={user}>
+      {/* The tab's one live stream: keeps every page's queries current. */}
+      <LiveUpdates />
       <AppShell
         header={{ height: 60 }}
         navbar={{ width: 220, breakpoint: 'sm', collapsed: { mobile: !opened } }}
