@@ -1,6 +1,7 @@
 'use client';
 
 import { Group } from '@mantine/core';
+import { GlobalSearch } from '@/components/search/GlobalSearch';
 import { UndoRedo } from './UndoRedo';
 
 /**
@@ -10,6 +11,7 @@ import { UndoRedo } from './UndoRedo';
 export function HeaderActions() {
   return (
     <Group gap="xs" wrap="nowrap">
+      <GlobalSearch />
       <UndoRedo />
     </Group>
   );
