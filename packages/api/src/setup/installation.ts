@@ -32,7 +32,7 @@ export interface InstallationStatus {
   isSetupComplete: boolean;
   /** The rest is for admins only (null for others). */
   details: {
-    /** True while the caller still signs in with the password written at the first start. */
+    /** True while the caller still signs in with the password written at the first start (false once set up). */
     generatedPasswordInUse: boolean;
     ffmpegPath: string | null;
     outputDirectory: string;
@@ -77,7 +77,9 @@ export async function installationStatus(
   return {
     isSetupComplete: system.isSetupComplete,
     details: {
-      generatedPasswordInUse: await usesGeneratedPassword(db, principal, options),
+      // Checked (scrypt) only while the setup is open: once complete, the banner asks on every page.
+      generatedPasswordInUse:
+        !system.isSetupComplete && (await usesGeneratedPassword(db, principal, options)),
       ffmpegPath: system.ffmpegPath,
       outputDirectory: system.outputDirectory,
       rowVersion: system.rowVersion,
