@@ -2,6 +2,7 @@ import { Stack, Text, Title } from '@mantine/core';
 import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import type { Metadata } from 'next';
 import { AccountConsole } from '@/components/admin/AccountConsole';
+import { DownloadMyData } from '@/components/privacy/DownloadMyData';
 import { requirePrincipal } from '@/server/auth';
 import { getQueryClient, trpc } from '@/trpc/server';
 
@@ -15,6 +16,7 @@ export default async function AccountPage() {
   await Promise.all([
     queryClient.prefetchQuery(trpc.auth.tokens.list.queryOptions()),
     queryClient.prefetchQuery(trpc.auth.sessions.queryOptions()),
+    queryClient.prefetchQuery(trpc.users.exportData.queryOptions()),
   ]);
   return (
     <Stack gap="md" maw={1100}>
@@ -26,6 +28,7 @@ export default async function AccountPage() {
       </div>
       <HydrationBoundary state={dehydrate(queryClient)}>
         <AccountConsole />
+        <DownloadMyData />
       </HydrationBoundary>
     </Stack>
   );

@@ -3,6 +3,7 @@ import { dehydrate, HydrationBoundary } from '@tanstack/react-query';
 import type { Metadata } from 'next';
 import { AdminOnly } from '@/components/admin/feedback';
 import { PeopleConsole } from '@/components/admin/PeopleConsole';
+import { ForgetUserSection } from '@/components/privacy/ForgetUserDialog';
 import { requirePrincipal } from '@/server/auth';
 import { getQueryClient, trpc } from '@/trpc/server';
 
@@ -36,6 +37,7 @@ export default async function PeoplePage() {
       </div>
       <HydrationBoundary state={dehydrate(queryClient)}>
         <PeopleConsole />
+        <ForgetUserSection />
       </HydrationBoundary>
     </Stack>
   );
