@@ -8,6 +8,7 @@ import { ActivityTab } from './ActivityTab';
 import { AssetsTab } from './AssetsTab';
 import { CheckpointsTab } from './CheckpointsTab';
 import { ScenesTab } from './ScenesTab';
+import { VersionsTab } from './VersionsTab';
 
 export type ProjectDetail = RouterOutputs['projects']['get'];
 
@@ -41,7 +42,7 @@ const TABS: ProjectTab[] = [
     count: (p) => p.checkpoints.length,
     panel: (p) => <CheckpointsTab project={p} />,
   },
-  // Versions tab (VersionsTab) goes here.
+  { value: 'versions', label: 'Versions', panel: (p) => <VersionsTab projectId={p.id} /> },
   // Exports tab (ExportsTab) goes here.
   { value: 'activity', label: 'Activity', panel: (p) => <ActivityTab projectId={p.id} /> },
 ];

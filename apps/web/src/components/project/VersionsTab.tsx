@@ -44,7 +44,6 @@ const TYPE_COLOR: Record<Version['versionType'], string> = {
   RestorePoint: 'orange',
 };
 
-
 /** "Diff with" choices: every version, and the project as it is now. */
 const NOW = 'now';
 

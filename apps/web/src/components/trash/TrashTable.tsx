@@ -9,6 +9,7 @@ import {
 } from '@tanstack/react-table';
 import { useMemo, type ReactNode } from 'react';
 import { When } from '@/components/versions/when';
+import classes from './trash.module.css';
 
 /** One trashed thing, whatever its kind. */
 export interface TrashRow {
@@ -120,8 +121,13 @@ export function TrashTable({
           {empty}
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={560}>
-          <Table verticalSpacing="xs" highlightOnHover data-testid={`${id}-table`}>
+        <div className={classes.scroll}>
+          <Table
+            verticalSpacing="xs"
+            highlightOnHover
+            className={classes.table}
+            data-testid={`${id}-table`}
+          >
             <Table.Thead>
               {table.getHeaderGroups().map((group) => (
                 <Table.Tr key={group.id}>
@@ -137,7 +143,16 @@ export function TrashTable({
               {table.getRowModel().rows.map((row) => (
                 <Table.Tr key={row.id} data-testid="trash-row" data-name={row.original.name}>
                   {row.getVisibleCells().map((cell) => (
-                    <Table.Td key={cell.id}>
+                    <Table.Td
+                      key={cell.id}
+                      data-label={
+                        cell.column.id === 'deletedAt'
+                          ? 'Deleted'
+                          : cell.column.id === 'deletedBy'
+                            ? 'By'
+                            : undefined
+                      }
+                    >
                       {flexRender(cell.column.columnDef.cell, cell.getContext())}
                     </Table.Td>
                   ))}
@@ -145,7 +160,7 @@ export function TrashTable({
               ))}
             </Table.Tbody>
           </Table>
-        </Table.ScrollContainer>
+        </div>
       )}
       {footer}
     </Card>

@@ -13,7 +13,6 @@ import { useTRPC } from '@/trpc/react';
 import { nextTrashCursor, TRASH_PAGE } from './queries';
 import { TrashTable, type TrashRow } from './TrashTable';
 
-
 interface Pages {
   hasNextPage: boolean;
   isFetchingNextPage: boolean;
