@@ -21,7 +21,15 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -259,15 +267,20 @@ async function main() {
   const fixture = await prepareFixture(dbFile);
 
   const port = await freePort();
-  const server = startProcess(process.execPath, [path.join(webDir, 'server.mjs')], webDir, {
-    ...process.env,
-    AURA_DB_PATH: dbFile,
-    AURA_WEB_PORT: String(port),
-    AURA_WEB_HOST: '127.0.0.1',
-    AURA_TRUST_PROXY: '0',
-    NODE_ENV: 'production',
-    NEXT_TELEMETRY_DISABLED: '1',
-  });
+  const server = startProcess(
+    process.execPath,
+    [...startFlags(), path.join(webDir, 'server.mjs')],
+    webDir,
+    {
+      ...process.env,
+      AURA_DB_PATH: dbFile,
+      AURA_WEB_PORT: String(port),
+      AURA_WEB_HOST: '127.0.0.1',
+      AURA_TRUST_PROXY: '0',
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+    },
+  );
   const serverSide: Side = { name: 'server', baseUrl: `http://127.0.0.1:${port}` };
   await waitFor(
     'The web server',
@@ -594,6 +607,21 @@ function printIsolation(report: IsolationReport) {
         `(p99 x${r.p99Ratio.toFixed(1)}); heavy read p50 ${r.heavy.p50.toFixed(1)} ms`,
     );
   }
+}
+
+/**
+ * Node's flags of the web app's `start` script (e.g. its heap limit), so the bench runs the server
+ * exactly as `pnpm start` and `npm run up` do.
+ */
+function startFlags(): string[] {
+  const manifest = z
+    .object({ scripts: z.object({ start: z.string() }) })
+    .parse(JSON.parse(readFileSync(path.join(webDir, 'package.json'), 'utf8')));
+  const words = manifest.scripts.start.trim().split(/\s+/);
+  if (words[0] !== 'node' || words.at(-1) !== 'server.mjs') {
+    throw new Error(`unexpected start script of the web app: ${manifest.scripts.start}`);
+  }
+  return words.slice(1, -1);
 }
 
 /** Mixed load at 8 connections for `seconds`, the server's RSS sampled every 10 s. */
