@@ -14,7 +14,8 @@
  * (openSqlite: WAL and AURA_DB_SYNCHRONOUS, FULL unless set).
  *
  * Then the slow-query isolation: a light read's latency alone, and while one connection loops
- * the heaviest read (a project search that matches nothing: it reads every live row).
+ * a project search that matches nothing (the server asks the full-text index; the raw handler
+ * still runs the LIKE scan that reads every live row, which the server did before issue 13).
  * `--soak S` runs only a mixed load at 8 connections for S seconds, sampling the server's RSS
  * every 10 s. Prints tables and writes JSON (`http-results-<scale>x.json` and `http-latest.json`
  * in the bench folder, or --out).
@@ -417,7 +418,8 @@ async function main() {
       }
       results.cases = runs;
       const isolated: IsolationReport = {
-        heavy: 'projects.list, search matching nothing (reads every live row)',
+        heavy:
+          'projects.list, search matching nothing (server: the full-text index; raw: a LIKE scan of every live row)',
         light: 'projects.get (~10 scenes)',
         server: await isolation(serverSide, requests.get, heavy, opts.isolationDuration, load),
         raw: await isolation(rawSide, requests.get, heavy, opts.isolationDuration, load),
