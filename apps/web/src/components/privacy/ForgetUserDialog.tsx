@@ -46,6 +46,8 @@ interface Summary {
 }
 
 const DELETE = 'delete';
+/** A light red alert's title in the default red is under 4.5:1: the darkest red is not. */
+const DARK_TITLE = { title: { color: 'var(--mantine-color-red-9)' } };
 
 function previewLines(s: Summary, transferred: boolean): string[] {
   const line = (n: number, what: string) => (n > 0 ? [`${n} ${what}`] : []);
@@ -120,10 +122,10 @@ export function ForgetUserDialog({
       onClose={close}
       title={`Forget ${user.displayName}`}
       size="lg"
-      fullScreen={false}
+      closeButtonProps={{ 'aria-label': 'Close' }}
     >
       <Stack gap="md">
-        <Alert color="red" title="This cannot be undone">
+        <Alert color="red" title="This cannot be undone" styles={DARK_TITLE}>
           {user.displayName} ({user.email}) is removed from this installation for good: their
           account, sign-ins and tokens, their undo history, and their name on everything that stays.
           Backups taken before now still hold them until they expire; a restore of one erases them
@@ -188,7 +190,7 @@ export function ForgetUserDialog({
             Cancel
           </Button>
           <Button
-            color="red"
+            color="red.9"
             disabled={!matches || !summary}
             loading={forget.isPending}
             onClick={() =>
@@ -243,7 +245,7 @@ export function ForgetUserSection() {
             style={{ flex: '1 1 240px' }}
             data-testid="forget-user-select"
           />
-          <Button color="red" variant="light" disabled={!user} onClick={() => setOpened(true)}>
+          <Button color="red.9" disabled={!user} onClick={() => setOpened(true)}>
             Forget…
           </Button>
         </Group>
