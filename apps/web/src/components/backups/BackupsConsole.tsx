@@ -1,7 +1,7 @@
 'use client';
 
+import { ScrollTable, Notice } from '@/components/health/ScrollTable';
 import {
-  Alert,
   Anchor,
   Badge,
   Button,
@@ -26,6 +26,7 @@ import {
   notifyError,
   QueryState,
   type ApiError,
+  TONE,
 } from '@/components/admin/feedback';
 import { formatDuration } from '@/components/health/ops-format';
 import { When } from '@/components/versions/when';
@@ -87,17 +88,17 @@ function BackupNow() {
             </Group>
           ) : last ? (
             last.status === 'Succeeded' ? (
-              <Text size="sm" c="green.9">
+              <Text size="sm" c={TONE.ok}>
                 Done: {baseName(last.file)} ({formatBytes(last.sizeBytes)}) in{' '}
                 {formatDuration(durationOf(last))}
               </Text>
             ) : (
-              <Text size="sm" c="red.9">
+              <Text size="sm" c={TONE.danger}>
                 Failed: {last.errorMessage}
               </Text>
             )
           ) : run.error ? (
-            <Text size="sm" c="red.9">
+            <Text size="sm" c={TONE.danger}>
               {errorText(run.error)}
             </Text>
           ) : null}
@@ -169,6 +170,7 @@ function ScheduleForm() {
                   description="1 to 720"
                   min={1}
                   max={720}
+                  clampBehavior="none"
                   value={intervalHours ?? settings.data.intervalHours}
                   onChange={setIntervalHours}
                   error={fieldError(error, 'intervalHours', 'The interval')}
@@ -178,6 +180,7 @@ function ScheduleForm() {
                   description="The newest are kept, 1 to 1000"
                   min={1}
                   max={1000}
+                  clampBehavior="none"
                   value={keep ?? settings.data.keep}
                   onChange={setKeep}
                   error={fieldError(error, 'keep', 'The keep count')}
@@ -217,7 +220,7 @@ function RunsTable() {
             No backup has been taken yet.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={820}>
+          <ScrollTable minWidth={820} label="Backup runs">
             <Table verticalSpacing="xs" data-testid="backup-runs">
               <Table.Thead>
                 <Table.Tr>
@@ -244,11 +247,14 @@ function RunsTable() {
                       </Table.Td>
                       <Table.Td>{run.trigger}</Table.Td>
                       <Table.Td>
-                        <Badge color={run.status === 'Succeeded' ? 'green' : 'red'} variant="light">
+                        <Badge
+                          color={run.status === 'Succeeded' ? TONE.ok : TONE.danger}
+                          variant="filled"
+                        >
                           {run.status}
                         </Badge>
                         {run.errorMessage && (
-                          <Text size="xs" c="red.9" style={{ overflowWrap: 'anywhere' }}>
+                          <Text size="xs" c={TONE.danger} style={{ overflowWrap: 'anywhere' }}>
                             {run.errorMessage}
                           </Text>
                         )}
@@ -262,7 +268,7 @@ function RunsTable() {
                       {showErasure && (
                         <Table.Td>
                           {erasure ? (
-                            <Badge color="orange" variant="light">
+                            <Badge color={TONE.warn} variant="filled">
                               Predates an erasure
                             </Badge>
                           ) : (
@@ -287,7 +293,7 @@ function RunsTable() {
                 })}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
         {items.some((run) => predatesErasure(run)) && (
           <Text size="xs" c="dimmed" mt="xs">
@@ -308,10 +314,10 @@ function RestoreSteps() {
       <Title order={2} size="h4" id="restore-title" mb="xs">
         Restoring a backup
       </Title>
-      <Alert color="yellow" mb="sm" title="Restore is a command-line step">
+      <Notice color="yellow" mb="sm" title="Restore is a command-line step">
         It cannot be done from this page: the web server and the worker must be stopped while the
         database file is replaced.
-      </Alert>
+      </Notice>
       <QueryState isPending={steps.isPending} error={steps.error} label="the restore steps">
         {steps.data && (
           <Stack gap="xs">

@@ -1,7 +1,7 @@
 'use client';
 
+import { Notice } from './ScrollTable';
 import {
-  Alert,
   Anchor,
   Badge,
   Card,
@@ -16,7 +16,7 @@ import {
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import type { ReactNode } from 'react';
-import { QueryState } from '@/components/admin/feedback';
+import { QueryState, TONE } from '@/components/admin/feedback';
 import { When } from '@/components/versions/when';
 import { formatBytes } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
@@ -46,7 +46,7 @@ function Panel({
           {title}
         </Title>
         {ok !== null && (
-          <Badge color={ok ? 'green' : 'red'} variant="light">
+          <Badge color={ok ? TONE.ok : TONE.danger} variant="filled">
             {ok ? 'ok' : 'attention'}
           </Badge>
         )}
@@ -81,13 +81,13 @@ export function HealthConsole() {
           const m = h.migrations;
           return (
             <Stack gap="md">
-              <Alert
+              <Notice
                 color={h.ok ? 'green' : 'red'}
                 title={h.ok ? 'The service is healthy' : 'Something needs attention'}
                 data-testid="health-overall"
               >
                 Checked <When iso={h.checkedAt} />.
-              </Alert>
+              </Notice>
               <SimpleGrid cols={{ base: 1, md: 2 }}>
                 <Panel id="health-database" title="Database" ok={h.database.reachable}>
                   <Stack gap={4}>
@@ -134,7 +134,7 @@ export function HealthConsole() {
                       </Text>
                     )}
                     {m.error && (
-                      <Text size="sm" c="red.9">
+                      <Text size="sm" c={TONE.danger}>
                         {m.error}
                       </Text>
                     )}
@@ -170,7 +170,7 @@ export function HealthConsole() {
                         tick <When iso={h.worker.lastTickAt} />
                       </Text>
                       {h.worker.failingJobs.length > 0 && (
-                        <Text size="sm" c="red.9">
+                        <Text size="sm" c={TONE.danger}>
                           Failing: {h.worker.failingJobs.join(', ')}
                         </Text>
                       )}

@@ -1,10 +1,11 @@
 'use client';
 
+import { ScrollTable } from '@/components/health/ScrollTable';
 import { Anchor, Badge, Button, Card, Code, Group, List, Stack, Table, Text } from '@mantine/core';
 import { modals } from '@mantine/modals';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
-import { notifyDone, notifyError, QueryState } from '@/components/admin/feedback';
+import { notifyDone, notifyError, QueryState, TONE } from '@/components/admin/feedback';
 import { formatMinutes } from '@/components/health/ops-format';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { When } from '@/components/versions/when';
@@ -84,7 +85,7 @@ export function RecoveryConsole() {
             </Card>
           ) : (
             <Card withBorder padding="sm">
-              <Table.ScrollContainer minWidth={900}>
+              <ScrollTable minWidth={900} label="Interrupted projects">
                 <Table verticalSpacing="sm" data-testid="recovery-table">
                   <Table.Thead>
                     <Table.Tr>
@@ -129,7 +130,7 @@ export function RecoveryConsole() {
                               <When iso={project.lastValidCheckpoint.checkpointTime} size="xs" />
                             </>
                           ) : (
-                            <Badge color="gray" variant="light">
+                            <Badge color={TONE.muted} variant="filled">
                               none: starts over
                             </Badge>
                           )}
@@ -168,7 +169,7 @@ export function RecoveryConsole() {
                     ))}
                   </Table.Tbody>
                 </Table>
-              </Table.ScrollContainer>
+              </ScrollTable>
             </Card>
           )}
           {list.data.nextCursor && (

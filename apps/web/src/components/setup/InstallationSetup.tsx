@@ -1,7 +1,7 @@
 'use client';
 
+import { Notice } from '@/components/health/ScrollTable';
 import {
-  Alert,
   Badge,
   Button,
   Card,
@@ -22,6 +22,7 @@ import {
   notifyError,
   QueryState,
   type ApiError,
+  TONE,
 } from '@/components/admin/feedback';
 import { useTRPC } from '@/trpc/react';
 
@@ -42,7 +43,7 @@ function Step({
         <Title order={3} size="h5" id={`install-step-${n}`}>
           {n}. {title}
         </Title>
-        <Badge color={done ? 'green' : 'gray'} variant="light">
+        <Badge color={done ? TONE.ok : TONE.muted} variant="filled">
           {done ? 'done' : 'to do'}
         </Badge>
       </Group>
@@ -141,13 +142,17 @@ export function InstallationSetup() {
       <QueryState isPending={status.isPending} error={status.error} label="the installation setup">
         {status.data &&
           (status.data.isSetupComplete ? (
-            <Alert color="green" title="This installation is set up" data-testid="install-complete">
+            <Notice
+              color="green"
+              title="This installation is set up"
+              data-testid="install-complete"
+            >
               FFmpeg and the output folder can still be changed under Settings.
-            </Alert>
+            </Notice>
           ) : !status.data.details ? (
-            <Alert color="yellow" title="Waiting for an admin">
+            <Notice color="yellow" title="Waiting for an admin">
               An admin has not finished setting up this installation yet.
-            </Alert>
+            </Notice>
           ) : (
             (() => {
               const details = status.data.details;
@@ -183,7 +188,7 @@ export function InstallationSetup() {
                         <Text
                           size="sm"
                           mt="xs"
-                          c={test.data.ok ? 'green.9' : 'red.9'}
+                          c={test.data.ok ? TONE.ok : TONE.danger}
                           data-testid="ffmpeg-test"
                         >
                           {test.data.ok
@@ -192,7 +197,7 @@ export function InstallationSetup() {
                         </Text>
                       )}
                       {test.error && (
-                        <Text size="sm" mt="xs" c="red.9">
+                        <Text size="sm" mt="xs" c={TONE.danger}>
                           {errorText(test.error)}
                         </Text>
                       )}
@@ -232,9 +237,9 @@ export function InstallationSetup() {
                     )}
                   </Group>
                   {finish.error && !finish.error.data?.zodError && (
-                    <Alert color="red" role="alert">
+                    <Notice color="red" role="alert">
                       {errorText(finish.error)}
-                    </Alert>
+                    </Notice>
                   )}
                 </Stack>
               );

@@ -1,6 +1,7 @@
 'use client';
 
-import { Alert, Anchor } from '@mantine/core';
+import { Notice } from '@/components/health/ScrollTable';
+import { Anchor } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -16,7 +17,7 @@ export function SetupBanner() {
   const status = useQuery({ ...trpc.setup.installation.queryOptions(), enabled: admin });
   if (!admin || !status.data || status.data.isSetupComplete || pathname === '/setup') return null;
   return (
-    <Alert
+    <Notice
       color="yellow"
       mb="md"
       title="Finish setting up this installation"
@@ -26,6 +27,6 @@ export function SetupBanner() {
       <Anchor component={Link} href="/setup" size="sm" fw={600}>
         Open the setup
       </Anchor>
-    </Alert>
+    </Notice>
   );
 }

@@ -1,17 +1,7 @@
 'use client';
 
-import {
-  Alert,
-  Button,
-  Card,
-  Group,
-  Radio,
-  Select,
-  Stack,
-  Stepper,
-  Text,
-  Title,
-} from '@mantine/core';
+import { Notice } from '@/components/health/ScrollTable';
+import { Button, Card, Group, Radio, Select, Stack, Stepper, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { notifyDone, notifyError, QueryState } from '@/components/admin/feedback';
@@ -52,9 +42,10 @@ export function SetupWizard() {
   const refresh = () => queryClient.invalidateQueries({ queryKey: trpc.setup.status.queryKey() });
   const save = useMutation(
     trpc.setup.saveProgress.mutationOptions({
-      onSuccess: async (saved) => {
+      onSuccess: (saved) => {
+        // The saved row at once (its new RowVersion), so a quick next step never sends a stale one.
+        queryClient.setQueryData(trpc.setup.status.queryKey({}), saved);
         setStep(saved.lastStep);
-        await refresh();
       },
       onError: (error) => notifyError('Could not save your progress', error),
     }),
@@ -91,7 +82,7 @@ export function SetupWizard() {
             if (data.completed) {
               return (
                 <Stack gap="sm" data-testid="wizard-complete">
-                  <Alert color="green" title="Completed">
+                  <Notice color="green" title="Completed">
                     You finished the wizard
                     {data.completedAt && (
                       <>
@@ -100,7 +91,7 @@ export function SetupWizard() {
                       </>
                     )}
                     {data.selectedTier && <> with the {data.selectedTier} tier</>}.
-                  </Alert>
+                  </Notice>
                   <Group>
                     <Button
                       variant="light"

@@ -1,5 +1,6 @@
 'use client';
 
+import { ScrollTable } from '@/components/health/ScrollTable';
 import { AreaChart } from '@mantine/charts';
 import {
   Anchor,
@@ -18,7 +19,7 @@ import { modals } from '@mantine/modals';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
-import { notifyDone, notifyError, QueryState } from '@/components/admin/feedback';
+import { notifyDone, notifyError, QueryState, TONE } from '@/components/admin/feedback';
 import { formatMinutes } from '@/components/health/ops-format';
 import { isAdmin, usePrincipal } from '@/components/shell/principal';
 import { When } from '@/components/versions/when';
@@ -161,7 +162,7 @@ function Largest() {
             No versions yet.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={420}>
+          <ScrollTable minWidth={420} label="Largest histories">
             <Table verticalSpacing="xs" data-testid="largest-table">
               <Table.Thead>
                 <Table.Tr>
@@ -181,7 +182,7 @@ function Largest() {
                       ) : (
                         <Text size="sm">
                           {row.title ?? row.projectId}{' '}
-                          <Badge size="xs" variant="light" color="gray">
+                          <Badge size="xs" variant="filled" color={TONE.muted}>
                             in trash
                           </Badge>
                         </Text>
@@ -193,7 +194,7 @@ function Largest() {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
       </QueryState>
     </Card>
@@ -202,7 +203,7 @@ function Largest() {
 
 function BlobTable({ rows, testId }: { rows: AwaitingBlob[]; testId: string }) {
   return (
-    <Table.ScrollContainer minWidth={620}>
+    <ScrollTable minWidth={620} label="Blobs">
       <Table verticalSpacing="xs" data-testid={testId}>
         <Table.Thead>
           <Table.Tr>
@@ -226,7 +227,7 @@ function BlobTable({ rows, testId }: { rows: AwaitingBlob[]; testId: string }) {
               </Table.Td>
               <Table.Td>
                 {blob.collectableNow ? (
-                  <Badge color="orange" variant="light">
+                  <Badge color={TONE.warn} variant="filled">
                     now
                   </Badge>
                 ) : (
@@ -237,7 +238,7 @@ function BlobTable({ rows, testId }: { rows: AwaitingBlob[]; testId: string }) {
           ))}
         </Table.Tbody>
       </Table>
-    </Table.ScrollContainer>
+    </ScrollTable>
   );
 }
 

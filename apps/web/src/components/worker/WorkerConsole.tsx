@@ -1,7 +1,7 @@
 'use client';
 
+import { ScrollTable, Notice } from '@/components/health/ScrollTable';
 import {
-  Alert,
   Badge,
   Button,
   Card,
@@ -15,7 +15,7 @@ import {
 } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useQueryState } from 'nuqs';
-import { QueryState } from '@/components/admin/feedback';
+import { QueryState, TONE } from '@/components/admin/feedback';
 import { formatDuration, formatInterval } from '@/components/health/ops-format';
 import { When } from '@/components/versions/when';
 import { useTRPC } from '@/trpc/react';
@@ -53,10 +53,10 @@ export function Heartbeat() {
       </Title>
       <QueryState isPending={status.isPending} error={status.error} label="the worker status">
         {!worker ? (
-          <Alert color="yellow" title="No worker has run yet">
+          <Notice color="yellow" title="No worker has run yet">
             Start it with <Code>pnpm start</Code> (or <Code>pnpm --filter @aura/worker start</Code>
             ): exports, cleanups and scheduled backups only happen while it runs.
-          </Alert>
+          </Notice>
         ) : (
           <SimpleGrid cols={{ base: 1, xs: 2, md: 4 }} data-testid="heartbeat">
             <div>
@@ -64,8 +64,8 @@ export function Heartbeat() {
                 State
               </Text>
               <Badge
-                color={worker.alive ? 'green' : 'red'}
-                variant="light"
+                color={worker.alive ? TONE.ok : TONE.danger}
+                variant="filled"
                 data-testid="worker-state"
               >
                 {worker.alive ? 'alive' : worker.stoppedAt ? 'stopped' : 'silent'}
@@ -112,7 +112,7 @@ function RunHistory({ job }: { job: string }) {
             No recorded run of this job yet.
           </Text>
         ) : (
-          <Table.ScrollContainer minWidth={620}>
+          <ScrollTable minWidth={620} label="Run history">
             <Table verticalSpacing="xs" data-testid="run-history">
               <Table.Thead>
                 <Table.Tr>
@@ -129,14 +129,17 @@ function RunHistory({ job }: { job: string }) {
                       <When iso={run.startedAt} />
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={run.status === 'Succeeded' ? 'green' : 'red'} variant="light">
+                      <Badge
+                        color={run.status === 'Succeeded' ? TONE.ok : TONE.danger}
+                        variant="filled"
+                      >
                         {run.status}
                       </Badge>
                     </Table.Td>
                     <Table.Td>{formatDuration(run.durationMs)}</Table.Td>
                     <Table.Td style={{ overflowWrap: 'anywhere' }}>
                       {run.errorMessage ? (
-                        <Text size="sm" c="red.9">
+                        <Text size="sm" c={TONE.danger}>
                           {run.errorMessage}
                         </Text>
                       ) : (
@@ -147,7 +150,7 @@ function RunHistory({ job }: { job: string }) {
                 ))}
               </Table.Tbody>
             </Table>
-          </Table.ScrollContainer>
+          </ScrollTable>
         )}
       </QueryState>
     </Card>
@@ -172,7 +175,7 @@ export function WorkerConsole() {
               No job has reported yet.
             </Text>
           ) : (
-            <Table.ScrollContainer minWidth={980}>
+            <ScrollTable minWidth={980} label="Jobs">
               <Table verticalSpacing="xs" data-testid="jobs-table">
                 <Table.Thead>
                   <Table.Tr>
@@ -199,7 +202,7 @@ export function WorkerConsole() {
                       <Table.Td>{formatDuration(row.lastDurationMs)}</Table.Td>
                       <Table.Td>
                         {row.lastError ? (
-                          <Text size="sm" c="red.9" style={{ overflowWrap: 'anywhere' }}>
+                          <Text size="sm" c={TONE.danger} style={{ overflowWrap: 'anywhere' }}>
                             {row.lastError}
                           </Text>
                         ) : (
@@ -211,7 +214,7 @@ export function WorkerConsole() {
                           {row.failures} of {row.runs} runs
                         </Text>
                         {row.lastFailureMessage && (
-                          <Text size="xs" c="red.9" style={{ overflowWrap: 'anywhere' }}>
+                          <Text size="xs" c={TONE.danger} style={{ overflowWrap: 'anywhere' }}>
                             last: {row.lastFailureMessage}
                           </Text>
                         )}
@@ -232,7 +235,7 @@ export function WorkerConsole() {
                   ))}
                 </Table.Tbody>
               </Table>
-            </Table.ScrollContainer>
+            </ScrollTable>
           )}
         </QueryState>
       </Card>
