@@ -81,6 +81,22 @@ describe.skipIf(!hasBuild())('personal data in the browser', () => {
       { headers: { authorization: `Bearer ${suite?.users.viewer.token}` } },
     );
     expect(other.status).toBe(403);
+    // An admin's API token may download anyone's; a malformed id is a plain 400.
+    const byAdmin = await fetch(
+      `${suite?.baseUrl}/api/privacy/export?userId=${suite?.users.editor.id}`,
+      { headers: { authorization: `Bearer ${suite?.users.admin.token}` } },
+    );
+    expect(byAdmin.status).toBe(200);
+    expect(byAdmin.headers.get('content-type')).toBe('application/zip');
+    expect(
+      Buffer.from(await byAdmin.arrayBuffer())
+        .subarray(0, 2)
+        .toString('latin1'),
+    ).toBe('PK');
+    const malformed = await fetch(`${suite?.baseUrl}/api/privacy/export?userId=../../etc/passwd`, {
+      headers: { authorization: `Bearer ${suite?.users.admin.token}` },
+    });
+    expect(malformed.status).toBe(400);
   });
 
   it('People: an admin forgets a user through the dialog; viewers see no such control', async () => {
