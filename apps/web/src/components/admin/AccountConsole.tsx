@@ -22,7 +22,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
-import { fieldError, notifyDone, notifyError, QueryState } from './feedback';
+import { fieldError, notifyDone, notifyError, QueryState, TONE } from './feedback';
 
 type Token = RouterOutputs['auth']['tokens']['list'][number];
 
@@ -99,7 +99,7 @@ function ChangePassword() {
             required
           />
           {error && !currentError && !newError ? (
-            <Alert color="red" role="alert">
+            <Alert color={TONE.danger} role="alert">
               {error.message}
             </Alert>
           ) : null}
@@ -126,9 +126,9 @@ const EXPIRY_CHOICES = [
 ];
 
 function tokenState(token: Token): { label: string; color: string } {
-  if (token.revokedAt) return { label: 'Revoked', color: 'gray' };
-  if (token.expiresAt <= new Date().toISOString()) return { label: 'Expired', color: 'orange' };
-  return { label: 'Active', color: 'green' };
+  if (token.revokedAt) return { label: 'Revoked', color: TONE.muted };
+  if (token.expiresAt <= new Date().toISOString()) return { label: 'Expired', color: TONE.warn };
+  return { label: 'Active', color: TONE.ok };
 }
 
 function ApiTokens() {
@@ -171,7 +171,7 @@ function ApiTokens() {
         </Text>
       ),
       labels: { confirm: 'Revoke', cancel: 'Cancel' },
-      confirmProps: { color: 'red' },
+      confirmProps: { color: TONE.danger },
       onConfirm: () => revoke.mutate({ id: token.id }),
     });
   const nameError = fieldError(create.error, 'name', 'The name');
@@ -209,13 +209,13 @@ function ApiTokens() {
         </Group>
       </form>
       {create.error && !nameError ? (
-        <Alert color="red" role="alert" mt="sm">
+        <Alert color={TONE.danger} role="alert" mt="sm">
           {create.error.message}
         </Alert>
       ) : null}
       {created ? (
         <Alert
-          color="green"
+          color={TONE.ok}
           mt="sm"
           title={`Token "${created.name}" created`}
           withCloseButton
@@ -271,7 +271,7 @@ function ApiTokens() {
                         {token.lastUsedAt ? formatTimestamp(token.lastUsedAt) : 'Never'}
                       </Table.Td>
                       <Table.Td>
-                        <Badge color={state.color} variant="light">
+                        <Badge color={state.color} variant="filled">
                           {state.label}
                         </Badge>
                       </Table.Td>
@@ -280,7 +280,7 @@ function ApiTokens() {
                           <Button
                             size="xs"
                             variant="subtle"
-                            color="red"
+                            color={TONE.danger}
                             onClick={() => confirmRevoke(token)}
                             aria-label={`Revoke token ${token.name}`}
                           >
@@ -328,7 +328,7 @@ function Sessions() {
         </Title>
         <Button
           variant="light"
-          color="red"
+          color={TONE.danger}
           disabled={others === 0}
           loading={signOut.isPending}
           onClick={() => signOut.mutate()}
@@ -355,7 +355,7 @@ function Sessions() {
                       {session.userAgent ?? 'Unknown'}
                     </Text>
                     {session.current ? (
-                      <Badge variant="light" color="indigo">
+                      <Badge variant="filled" color={TONE.info}>
                         This session
                       </Badge>
                     ) : null}

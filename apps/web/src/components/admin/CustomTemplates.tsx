@@ -6,11 +6,9 @@ import {
   Badge,
   Button,
   Card,
-  Code,
   Group,
   JsonInput,
   Modal,
-  ScrollArea,
   Stack,
   Switch,
   Table,
@@ -27,7 +25,15 @@ import { useState, type FormEvent } from 'react';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
-import { errorText, fieldError, notifyDone, notifyError, QueryState } from './feedback';
+import {
+  errorText,
+  fieldError,
+  JsonBlock,
+  notifyDone,
+  notifyError,
+  QueryState,
+  TONE,
+} from './feedback';
 import { TEMPLATES_PAGE_LIMIT } from './limits';
 import { CreateProjectForm } from './TemplatesGallery';
 
@@ -103,7 +109,7 @@ export function CustomTemplates() {
       title: `Move "${item.name}" to the trash?`,
       children: <Text size="sm">It can be restored from the trash, or undone.</Text>,
       labels: { confirm: 'Move to trash', cancel: 'Cancel' },
-      confirmProps: { color: 'red' },
+      confirmProps: { color: TONE.danger },
       onConfirm: () => trash.mutate({ id: item.id, rowVersion: item.rowVersion }),
     });
 
@@ -139,7 +145,7 @@ export function CustomTemplates() {
                       <Table.Td>
                         {item.name}
                         {item.isDefault ? (
-                          <Badge ml="xs" size="sm" variant="light">
+                          <Badge ml="xs" size="sm" variant="filled">
                             Default
                           </Badge>
                         ) : null}
@@ -179,7 +185,7 @@ export function CustomTemplates() {
                             <Button
                               size="xs"
                               variant="subtle"
-                              color="red"
+                              color={TONE.danger}
                               onClick={() => confirmTrash(item)}
                               aria-label={`Delete ${item.name}`}
                             >
@@ -201,6 +207,7 @@ export function CustomTemplates() {
         </QueryState>
       </Card>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={openId !== null}
         onClose={() => void setOpenId(null)}
         title="Custom template"
@@ -218,6 +225,7 @@ export function CustomTemplates() {
         ) : null}
       </Modal>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={editing !== null}
         onClose={() => setEditing(null)}
         title={editing === 'new' ? 'New custom template' : 'Edit custom template'}
@@ -258,7 +266,7 @@ function CustomPreview({
             <Title order={2} size="h3">
               {t.name}
               {t.isDefault ? (
-                <Badge ml="xs" variant="light">
+                <Badge ml="xs" variant="filled">
                   Default
                 </Badge>
               ) : null}
@@ -268,7 +276,7 @@ function CustomPreview({
                 <Button variant="light" onClick={() => onEdit(t)}>
                   Edit
                 </Button>
-                <Button variant="subtle" color="red" onClick={() => onTrash(t)}>
+                <Button variant="subtle" color={TONE.danger} onClick={() => onTrash(t)}>
                   Delete
                 </Button>
               </Group>
@@ -280,7 +288,7 @@ function CustomPreview({
           </Text>
           {t.description ? <Text size="sm">{t.description}</Text> : null}
           {t.invalidSections.length ? (
-            <Alert color="orange" title="Sections to fix">
+            <Alert color={TONE.warn} title="Sections to fix">
               {t.invalidSections.join(', ')} no longer pass validation; edit them before using the
               template.
             </Alert>
@@ -291,9 +299,7 @@ function CustomPreview({
                 {section.label}
               </Title>
               {t[section.name] ? (
-                <ScrollArea.Autosize mah={200} type="auto">
-                  <Code block>{JSON.stringify(t[section.name], null, 2)}</Code>
-                </ScrollArea.Autosize>
+                <JsonBlock value={t[section.name]} label={section.label} maxHeight={200} />
               ) : (
                 <Text size="sm" c="dimmed">
                   Not set
@@ -430,7 +436,6 @@ function CustomEditor({ initial, onDone }: { initial: CustomView | null; onDone:
             value={sections[section.name]}
             onChange={(value) => setSections((s) => ({ ...s, [section.name]: value }))}
             validationError="Not valid JSON"
-            formatOnBlur
             autosize
             minRows={3}
             maxRows={14}
@@ -438,7 +443,7 @@ function CustomEditor({ initial, onDone }: { initial: CustomView | null; onDone:
           />
         ))}
         {error && !shownFieldErrors ? (
-          <Alert color="red" role="alert">
+          <Alert color={TONE.danger} role="alert">
             {errorText(error)}
           </Alert>
         ) : null}

@@ -25,7 +25,7 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { usePrincipal } from '@/components/shell/principal';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
-import { fieldError, notifyDone, notifyError, QueryState } from './feedback';
+import { fieldError, notifyDone, notifyError, QueryState, TONE } from './feedback';
 
 export type PersonRow = RouterOutputs['users']['list'][number];
 
@@ -112,7 +112,7 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
         </Text>
       ),
       labels: { confirm: 'Reset password', cancel: 'Cancel' },
-      confirmProps: { color: 'red' },
+      confirmProps: { color: TONE.danger },
       onConfirm: () => reset.mutate({ id: user.id }),
     });
   const confirmActive = (user: PersonRow, isActive: boolean) =>
@@ -126,7 +126,7 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
         </Text>
       ),
       labels: { confirm: isActive ? 'Reactivate' : 'Deactivate', cancel: 'Cancel' },
-      confirmProps: { color: isActive ? 'indigo' : 'red' },
+      confirmProps: { color: isActive ? TONE.info : TONE.danger },
       onConfirm: () => update.mutate({ id: user.id, rowVersion: user.rowVersion, isActive }),
     });
 
@@ -160,7 +160,7 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
                     <Table.Td>
                       {user.displayName}
                       {user.id === me.id ? (
-                        <Badge ml="xs" variant="light" size="sm">
+                        <Badge ml="xs" variant="filled" size="sm">
                           You
                         </Badge>
                       ) : null}
@@ -186,7 +186,7 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
                       />
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={user.isActive ? 'green' : 'gray'} variant="light">
+                      <Badge color={user.isActive ? TONE.ok : TONE.muted} variant="filled">
                         {user.isActive ? 'Active' : 'Deactivated'}
                       </Badge>
                     </Table.Td>
@@ -209,7 +209,7 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
                           </Menu.Item>
                           {user.isActive ? (
                             <Menu.Item
-                              color="red"
+                              color={TONE.danger}
                               disabled={user.id === me.id}
                               onClick={() => confirmActive(user, false)}
                             >
@@ -241,7 +241,12 @@ export function PeopleConsole({ rowActions }: { rowActions?: (user: PersonRow) =
           void refresh();
         }}
       />
-      <Modal opened={shown !== null} onClose={() => setShown(null)} title={shown?.title}>
+      <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
+        opened={shown !== null}
+        onClose={() => setShown(null)}
+        title={shown?.title}
+      >
         {shown ? <OneTimePassword email={shown.email} password={shown.password} /> : null}
         <Group justify="flex-end" mt="md">
           <Button onClick={() => setShown(null)}>Done</Button>
@@ -283,7 +288,12 @@ function CreateUser({
   };
   const emailError = fieldError(create.error, 'email', 'The email');
   return (
-    <Modal opened={opened} onClose={onClose} title="Add a user">
+    <Modal
+      closeButtonProps={{ 'aria-label': 'Close' }}
+      opened={opened}
+      onClose={onClose}
+      title="Add a user"
+    >
       <form onSubmit={submit} noValidate>
         <Stack gap="sm">
           <TextInput
@@ -306,7 +316,7 @@ function CreateUser({
             A password is generated and shown once after the user is created.
           </Text>
           {create.error && !emailError ? (
-            <Alert color="red" role="alert">
+            <Alert color={TONE.danger} role="alert">
               {create.error.message}
             </Alert>
           ) : null}

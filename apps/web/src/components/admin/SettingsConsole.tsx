@@ -26,7 +26,7 @@ import { useState } from 'react';
 import { canEdit, isAdmin, usePrincipal } from '@/components/shell/principal';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
-import { errorText, fieldError, notifyDone, notifyError, QueryState } from './feedback';
+import { errorText, fieldError, notifyDone, notifyError, QueryState, TONE } from './feedback';
 import { SETTINGS_PAGE_LIMIT } from './limits';
 
 type Setting = RouterOutputs['config']['list']['items'][number];
@@ -188,7 +188,6 @@ function SettingRow({ setting }: { setting: Setting }) {
         value={typeof draft === 'string' ? draft : ''}
         onChange={setDraft}
         validationError="Invalid JSON"
-        formatOnBlur
         autosize
         minRows={3}
         maxRows={12}
@@ -216,19 +215,19 @@ function SettingRow({ setting }: { setting: Setting }) {
   return (
     <div data-testid={`setting-${setting.key}`}>
       <Group gap="xs" mb={4} wrap="wrap">
-        <Badge variant="light" color="gray" size="sm">
+        <Badge variant="filled" color={TONE.muted} size="sm">
           {setting.valueType}
         </Badge>
-        <Badge variant="light" color={setting.isActive ? 'green' : 'gray'} size="sm">
+        <Badge variant="filled" color={setting.isActive ? TONE.ok : TONE.muted} size="sm">
           {setting.isActive ? 'Active' : 'Inactive'}
         </Badge>
         {setting.isSensitive ? (
-          <Badge variant="light" color="orange" size="sm">
+          <Badge variant="filled" color={TONE.warn} size="sm">
             Sensitive
           </Badge>
         ) : null}
         {isInstallationSetting(setting) ? (
-          <Badge variant="light" color="indigo" size="sm">
+          <Badge variant="filled" color={TONE.info} size="sm">
             Admins only
           </Badge>
         ) : null}
@@ -262,7 +261,7 @@ function SettingRow({ setting }: { setting: Setting }) {
         </Group>
       ) : null}
       {otherError ? (
-        <Text size="sm" c="red" role="alert" mt={4}>
+        <Text size="sm" c={TONE.danger} role="alert" mt={4}>
           {otherError}
         </Text>
       ) : null}
@@ -281,7 +280,7 @@ function SettingRow({ setting }: { setting: Setting }) {
           <Button
             size="xs"
             variant="subtle"
-            color="red"
+            color={TONE.danger}
             loading={deactivate.isPending}
             aria-label={`Deactivate ${setting.key}`}
             onClick={() =>
@@ -293,7 +292,7 @@ function SettingRow({ setting }: { setting: Setting }) {
                   </Text>
                 ),
                 labels: { confirm: 'Deactivate', cancel: 'Cancel' },
-                confirmProps: { color: 'red' },
+                confirmProps: { color: TONE.danger },
                 onConfirm: () =>
                   deactivate.mutate({ key: setting.key, rowVersion: setting.rowVersion }),
               })
@@ -315,6 +314,7 @@ function SettingRow({ setting }: { setting: Setting }) {
         </Text>
       </Group>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={historyOpen}
         onClose={() => setHistoryOpen(false)}
         title={`History of ${setting.key}`}
@@ -350,7 +350,7 @@ function KeyHistory({ settingKey }: { settingKey: string }) {
                   <Table.Td>
                     {item.description}
                     {item.status === 'Undone' ? (
-                      <Badge ml="xs" size="sm" color="gray" variant="light">
+                      <Badge ml="xs" size="sm" color={TONE.muted} variant="filled">
                         Undone
                       </Badge>
                     ) : null}
@@ -415,7 +415,7 @@ function SystemSection() {
         {row ? (
           <Group gap="xs">
             <Text size="sm">Setup:</Text>
-            <Badge color={row.isSetupComplete ? 'green' : 'orange'} variant="light">
+            <Badge color={row.isSetupComplete ? TONE.ok : TONE.warn} variant="filled">
               {row.isSetupComplete ? 'Complete' : 'Not complete'}
             </Badge>
             {!row.isSetupComplete ? (
@@ -456,7 +456,7 @@ function SystemSection() {
           </Group>
           {test.data ? (
             <Alert
-              color={test.data.ok ? 'green' : 'red'}
+              color={test.data.ok ? TONE.ok : TONE.danger}
               title={test.data.ok ? 'FFmpeg works' : 'Not a working FFmpeg'}
               data-testid="ffmpeg-test-result"
             >
@@ -469,7 +469,7 @@ function SystemSection() {
             </Alert>
           ) : null}
           {test.error && !ffmpegError ? (
-            <Alert color="red" role="alert">
+            <Alert color={TONE.danger} role="alert">
               {errorText(test.error)}
             </Alert>
           ) : null}
@@ -483,7 +483,7 @@ function SystemSection() {
             maw={560}
           />
           {otherError ? (
-            <Text size="sm" c="red" role="alert">
+            <Text size="sm" c={TONE.danger} role="alert">
               {otherError}
             </Text>
           ) : null}

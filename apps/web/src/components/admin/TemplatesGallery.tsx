@@ -7,12 +7,10 @@ import {
   Badge,
   Button,
   Card,
-  Code,
   Group,
   Modal,
   MultiSelect,
   Rating,
-  ScrollArea,
   SegmentedControl,
   Select,
   SimpleGrid,
@@ -27,7 +25,7 @@ import { useQueryState, useQueryStates } from 'nuqs';
 import { useMemo, useState, type FormEvent } from 'react';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { useTRPC } from '@/trpc/react';
-import { errorText, fieldError, notifyDone, QueryState } from './feedback';
+import { errorText, fieldError, JsonBlock, notifyDone, QueryState, TONE } from './feedback';
 import { TEMPLATES_PAGE_LIMIT } from './limits';
 import { galleryInput, galleryParsers } from './template-params';
 
@@ -160,6 +158,7 @@ export function TemplatesGallery() {
         )}
       </QueryState>
       <Modal
+        closeButtonProps={{ 'aria-label': 'Close' }}
         opened={openId !== null}
         onClose={() => void setOpenId(null)}
         title="Template preview"
@@ -179,7 +178,7 @@ function TemplateCard({ template, onOpen }: { template: TemplateItem; onOpen: ()
           <Title order={3} size="h4" id={`tpl-${template.id}`}>
             {template.name}
           </Title>
-          <Badge variant="light" color={template.isSystemTemplate ? 'indigo' : 'teal'}>
+          <Badge variant="filled" color={template.isSystemTemplate ? TONE.info : TONE.teal}>
             {template.isSystemTemplate ? 'System' : 'Community'}
           </Badge>
         </Group>
@@ -192,7 +191,7 @@ function TemplateCard({ template, onOpen }: { template: TemplateItem; onOpen: ()
         </Text>
         <Group gap={4}>
           {template.tags.map((tag) => (
-            <Badge key={tag} size="sm" variant="outline" color="gray">
+            <Badge key={tag} size="sm" variant="outline" color={TONE.muted}>
               {tag}
             </Badge>
           ))}
@@ -274,18 +273,14 @@ function TemplatePreview({ id }: { id: string }) {
             </Group>
           </Group>
           {rate.error ? (
-            <Text size="sm" c="red" role="alert">
+            <Text size="sm" c={TONE.danger} role="alert">
               {errorText(rate.error)}
             </Text>
           ) : null}
           <Title order={3} size="h5">
             What a project starts with
           </Title>
-          <ScrollArea.Autosize mah={260} type="auto">
-            <Code block data-testid="template-data">
-              {JSON.stringify(t.templateData, null, 2)}
-            </Code>
-          </ScrollArea.Autosize>
+          <JsonBlock value={t.templateData} label="Template data" testId="template-data" />
           {canEdit(me.role) ? (
             <CreateProjectForm
               source={{ kind: 'template', id: t.id }}
@@ -342,12 +337,12 @@ export function CreateProjectForm({
         </Button>
       </Group>
       {mutation.error && !titleError ? (
-        <Alert color="red" role="alert" mt="xs">
+        <Alert color={TONE.danger} role="alert" mt="xs">
           {errorText(mutation.error)}
         </Alert>
       ) : null}
       {created ? (
-        <Alert color="green" mt="xs" role="status">
+        <Alert color={TONE.ok} mt="xs" role="status">
           Project &ldquo;{created.title}&rdquo; created.{' '}
           <Anchor component={Link} href={`/projects/${created.id}`}>
             Open it

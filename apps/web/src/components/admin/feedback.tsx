@@ -1,8 +1,21 @@
 'use client';
 
-import { Alert, Center, Loader } from '@mantine/core';
+import { Alert, Center, Code, Loader } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import type { ReactNode } from 'react';
+
+/**
+ * Status colours as CSS colours, not theme names: Mantine's light and subtle variants cap a theme
+ * colour's text at shade 6, which is below 4.5:1 on white for red, green and orange.
+ */
+export const TONE = {
+  ok: '#166534',
+  danger: '#b42318',
+  warn: '#92400e',
+  info: '#3f38c8',
+  muted: '#495057',
+  teal: '#0b7285',
+} as const;
 
 /** The parts of a tRPC client error the pages read (fields of a BAD_REQUEST, the code). */
 export interface ApiError {
@@ -33,12 +46,15 @@ export function errorText(error: ApiError): string {
   return error.message;
 }
 
+/** Notifications' close buttons are named for screen readers. */
+const closeButtonProps = { 'aria-label': 'Dismiss' };
+
 export function notifyError(title: string, error: ApiError): void {
-  notifications.show({ color: 'red', title, message: errorText(error) });
+  notifications.show({ color: TONE.danger, title, message: errorText(error), closeButtonProps });
 }
 
 export function notifyDone(message: string): void {
-  notifications.show({ color: 'green', message });
+  notifications.show({ color: TONE.ok, message, closeButtonProps });
 }
 
 /** Loading and error states of a query, around what it renders once it has data. */
@@ -55,7 +71,7 @@ export function QueryState({
 }) {
   if (error) {
     return (
-      <Alert color="red" title={`Could not load ${label}`} role="alert">
+      <Alert color={TONE.danger} title={`Could not load ${label}`} role="alert">
         {errorText(error)}
       </Alert>
     );
@@ -73,8 +89,33 @@ export function QueryState({
 /** The page-level notice for a role that may not use a page. */
 export function AdminOnly({ what, children }: { what: string; children?: ReactNode }) {
   return (
-    <Alert color="yellow" title={`Only an admin can ${what}`} role="alert">
+    <Alert color={TONE.warn} title={`Only an admin can ${what}`} role="alert">
       {children ?? 'Ask an admin of this installation if you need a change here.'}
     </Alert>
+  );
+}
+
+/** A scrollable block of JSON: focusable, so keyboard users can scroll it too. */
+export function JsonBlock({
+  value,
+  label,
+  maxHeight = 260,
+  testId,
+}: {
+  value: unknown;
+  label: string;
+  maxHeight?: number;
+  testId?: string;
+}) {
+  return (
+    <div
+      role="region"
+      aria-label={label}
+      tabIndex={0}
+      style={{ maxHeight, overflow: 'auto' }}
+      data-testid={testId}
+    >
+      <Code block>{JSON.stringify(value, null, 2)}</Code>
+    </div>
   );
 }
