@@ -165,6 +165,7 @@ describe('users.exportData and the archive', () => {
     expect(log.length).toBeGreaterThan(5);
     expect(log.every((entry) => entry.userId === data.principal.userId)).toBe(true);
     expect(log[0]?.payload).toEqual(expect.objectContaining({ changes: expect.any(Array) }));
+    expect(rows.parse(parsed(files, 'exports.json')).map((r) => r.id)).toEqual([data.exportId]);
     expect(rows.parse(parsed(files, 'api-tokens.json'))).toEqual([
       expect.objectContaining({ id: data.tokenId, name: 'laptop' }),
     ]);

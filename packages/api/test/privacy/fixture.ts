@@ -23,6 +23,7 @@ export interface SubjectData {
   customTemplateId: string;
   ratedTemplateId: string;
   tokenId: string;
+  exportId: string;
   apiToken: string;
   sessionToken: string;
   /** A project of someone else that the subject edited (stays, anonymized). */
@@ -82,6 +83,12 @@ export async function buildSubjectData(t: TestDb): Promise<SubjectData> {
   await me.templates.rate({ templateId: template.id, rating: 5 });
   await me.setup.saveProgress({ lastStep: 2, wizardState: { tier: 'pro' } });
   await me.config.set({ key: 'Ui.Theme', value: 'dark', category: 'Ui', valueType: 'string' });
+  writeFileSync(path.join(media, 'in.mp4'), 'not really a video');
+  const queued = await me.exports.enqueue({
+    presetName: 'audio-mp3',
+    inputFile: path.join(media, 'in.mp4'),
+    outputFile: 'keeper.mp3',
+  });
   const token = await me.auth.tokens.create({ name: 'laptop' });
   const session = await login(t.db, {
     email: SUBJECT.email,
@@ -114,6 +121,7 @@ export async function buildSubjectData(t: TestDb): Promise<SubjectData> {
     customTemplateId: custom.id,
     ratedTemplateId: template.id,
     tokenId: token.record.id,
+    exportId: queued.id,
     apiToken: token.token,
     sessionToken: session.token,
     otherProjectId: other.id,
