@@ -46,6 +46,8 @@ export const exportHistory = sqliteTable(
     index('IX_ExportHistory_InputFile').on(t.inputFile),
     index('IX_ExportHistory_OutputFile').on(t.outputFile),
     index('IX_ExportHistory_Status_CreatedAt_Id').on(t.status, t.createdAt, t.id),
+    // The exports a user queued (personal-data export).
+    index('IX_ExportHistory_CreatedBy_Id').on(t.createdBy, t.id),
     oneOf('ExportHistory', 'Status', EXPORT_STATUSES),
     check('CK_ExportHistory_Progress', sql`"Progress" BETWEEN 0 AND 100`),
   ],

@@ -63,6 +63,8 @@ export const projectStates = sqliteTable(
       t.updatedAt,
       t.id,
     ),
+    // A user's own projects, in Id order: the personal-data export and forgetting a user.
+    index('IX_ProjectStates_CreatedBy_Id').on(t.createdBy, t.id),
     oneOf('ProjectStates', 'Status', PROJECT_STATUSES),
     oneOf('ProjectStates', 'CurrentStage', PROJECT_STAGES),
     check('CK_ProjectStates_CurrentWizardStep', sql`"CurrentWizardStep" >= 0`),

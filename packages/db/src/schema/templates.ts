@@ -87,6 +87,8 @@ export const customTemplates = sqliteTable(
       t.id,
     ),
     index('IX_CustomTemplates_IsDeleted_DeletedAt_Id').on(t.isDeleted, t.deletedAt, t.id),
+    // A user's own templates (personal-data export, forgetting a user).
+    index('IX_CustomTemplates_CreatedBy_Id').on(t.createdBy, t.id),
     // One default per category among live templates, enforced by the database itself.
     uniqueIndex('UX_CustomTemplates_Category_Default')
       .on(t.category)
