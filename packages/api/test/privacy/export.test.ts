@@ -201,6 +201,41 @@ describe('users.exportData and the archive', () => {
     expect(all).not.toMatch(/passwordHash|tokenHash/);
   });
 
+  it('reads the user’s rows through indexes (counts on My account, the export’s pages)', () => {
+    const plan = (sql: string) =>
+      JSON.stringify(
+        t.db.$client.prepare(`EXPLAIN QUERY PLAN ${sql}`).all({ u: data.principal.userId, a: '' }),
+      );
+    const queries: [string, string][] = [
+      ['SELECT count(*) FROM ProjectStates WHERE CreatedBy = @u', 'IX_ProjectStates_CreatedBy_Id'],
+      [
+        'SELECT * FROM ProjectStates WHERE CreatedBy = @u AND Id > @a ORDER BY Id LIMIT 1',
+        'IX_ProjectStates_CreatedBy_Id',
+      ],
+      [
+        'SELECT count(*) FROM ProjectVersions v JOIN ProjectStates p ON p.Id = v.ProjectId WHERE p.CreatedBy = @u',
+        'IX_ProjectStates_CreatedBy_Id',
+      ],
+      [
+        'SELECT * FROM CustomTemplates WHERE CreatedBy = @u AND Id > @a ORDER BY Id LIMIT 200',
+        'IX_CustomTemplates_CreatedBy_Id',
+      ],
+      [
+        'SELECT * FROM ExportHistory WHERE CreatedBy = @u AND Id > @a ORDER BY Id LIMIT 200',
+        'IX_ExportHistory_CreatedBy_Id',
+      ],
+      [
+        'SELECT * FROM ActionLogs WHERE UserId = @u ORDER BY Timestamp, Id LIMIT 200',
+        'IX_ActionLogs_UserId_Timestamp_Id',
+      ],
+    ];
+    for (const [sql, index] of queries) {
+      const text = plan(sql);
+      expect(text, sql).toContain(index);
+      expect(text, sql).not.toContain('TEMP B-TREE');
+    }
+  });
+
   it('reads one snapshot: a write during the download does not appear, and a cancel frees it', async () => {
     const archive = openExportArchive(t.db, data.principal);
     const me = createCaller(createContext({ db: t.db, principal: data.principal }));
