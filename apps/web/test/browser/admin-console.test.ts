@@ -161,6 +161,8 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
     await page.getByTestId('user-new.person@browser.test').getByText('Deactivated').waitFor();
     await shot(page, 'admin-people');
     await page.setViewportSize({ width: PHONE, height: 900 });
+    // Let the layout settle at the new width, as the harness's screenshots do.
+    await page.waitForTimeout(200);
     await expectNoSideScroll(page);
     await page.context().close();
   }, 120_000);
@@ -209,6 +211,8 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
     await page.keyboard.press('Escape');
     await shot(page, 'admin-settings');
     await page.setViewportSize({ width: PHONE, height: 900 });
+    // Let the layout settle at the new width, as the harness's screenshots do.
+    await page.waitForTimeout(200);
     await expectNoSideScroll(page);
     await page.context().close();
   }, 120_000);
@@ -326,6 +330,8 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
     await page.getByRole('dialog').getByRole('button', { name: 'Move to trash' }).click();
     await visible(page, '"Browser promo" moved to the trash');
     await page.setViewportSize({ width: PHONE, height: 900 });
+    // Let the layout settle at the new width, as the harness's screenshots do.
+    await page.waitForTimeout(200);
     await expectNoSideScroll(page);
     await page.context().close();
   }, 120_000);

@@ -88,7 +88,7 @@ export function TemplatesGallery() {
               value={filters.category}
               onChange={(category) => void setFilters({ category, sub: null })}
               clearable
-              w={200}
+              w={{ base: '100%', xs: 200 }}
             />
             <Select
               label="Sub-category"
@@ -97,7 +97,7 @@ export function TemplatesGallery() {
               value={filters.sub}
               onChange={(sub) => void setFilters({ sub })}
               clearable
-              w={200}
+              w={{ base: '100%', xs: 200 }}
             />
             <MultiSelect
               label="Tags"
@@ -107,7 +107,7 @@ export function TemplatesGallery() {
               onChange={(tags) => void setFilters({ tags: tags.length ? tags : null })}
               clearable
               searchable
-              w={260}
+              w={{ base: '100%', xs: 260 }}
             />
             <div>
               <Text size="sm" fw={500} mb={4} id="kind-label">
