@@ -14,6 +14,7 @@ import {
   TextInput,
   Title,
 } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useState } from 'react';
 import { errorText, fieldError, notifyDone, type ApiError } from '@/components/admin/feedback';
@@ -197,8 +198,15 @@ export function ForgetUserDialog({
               forget.mutate(
                 { userId: user.id, transferTo, confirmation },
                 {
-                  onSuccess: () => {
+                  onSuccess: (result) => {
                     notifyDone(`${user.displayName} was forgotten.`);
+                    if (result.compacted?.walTruncated === false)
+                      notifications.show({
+                        color: 'yellow',
+                        title: 'Write-ahead log not truncated yet',
+                        message:
+                          'Another process was reading the database, so its write-ahead log may still hold old pages until its next checkpoint. Restart the web server and worker to force it.',
+                      });
                     void queryClient.invalidateQueries({ queryKey: trpc.users.list.queryKey() });
                     close();
                   },
