@@ -318,6 +318,9 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
 
     await page.getByRole('button', { name: 'Open Browser promo' }).click();
     await page.waitForURL(/custom=/);
+    // The link the global search gives opens the same preview on a fresh load.
+    await page.goto(page.url());
+    await page.getByRole('dialog').getByRole('heading', { name: 'Browser promo' }).waitFor();
     const view = page.getByRole('dialog');
     await view.getByLabel('New project title').fill('Promo from custom');
     await view.getByRole('button', { name: 'Create project' }).click();

@@ -13,6 +13,8 @@ export const dynamic = 'force-dynamic';
 
 export const metadata: Metadata = { title: 'Templates · Aura Data' };
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const loadSearchParams = createLoader({
   ...galleryParsers,
   template: parseAsString,
@@ -36,6 +38,9 @@ export default async function TemplatesPage({
     // A linked preview (the global search links to ?template= and ?custom=) renders at once.
     params.template && params.template.length <= 100
       ? queryClient.prefetchQuery(trpc.templates.get.queryOptions({ id: params.template }))
+      : null,
+    params.custom && UUID.test(params.custom)
+      ? queryClient.prefetchQuery(trpc.customTemplates.get.queryOptions({ id: params.custom }))
       : null,
   ]);
   return (
