@@ -5,8 +5,11 @@ import {
   createDb,
   erasureLog,
   erasureSubjectHash,
+  loadMigrations,
   openSqlite,
+  resolveMigrationTarget,
   restoreDatabase,
+  rollbackMigrations,
   type AuraDb,
 } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -214,6 +217,27 @@ describe('users.forget', () => {
     } finally {
       if (reopened.$client.open) reopened.$client.close();
     }
+  });
+
+  it('restores a backup older than the erasure log itself: migrates it, then erases again', async () => {
+    const backups = path.join(t.dir, 'backups');
+    const older = backupDatabase({ dbPath: t.file, dir: backups }).file;
+    // The backup as an installation from before ErasureLog existed would have taken it.
+    const old = openSqlite(older);
+    const migrations = loadMigrations();
+    rollbackMigrations(old, resolveMigrationTarget(migrations, '0009'), migrations);
+    old.close();
+
+    await t.as('admin').users.forget({
+      userId: data.principal.userId,
+      confirmation: SUBJECT.email,
+    });
+    t.db.$client.close();
+    const restored = restoreDatabase({ file: older, dbPath: t.file, safetyDir: backups });
+    expect(restored.migratedForErasures).toEqual(expect.arrayContaining(['0010_erasure_log']));
+    expect(restored.pendingMigrations).toEqual([]);
+    expect(restored.reappliedErasures).toEqual([expect.objectContaining({ userFound: true })]);
+    expect(scanFiles(dbFiles(t.file), needles())).toEqual({ [t.file]: [], [`${t.file}-wal`]: [] });
   });
 
   it('backups.list marks the backups taken before an erasure', async () => {
