@@ -40,6 +40,18 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
         valueType: 'string',
         description: 'The greeting on the start page',
       });
+      setConfig(db, users.admin.id, {
+        key: 'ui.layout',
+        value: { columns: 2 },
+        category: 'Interface',
+        valueType: 'json',
+      });
+      setConfig(db, users.admin.id, {
+        key: 'ui.compact',
+        value: false,
+        category: 'Interface',
+        valueType: 'boolean',
+      });
       setConfig(
         db,
         users.admin.id,
@@ -258,6 +270,31 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
     await viewer.context().close();
   }, 60_000);
 
+  it('Settings: an editor edits JSON and boolean values, deactivates and reactivates', async () => {
+    const page = await open('editor', '/settings');
+    const layout = page.getByLabel('ui.layout', { exact: true });
+    await layout.fill('{ "columns": ');
+    await page.getByRole('button', { name: 'Save ui.layout' }).click();
+    await page.getByTestId('setting-ui.layout').getByText('Enter valid JSON').waitFor();
+    await layout.fill('{ "columns": 3 }');
+    await page.getByRole('button', { name: 'Save ui.layout' }).click();
+    await visible(page, 'Saved "ui.layout"');
+
+    await page.locator('label[for="setting-ui.compact"]').first().click();
+    await page.getByRole('button', { name: 'Save ui.compact' }).click();
+    await visible(page, 'Saved "ui.compact"');
+    await expect(page.getByLabel('ui.compact', { exact: true }).isChecked()).resolves.toBe(true);
+
+    await page.getByRole('button', { name: 'Deactivate ui.compact' }).click();
+    await page.getByRole('dialog').getByRole('button', { name: 'Deactivate' }).click();
+    await visible(page, '"ui.compact" is inactive');
+    await page.getByTestId('setting-ui.compact').getByText('Inactive').waitFor();
+    await page.getByRole('button', { name: 'Save ui.compact' }).click();
+    await page.getByTestId('setting-ui.compact').getByText('Active', { exact: true }).waitFor();
+    await expectAccessible(page);
+    await page.context().close();
+  }, 120_000);
+
   it('Templates: filter in the URL, preview, rate, create a project', async () => {
     const page = await open('editor', '/templates?category=Education');
     await page.getByRole('heading', { name: 'YouTube Explainer' }).waitFor();
@@ -325,7 +362,11 @@ describe.skipIf(!hasBuild())('admin console in the browser', () => {
     await view.getByLabel('New project title').fill('Promo from custom');
     await view.getByRole('button', { name: 'Create project' }).click();
     await view.getByText('Project “Promo from custom” created.').waitFor();
-    await page.keyboard.press('Escape');
+    await view.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByRole('dialog');
+    await edit.getByLabel('Description').fill('A vertical promo, edited');
+    await edit.getByRole('button', { name: 'Save template' }).click();
+    await visible(page, 'Custom template "Browser promo" saved');
 
     await page.getByRole('button', { name: 'Make Browser promo the default' }).click();
     await visible(page, '"Browser promo" is the default of Marketing');

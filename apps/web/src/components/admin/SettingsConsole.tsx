@@ -187,7 +187,7 @@ function SettingRow({ setting }: { setting: Setting }) {
         description={description}
         value={typeof draft === 'string' ? draft : ''}
         onChange={setDraft}
-        validationError="Invalid JSON"
+        validationError="Enter valid JSON"
         autosize
         minRows={3}
         maxRows={12}
