@@ -197,7 +197,7 @@ describe.skipIf(!hasBuild())('operations pages in the browser', () => {
       await route.continue();
     });
     await page.goto('/backups');
-    await expect(page.getByText('No backup has been taken yet.').isVisible()).resolves.toBe(true);
+    await page.getByText('No backup has been taken yet.').waitFor();
     await page.getByTestId('backup-now').click();
     await page.getByText('Backing up… copying and checking the database').waitFor();
     await page

@@ -153,7 +153,7 @@ export function RecoveryConsole() {
                               <Button
                                 size="xs"
                                 variant="outline"
-                                color="red"
+                                color={TONE.danger}
                                 onClick={() => confirm(project)}
                                 loading={
                                   markFailed.isPending && markFailed.variables.id === project.id

@@ -213,7 +213,7 @@ export function InstallationSetup() {
                   </Step>
                   <Group>
                     <Button
-                      color="green"
+                      color={TONE.ok}
                       loading={finish.isPending}
                       disabled={details.generatedPasswordInUse}
                       onClick={() =>

@@ -4,7 +4,7 @@ import { Notice } from '@/components/health/ScrollTable';
 import { Button, Card, Group, Radio, Select, Stack, Stepper, Text, Title } from '@mantine/core';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import { notifyDone, notifyError, QueryState } from '@/components/admin/feedback';
+import { notifyDone, notifyError, QueryState, TONE } from '@/components/admin/feedback';
 import { When } from '@/components/versions/when';
 import { useTRPC } from '@/trpc/react';
 
@@ -187,7 +187,7 @@ export function SetupWizard() {
                     </Button>
                   ) : (
                     <Button
-                      color="green"
+                      color={TONE.ok}
                       loading={complete.isPending}
                       onClick={() => complete.mutate({ rowVersion: data.rowVersion ?? undefined })}
                     >

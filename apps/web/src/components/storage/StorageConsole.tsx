@@ -135,6 +135,7 @@ function History() {
                 { name: 'storedBytes', label: 'Stored', color: 'teal.8' },
               ]}
               curveType="monotone"
+              withDots={false}
               withLegend
               valueFormatter={(value) => formatBytes(value)}
               xAxisProps={{ tickFormatter: (day: string) => day.slice(5) }}
@@ -292,7 +293,7 @@ function Collection() {
               Dry run
             </Button>
             <Button
-              color="red"
+              color={TONE.danger}
               variant="outline"
               size="xs"
               onClick={confirmCollect}
@@ -352,7 +353,7 @@ export function StorageConsole() {
     <Stack gap="md">
       <Summary />
       <History />
-      <SimpleGrid cols={{ base: 1, lg: 2 }}>
+      <SimpleGrid cols={{ base: 1, xl: 2 }}>
         <Largest />
         <Collection />
       </SimpleGrid>
