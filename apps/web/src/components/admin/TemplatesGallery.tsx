@@ -178,7 +178,11 @@ function TemplateCard({ template, onOpen }: { template: TemplateItem; onOpen: ()
           <Title order={3} size="h4" id={`tpl-${template.id}`}>
             {template.name}
           </Title>
-          <Badge variant="filled" color={template.isSystemTemplate ? TONE.info : TONE.teal}>
+          <Badge
+            variant="filled"
+            color={template.isSystemTemplate ? TONE.info : TONE.teal}
+            style={{ flexShrink: 0 }}
+          >
             {template.isSystemTemplate ? 'System' : 'Community'}
           </Badge>
         </Group>
