@@ -76,13 +76,22 @@ export function VersionsTab({ projectId }: { projectId: string }) {
     ]);
   };
   const failed = (title: string) => (error: unknown) =>
-    notifications.show({ color: 'red', title, message: errorMessage(error) });
+    notifications.show({
+      closeButtonProps: { 'aria-label': 'Dismiss' },
+      color: 'red',
+      title,
+      message: errorMessage(error),
+    });
 
   const create = useMutation(
     trpc.versions.create.mutationOptions({
       onSuccess: async ({ version }) => {
         setForm(null);
-        notifications.show({ title: 'Version created', message: versionLabel(version) });
+        notifications.show({
+          closeButtonProps: { 'aria-label': 'Dismiss' },
+          title: 'Version created',
+          message: versionLabel(version),
+        });
         await refresh();
       },
     }),
@@ -91,7 +100,11 @@ export function VersionsTab({ projectId }: { projectId: string }) {
     trpc.versions.describe.mutationOptions({
       onSuccess: async (version) => {
         setForm(null);
-        notifications.show({ title: 'Version saved', message: versionLabel(version) });
+        notifications.show({
+          closeButtonProps: { 'aria-label': 'Dismiss' },
+          title: 'Version saved',
+          message: versionLabel(version),
+        });
         await refresh();
       },
     }),
@@ -100,6 +113,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
     trpc.versions.setImportant.mutationOptions({
       onSuccess: async (version) => {
         notifications.show({
+          closeButtonProps: { 'aria-label': 'Dismiss' },
           title: version.isMarkedImportant ? 'Marked important' : 'No longer important',
           message: `${versionLabel(version)}${version.isMarkedImportant ? ' is pinned and never pruned' : ''}`,
         });
@@ -112,6 +126,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
     trpc.versions.restore.mutationOptions({
       onSuccess: async ({ restoredFrom, restorePoint }) => {
         notifications.show({
+          closeButtonProps: { 'aria-label': 'Dismiss' },
           color: 'green',
           title: `Restored ${versionLabel(restoredFrom)}`,
           message: `The state before is kept as restore point version ${restorePoint.versionNumber}.`,
@@ -126,6 +141,7 @@ export function VersionsTab({ projectId }: { projectId: string }) {
     trpc.versions.softDelete.mutationOptions({
       onSuccess: async (version) => {
         notifications.show({
+          closeButtonProps: { 'aria-label': 'Dismiss' },
           title: 'Moved to the trash',
           message: `${versionLabel(version)} can be restored from the Trash page.`,
         });
@@ -380,7 +396,7 @@ function VersionItem({
         <Stack gap={2} style={{ minWidth: 0 }}>
           <Group gap="xs" wrap="wrap">
             <Text fw={600}>{label}</Text>
-            <Badge color={TYPE_COLOR[version.versionType]} variant="light">
+            <Badge color={TYPE_COLOR[version.versionType]} variant="light" c="dark.8">
               {TYPE_LABEL[version.versionType]}
             </Badge>
             {version.isMarkedImportant && (
@@ -412,8 +428,7 @@ function VersionItem({
           {editor && (
             <Button
               size="xs"
-              variant="light"
-              color="orange"
+              variant="default"
               onClick={() => onRestore(version)}
               aria-label={`Restore ${label}`}
             >

@@ -73,6 +73,7 @@ export function TrashView() {
     onSettled: () => setBusyId(null),
     onError: (error: unknown) =>
       notifications.show({
+        closeButtonProps: { 'aria-label': 'Dismiss' },
         color: 'red',
         title: `Could not ${verb}`,
         message: errorMessage(error),
@@ -93,11 +94,20 @@ export function TrashView() {
   const templateItems = templates.data?.pages.flatMap((p) => p.items) ?? [];
 
   const restored = async (name: string) => {
-    notifications.show({ color: 'green', title: 'Restored', message: `${name} is back.` });
+    notifications.show({
+      closeButtonProps: { 'aria-label': 'Dismiss' },
+      color: 'green',
+      title: 'Restored',
+      message: `${name} is back.`,
+    });
     await refresh();
   };
   const purged = async (name: string) => {
-    notifications.show({ title: 'Purged', message: `${name} is gone for good.` });
+    notifications.show({
+      closeButtonProps: { 'aria-label': 'Dismiss' },
+      title: 'Purged',
+      message: `${name} is gone for good.`,
+    });
     await refresh();
   };
 

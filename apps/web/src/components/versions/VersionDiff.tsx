@@ -184,11 +184,11 @@ function SceneRowView({
       data-moved={row.moved}
     >
       <Group gap="xs" mb={6}>
-        <Badge color={STATUS_COLOR[row.status]} variant="light">
+        <Badge color={STATUS_COLOR[row.status]} variant="light" c="dark.8">
           {row.status}
         </Badge>
         {row.moved && row.before && row.after && (
-          <Badge color="indigo" variant="light">
+          <Badge color="indigo" variant="light" c="dark.8">
             moved from {row.before.index + 1} to {row.after.index + 1}
           </Badge>
         )}
@@ -247,19 +247,19 @@ export function VersionDiff({ fromId, toId }: { fromId: string; toId: string | n
         </Text>
       ) : (
         <Group gap="xs" aria-label="Summary of the differences">
-          <Badge color="green" variant="light">
+          <Badge color="green" variant="light" c="dark.8">
             {scenes.added.length} added
           </Badge>
-          <Badge color="red" variant="light">
+          <Badge color="red" variant="light" c="dark.8">
             {scenes.removed.length} removed
           </Badge>
-          <Badge color="yellow" variant="light">
+          <Badge color="yellow" variant="light" c="dark.8">
             {scenes.changed.length} changed
           </Badge>
-          <Badge color="indigo" variant="light">
+          <Badge color="indigo" variant="light" c="dark.8">
             {scenes.moved.length} moved
           </Badge>
-          <Badge color="gray" variant="light">
+          <Badge color="gray" variant="light" c="dark.8">
             {documents.reduce((n, key) => n + diff.documents[key].length, 0)} spec fields
           </Badge>
         </Group>
