@@ -158,6 +158,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'templates.rate': ['editor', (w) => ({ templateId: w.ids.template, rating: 4 })],
   'customTemplates.get': ['authed', (w) => ({ id: w.ids.customTemplate })],
   'customTemplates.list': ['authed', () => ({})],
+  'search.global': ['authed', () => ({ q: 'project' })],
   'customTemplates.trash': ['authed', () => ({})],
   'customTemplates.create': ['editor', () => ({ name: 'Another', category: 'Talk' })],
   'customTemplates.update': [
