@@ -75,7 +75,7 @@ export function Heartbeat() {
               <Text size="xs" c="dimmed">
                 Last tick
               </Text>
-              <When iso={worker.lastTickAt} /> ({worker.secondsSinceTick} s ago)
+              <When iso={worker.lastTickAt} />
             </div>
             <div>
               <Text size="xs" c="dimmed">
