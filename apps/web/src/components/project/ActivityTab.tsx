@@ -1,12 +1,13 @@
 'use client';
 
-import { Alert, Badge, Button, Card, Group, Stack, Table, Text } from '@mantine/core';
+import { Alert, Button, Card, Group, Stack, Table, Text } from '@mantine/core';
 import { useInfiniteQuery } from '@tanstack/react-query';
 import { RelativeTime } from '@/components/projects/RelativeTime';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { useUndoRedo } from '@/components/shell/UndoRedo';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
+import { ALERT_STYLES, ToneBadge } from '@/components/projects/ui';
 
 const STATUS_COLORS: Record<string, string> = {
   Applied: 'green',
@@ -54,7 +55,7 @@ export function ActivityTab({ projectId }: { projectId: string }) {
         </Group>
       )}
       {activity.isError && (
-        <Alert color="red" title="The activity could not be loaded">
+        <Alert styles={ALERT_STYLES} color="red" title="The activity could not be loaded">
           {activity.error.message}
         </Alert>
       )}
@@ -103,9 +104,9 @@ export function ActivityTab({ projectId }: { projectId: string }) {
                       )}
                     </Table.Td>
                     <Table.Td>
-                      <Badge color={STATUS_COLORS[item.status] ?? 'gray'} variant="light">
+                      <ToneBadge color={STATUS_COLORS[item.status] ?? 'gray'}>
                         {item.status}
-                      </Badge>
+                      </ToneBadge>
                     </Table.Td>
                   </Table.Tr>
                 ))}

@@ -1,7 +1,6 @@
 'use client';
 
-import { Alert, Badge, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
+import { Alert, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { errorMessage } from '@/components/projects/NewProjectButton';
@@ -10,6 +9,7 @@ import { formatBytes } from '@/lib/format';
 import { useTRPC, useTRPCClient } from '@/trpc/react';
 import type { ProjectDetail } from './ProjectTabs';
 import { useProjectRefresh } from './use-project-refresh';
+import { ALERT_STYLES, ToneBadge, toast } from '@/components/projects/ui';
 
 type Asset = ProjectDetail['assets'][number];
 
@@ -41,13 +41,13 @@ export function AssetsTab({ project }: { project: ProjectDetail }) {
     setPending(asset.id);
     try {
       await client.assets.markPermanent.mutate({ id: asset.id, rowVersion: asset.rowVersion });
-      notifications.show({
+      toast({
         color: 'green',
         title: 'Marked permanent',
         message: asset.filePath,
       });
     } catch (error) {
-      notifications.show({
+      toast({
         color: 'red',
         title: 'Not marked permanent',
         message: errorMessage(error),
@@ -60,12 +60,12 @@ export function AssetsTab({ project }: { project: ProjectDetail }) {
   return (
     <Stack gap="md">
       {files.isError && (
-        <Alert color="orange" title="Could not check the files on disk">
+        <Alert styles={ALERT_STYLES} color="orange" title="Could not check the files on disk">
           {files.error.message}
         </Alert>
       )}
       {sceneProblems.length > 0 && (
-        <Alert color="orange" title="Scene files missing" role="alert">
+        <Alert styles={ALERT_STYLES} color="orange" title="Scene files missing" role="alert">
           {sceneProblems.length} file{sceneProblems.length === 1 ? '' : 's'} referenced by scenes{' '}
           {sceneProblems.length === 1 ? 'is' : 'are'} not available:{' '}
           {sceneProblems.map((m) => m.path).join(', ')}
@@ -101,20 +101,16 @@ export function AssetsTab({ project }: { project: ProjectDetail }) {
                       <Table.Td>
                         <Code style={{ overflowWrap: 'anywhere' }}>{asset.filePath}</Code>
                         {problem && (
-                          <Badge color="orange" variant="light" ml="xs">
+                          <ToneBadge color="orange" ml="xs">
                             {problem === 'missing' ? 'Missing file' : 'Outside the media folders'}
-                          </Badge>
+                          </ToneBadge>
                         )}
                       </Table.Td>
                       <Table.Td>
                         {asset.isTemporary ? (
-                          <Badge color="yellow" variant="light">
-                            Temporary
-                          </Badge>
+                          <ToneBadge color="yellow">Temporary</ToneBadge>
                         ) : (
-                          <Badge color="green" variant="light">
-                            Permanent
-                          </Badge>
+                          <ToneBadge color="green">Permanent</ToneBadge>
                         )}
                       </Table.Td>
                       <Table.Td>{formatBytes(asset.fileSizeBytes)}</Table.Td>
@@ -124,7 +120,7 @@ export function AssetsTab({ project }: { project: ProjectDetail }) {
                           {asset.isTemporary && (
                             <Button
                               size="xs"
-                              variant="light"
+                              variant="default"
                               loading={pending === asset.id}
                               onClick={() => void markPermanent(asset)}
                               aria-label={`Mark ${asset.filePath} permanent`}

@@ -1,8 +1,7 @@
 'use client';
 
-import { Badge, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
+import { Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { modals } from '@mantine/modals';
-import { notifications } from '@mantine/notifications';
 import { errorMessage } from '@/components/projects/NewProjectButton';
 import { RelativeTime } from '@/components/projects/RelativeTime';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
@@ -10,6 +9,7 @@ import { formatTimestamp } from '@/lib/format';
 import { useTRPCClient } from '@/trpc/react';
 import type { ProjectDetail } from './ProjectTabs';
 import { useProjectRefresh } from './use-project-refresh';
+import { ToneBadge, toast } from '@/components/projects/ui';
 
 type Checkpoint = ProjectDetail['checkpoints'][number];
 
@@ -45,13 +45,13 @@ export function CheckpointsTab({ project }: { project: ProjectDetail }) {
               id: checkpoint.id,
               rowVersion: checkpoint.rowVersion,
             });
-            notifications.show({
+            toast({
               color: 'green',
               title: 'Checkpoint invalidated',
               message: `${checkpoint.stageName}, ${formatTimestamp(checkpoint.checkpointTime)}`,
             });
           } catch (error) {
-            notifications.show({
+            toast({
               color: 'red',
               title: 'Not invalidated',
               message: errorMessage(error),
@@ -117,18 +117,14 @@ export function CheckpointsTab({ project }: { project: ProjectDetail }) {
                       <Table.Td>
                         <Group gap={4}>
                           {checkpoint.isValid ? (
-                            <Badge color="green" variant="light">
-                              Valid
-                            </Badge>
+                            <ToneBadge color="green">Valid</ToneBadge>
                           ) : (
-                            <Badge color="gray" variant="light">
-                              Invalid
-                            </Badge>
+                            <ToneBadge color="gray">Invalid</ToneBadge>
                           )}
                           {latest && (
-                            <Badge color="green" variant="filled">
+                            <ToneBadge color="green" variant="filled">
                               Latest valid
-                            </Badge>
+                            </ToneBadge>
                           )}
                         </Group>
                       </Table.Td>
@@ -146,8 +142,8 @@ export function CheckpointsTab({ project }: { project: ProjectDetail }) {
                           {checkpoint.isValid && (
                             <Button
                               size="xs"
-                              variant="light"
-                              color="red"
+                              variant="default"
+                              c="red.9"
                               onClick={() => invalidate(checkpoint)}
                             >
                               Invalidate

@@ -1,13 +1,13 @@
 'use client';
 
 import { Alert, Button, Group, Stack, Text, TextInput, Textarea } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { errorMessage } from '@/components/projects/NewProjectButton';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC, useTRPCClient } from '@/trpc/react';
 import { useProjectRefresh } from './use-project-refresh';
+import { ALERT_STYLES, toast } from '@/components/projects/ui';
 
 type Field = 'title' | 'description';
 
@@ -81,7 +81,7 @@ export function InPlaceEdit({
       });
       setEditing(false);
       setConflict(null);
-      notifications.show({
+      toast({
         color: 'green',
         title: `${label} saved`,
         message: text.slice(0, 120) || '(empty)',
@@ -160,7 +160,12 @@ export function InPlaceEdit({
           />
         )}
         {conflict && (
-          <Alert color="orange" title="This project was changed meanwhile" role="alert">
+          <Alert
+            styles={ALERT_STYLES}
+            color="orange"
+            title="This project was changed meanwhile"
+            role="alert"
+          >
             <Stack gap={6}>
               <Text size="sm" data-testid="conflict-message">
                 Changed by {conflict.by} at {formatTimestamp(conflict.at)} — reload or overwrite?

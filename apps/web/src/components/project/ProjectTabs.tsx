@@ -1,7 +1,8 @@
 'use client';
 
 import type { RouterOutputs } from '@aura/api/client';
-import { Badge, Tabs } from '@mantine/core';
+import { Tabs } from '@mantine/core';
+import { ToneBadge } from '@/components/projects/ui';
 import { parseAsString, useQueryState } from 'nuqs';
 import type { ReactNode } from 'react';
 import { ActivityTab } from './ActivityTab';
@@ -68,9 +69,9 @@ export function ProjectTabs({ project }: { project: ProjectDetail }) {
             value={t.value}
             rightSection={
               t.count ? (
-                <Badge size="sm" variant="light" color="gray" aria-hidden>
+                <ToneBadge size="sm" color="gray" aria-hidden>
                   {t.count(project)}
-                </Badge>
+                </ToneBadge>
               ) : undefined
             }
           >

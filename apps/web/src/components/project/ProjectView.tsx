@@ -3,7 +3,6 @@
 import {
   Alert,
   Anchor,
-  Badge,
   Card,
   Code,
   Group,
@@ -23,6 +22,7 @@ import { formatTimestamp, humanize } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
 import { InPlaceEdit } from './InPlaceEdit';
 import { ProjectTabs } from './ProjectTabs';
+import { ALERT_STYLES, ToneBadge } from '@/components/projects/ui';
 
 function Fact({ label, children }: { label: string; children: ReactNode }) {
   return (
@@ -76,7 +76,7 @@ export function ProjectView({ id }: { id: string }) {
       </InPlaceEdit>
 
       {project.status === 'Failed' && (
-        <Alert color="red" title="This project failed" role="alert">
+        <Alert styles={ALERT_STYLES} color="red" title="This project failed" role="alert">
           {project.errorMessage ?? 'No reason was recorded.'}
         </Alert>
       )}
@@ -84,9 +84,9 @@ export function ProjectView({ id }: { id: string }) {
       <Card withBorder padding="md">
         <SimpleGrid cols={{ base: 2, sm: 3, lg: 4 }} spacing="md" verticalSpacing="sm">
           <Fact label="Status">
-            <Badge color={STATUS_COLORS[project.status] ?? 'gray'} variant="light">
+            <ToneBadge color={STATUS_COLORS[project.status] ?? 'gray'}>
               {humanize(project.status)}
-            </Badge>
+            </ToneBadge>
           </Fact>
           <Fact label="Stage">{project.currentStage}</Fact>
           <Fact label="Wizard step">{project.currentWizardStep}</Fact>

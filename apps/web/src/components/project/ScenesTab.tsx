@@ -2,7 +2,6 @@
 
 import {
   ActionIcon,
-  Badge,
   Button,
   Card,
   Code,
@@ -17,7 +16,6 @@ import {
   VisuallyHidden,
 } from '@mantine/core';
 import { modals } from '@mantine/modals';
-import { notifications } from '@mantine/notifications';
 import { useQueryClient } from '@tanstack/react-query';
 import { parseAsString, useQueryState } from 'nuqs';
 import {
@@ -33,6 +31,7 @@ import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { useTRPC, useTRPCClient } from '@/trpc/react';
 import type { ProjectDetail } from './ProjectTabs';
 import { useProjectRefresh } from './use-project-refresh';
+import { ToneBadge, toast } from '@/components/projects/ui';
 
 type Scene = ProjectDetail['scenes'][number];
 
@@ -161,7 +160,7 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
   }, [focusId, scenes]);
 
   const fail = (title: string) => (error: unknown) => {
-    notifications.show({ color: 'red', title, message: errorMessage(error) });
+    toast({ color: 'red', title, message: errorMessage(error) });
     void refresh();
   };
 
@@ -215,7 +214,7 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
         audioFilePath: fields.audioFilePath.trim() || null,
         imageFilePath: fields.imageFilePath.trim() || null,
       });
-      notifications.show({
+      toast({
         color: 'green',
         title: 'Scene added',
         message: fields.scriptText.slice(0, 80),
@@ -253,7 +252,7 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
   async function complete(scene: Scene) {
     try {
       await client.scenes.complete.mutate({ id: scene.id, rowVersion: scene.rowVersion });
-      notifications.show({
+      toast({
         color: 'green',
         title: 'Scene completed',
         message: `Scene ${scene.sceneIndex + 1}`,
@@ -279,7 +278,7 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
         void (async () => {
           try {
             await client.scenes.delete.mutate({ id: scene.id, rowVersion: scene.rowVersion });
-            notifications.show({
+            toast({
               color: 'green',
               title: 'Scene deleted',
               message: `Scene ${scene.sceneIndex + 1}`,
@@ -353,13 +352,9 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
                       Scene {index + 1}
                     </Title>
                     {scene.isCompleted ? (
-                      <Badge color="green" variant="light">
-                        Completed
-                      </Badge>
+                      <ToneBadge color="green">Completed</ToneBadge>
                     ) : (
-                      <Badge color="gray" variant="light">
-                        Not completed
-                      </Badge>
+                      <ToneBadge color="gray">Not completed</ToneBadge>
                     )}
                     <Text size="sm" c="dimmed">
                       {scene.durationSeconds} s
@@ -397,11 +392,11 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
                         Edit
                       </Button>
                       {!scene.isCompleted && (
-                        <Button size="xs" variant="light" onClick={() => void complete(scene)}>
+                        <Button size="xs" variant="default" onClick={() => void complete(scene)}>
                           Complete
                         </Button>
                       )}
-                      <Button size="xs" variant="light" color="red" onClick={() => remove(scene)}>
+                      <Button size="xs" variant="default" c="red.9" onClick={() => remove(scene)}>
                         Delete
                       </Button>
                     </Group>

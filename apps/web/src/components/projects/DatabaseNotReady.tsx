@@ -13,7 +13,12 @@ export function databaseReady(health: Health): boolean {
 export function DatabaseNotReady({ health }: { health: Health }) {
   const file = health.database.path ?? 'the database';
   return (
-    <Alert color="orange" title="The database is not ready" role="alert">
+    <Alert
+      styles={{ title: { color: 'var(--mantine-color-black)' } }}
+      color="orange"
+      title="The database is not ready"
+      role="alert"
+    >
       {!health.database.reachable ? (
         <Text>
           Cannot open <Code>{file}</Code>: {health.database.error}

@@ -12,11 +12,11 @@ import {
   Textarea,
 } from '@mantine/core';
 import { useDisclosure } from '@mantine/hooks';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
 import { useTRPC } from '@/trpc/react';
+import { toast } from '@/components/projects/ui';
 
 type Source = 'blank' | 'template';
 
@@ -58,7 +58,7 @@ export function NewProjectButton() {
 
   const done = (project: { id: string; title: string }) => {
     void queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
-    notifications.show({ color: 'green', title: 'Project created', message: project.title });
+    toast({ color: 'green', title: 'Project created', message: project.title });
     close();
     setTitle('');
     setDescription('');

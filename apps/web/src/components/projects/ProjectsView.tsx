@@ -4,7 +4,6 @@ import type { RouterOutputs } from '@aura/api/client';
 import {
   Alert,
   Anchor,
-  Badge,
   Button,
   Card,
   Checkbox,
@@ -23,7 +22,6 @@ import {
 } from '@mantine/core';
 import { useDebouncedCallback } from '@mantine/hooks';
 import { modals } from '@mantine/modals';
-import { notifications } from '@mantine/notifications';
 import { useInfiniteQuery, useQueryClient } from '@tanstack/react-query';
 import {
   flexRender,
@@ -49,6 +47,7 @@ import {
   projectSearchParams,
   type ProjectSortKey,
 } from './search-params';
+import { ALERT_STYLES, ToneBadge, toast } from '@/components/projects/ui';
 
 type ProjectRow = RouterOutputs['projects']['list']['items'][number] & {
   deletedAt?: string | null;
@@ -178,9 +177,9 @@ export function ProjectsView() {
         id: 'status',
         header: 'Status',
         cell: ({ row }) => (
-          <Badge color={STATUS_COLORS[row.original.status] ?? 'gray'} variant="light">
+          <ToneBadge color={STATUS_COLORS[row.original.status] ?? 'gray'}>
             {humanize(row.original.status)}
-          </Badge>
+          </ToneBadge>
         ),
       },
       { id: 'stage', header: 'Stage', cell: ({ row }) => row.original.currentStage },
@@ -265,7 +264,7 @@ export function ProjectsView() {
     setBusy(false);
     setSelection({});
     await queryClient.invalidateQueries({ queryKey: trpc.projects.pathKey() });
-    notifications.show({
+    toast({
       color: failures.length ? 'red' : 'green',
       title:
         kind === 'delete'
@@ -436,9 +435,14 @@ export function ProjectsView() {
       )}
 
       {query.isError && (
-        <Alert color="red" title="The projects could not be loaded" role="alert">
+        <Alert
+          styles={ALERT_STYLES}
+          color="red"
+          title="The projects could not be loaded"
+          role="alert"
+        >
           {query.error.message}{' '}
-          <Button size="xs" variant="light" onClick={() => void query.refetch()}>
+          <Button size="xs" variant="default" onClick={() => void query.refetch()}>
             Try again
           </Button>
         </Alert>

@@ -1,11 +1,11 @@
 'use client';
 
 import { ActionIcon, Group, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useRef } from 'react';
 import { useTRPC } from '@/trpc/react';
 import { canEdit, usePrincipal } from './principal';
+import { toast } from '@/components/projects/ui';
 
 type Verb = 'undo' | 'redo';
 
@@ -26,7 +26,7 @@ export function useUndoRedo() {
   const queryClient = useQueryClient();
   const show = (verb: Verb, actions: { description: string }[]) => {
     const [first] = actions;
-    notifications.show({
+    toast({
       color: 'green',
       title: verb === 'undo' ? 'Undone' : 'Redone',
       message: first
@@ -37,7 +37,7 @@ export function useUndoRedo() {
   };
   const fail = (verb: Verb, error: { message: string; data?: { code?: string } | null }) => {
     const nothing = error.data?.code === 'NOT_FOUND';
-    notifications.show({
+    toast({
       color: nothing ? 'gray' : 'red',
       title: nothing ? `Nothing to ${verb}` : `Could not ${verb}`,
       message: nothing

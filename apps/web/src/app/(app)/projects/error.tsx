@@ -2,6 +2,7 @@
 
 import { Alert, Button, Group, Stack, Text } from '@mantine/core';
 import Link from 'next/link';
+import { ALERT_STYLES } from '@/components/projects/ui';
 
 /** A failure while rendering the projects pages: what happened, retry, or go back. */
 export default function ProjectsError({
@@ -12,7 +13,7 @@ export default function ProjectsError({
   reset: () => void;
 }) {
   return (
-    <Alert color="red" title="The projects could not be shown" role="alert">
+    <Alert styles={ALERT_STYLES} color="red" title="The projects could not be shown" role="alert">
       <Stack gap="xs">
         <Text size="sm">{error.message || 'Something went wrong.'}</Text>
         {error.digest && (
