@@ -43,6 +43,15 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'auth.tokens.create': ['authed', () => ({ name: 'new token' })],
   'auth.tokens.list': ['authed', () => ({})],
   'auth.tokens.revoke': ['authed', (w, who) => ({ id: ownToken(w, who) })],
+  'auth.changePassword': [
+    'authed',
+    () => ({
+      currentPassword: 'correct horse battery',
+      newPassword: 'a new correct horse battery',
+    }),
+  ],
+  'auth.sessions': ['authed', () => undefined],
+  'auth.signOutOthers': ['authed', () => undefined],
   'users.list': ['admin', () => undefined],
   'users.create': ['admin', () => ({ email: 'new@adversarial.test', role: 'viewer' })],
   'users.update': [
@@ -53,6 +62,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
       displayName: 'Renamed',
     }),
   ],
+  'users.resetPassword': ['admin', (w) => ({ id: w.ids.users.other.userId })],
   'users.exportData': ['authed', () => ({})],
   // A dry run: the real erasure is covered by test/privacy.
   'users.forget': ['admin', (w) => ({ userId: w.ids.users.other.userId, dryRun: true })],
@@ -160,6 +170,10 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
   'customTemplates.list': ['authed', () => ({})],
   'search.global': ['authed', () => ({ q: 'project' })],
   'customTemplates.trash': ['authed', () => ({})],
+  'customTemplates.createProject': [
+    'editor',
+    (w) => ({ customTemplateId: w.ids.customTemplate, title: 'From a custom template' }),
+  ],
   'customTemplates.create': ['editor', () => ({ name: 'Another', category: 'Talk' })],
   'customTemplates.update': [
     'editor',
@@ -208,6 +222,7 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
     (w) => ({ rowVersion: w.rowVersion('SystemConfiguration', 1) }),
   ],
   'system.get': ['authed', () => undefined],
+  'system.testFfmpeg': ['admin', () => ({})],
   'system.update': [
     'admin',
     (w) => ({
@@ -240,6 +255,8 @@ export const MATRIX: Record<string, [MinimumRole, InputFor]> = {
     (w) => ({ key: 'Ui.Theme', rowVersion: w.rowVersion('Configurations', 'Ui.Theme', 'Key') }),
   ],
   'config.reveal': ['admin', () => ({ key: 'Ui.Theme' })],
+  'config.categories': ['authed', () => undefined],
+  'config.history': ['authed', () => ({ key: 'Ui.Theme' })],
 
   'backups.list': ['authed', () => ({})],
   'backups.schedule': ['authed', () => undefined],
