@@ -10,6 +10,7 @@ import { AssetsTab } from './AssetsTab';
 import { CheckpointsTab } from './CheckpointsTab';
 import { ScenesTab } from './ScenesTab';
 import { VersionsTab } from './VersionsTab';
+import { ExportsTab } from './ExportsTab';
 
 export type ProjectDetail = RouterOutputs['projects']['get'];
 
@@ -44,7 +45,7 @@ const TABS: ProjectTab[] = [
     panel: (p) => <CheckpointsTab project={p} />,
   },
   { value: 'versions', label: 'Versions', panel: (p) => <VersionsTab projectId={p.id} /> },
-  // Exports tab (ExportsTab) goes here.
+  { value: 'exports', label: 'Exports', panel: (p) => <ExportsTab projectId={p.id} /> },
   { value: 'activity', label: 'Activity', panel: (p) => <ActivityTab projectId={p.id} /> },
 ];
 
