@@ -88,7 +88,7 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
     (await page.getByTestId('project-row').locator('td a, td p').allTextContents()).filter(Boolean);
 
   async function pick(page: Page, label: string, option: string) {
-    await page.getByLabel(label, { exact: true }).click();
+    await page.getByRole('textbox', { name: label, exact: true }).click();
     await page.getByRole('option', { name: option, exact: true }).click();
   }
 
@@ -191,7 +191,7 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
     await page.goto('/projects');
     await page.getByRole('button', { name: 'New project' }).click();
     const dialog = page.getByRole('dialog');
-    await dialog.getByLabel('Title').fill('Blank start');
+    await dialog.getByRole('textbox', { name: /^Title/ }).fill('Blank start');
     await expectAccessible(page);
     await dialog.getByRole('button', { name: 'Create project' }).click();
     await page.waitForURL(/\/projects\/[0-9a-f-]{36}$/);
@@ -204,9 +204,15 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
       await page.goto('/projects');
       await page.getByRole('button', { name: 'New project' }).click();
       await page.getByText('From a template', { exact: true }).click();
-      await page.getByRole('dialog').getByLabel('Template', { exact: true }).click();
+      await page
+        .getByRole('dialog')
+        .getByRole('textbox', { name: /^Template/ })
+        .click();
       await page.getByRole('option', { name: template }).click();
-      await page.getByRole('dialog').getByLabel('Title').fill(title);
+      await page
+        .getByRole('dialog')
+        .getByRole('textbox', { name: /^Title/ })
+        .fill(title);
       await page.getByRole('dialog').getByRole('button', { name: 'Create project' }).click();
       await page.getByRole('heading', { name: title }).waitFor();
     }
@@ -220,7 +226,7 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
     await expectAccessible(page);
     await shot(page, 'project-scenes');
     await page.getByRole('button', { name: 'Edit title' }).click();
-    await page.getByLabel('Title', { exact: true }).fill('Alpine lakes, revised');
+    await page.getByRole('textbox', { name: /^Title/ }).fill('Alpine lakes, revised');
     // Meanwhile the admin renames it through the API.
     const current = await admin.projects.get.query({ id: projectId });
     await admin.projects.update.mutate({
@@ -306,7 +312,7 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
 
     const second = cards.nth(1);
     await second.getByRole('button', { name: 'Edit' }).click();
-    await second.getByLabel('Script text').fill('Lake Geneva at sunrise.');
+    await second.getByRole('textbox', { name: /^Script text/ }).fill('Lake Geneva at sunrise.');
     await second.getByRole('button', { name: 'Save scene' }).click();
     await page.getByText('Lake Geneva at sunrise.').waitFor();
 

@@ -121,11 +121,7 @@ export function CheckpointsTab({ project }: { project: ProjectDetail }) {
                           ) : (
                             <ToneBadge color="gray">Invalid</ToneBadge>
                           )}
-                          {latest && (
-                            <ToneBadge color="green" variant="filled">
-                              Latest valid
-                            </ToneBadge>
-                          )}
+                          {latest && <ToneBadge color="green">Latest valid</ToneBadge>}
                         </Group>
                       </Table.Td>
                       <Table.Td>

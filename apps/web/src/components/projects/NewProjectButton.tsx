@@ -107,7 +107,13 @@ export function NewProjectButton() {
   return (
     <>
       <Button onClick={open}>New project</Button>
-      <Modal opened={opened} onClose={close} title="New project" size="lg">
+      <Modal
+        opened={opened}
+        onClose={close}
+        title="New project"
+        size="lg"
+        closeButtonProps={{ 'aria-label': 'Close' }}
+      >
         <form onSubmit={submit}>
           <Stack gap="sm">
             <SegmentedControl
