@@ -303,6 +303,16 @@ describe.skipIf(!hasBuild())('operations pages in the browser', () => {
     await expectNoSideScroll(viewerPage);
     await shot(viewerPage, 'ops-storage-viewer');
     await viewerPage.context().close();
+    // Opened on a phone: the page fits (the chart's series at this width: see the screenshot).
+    const phone = await open('viewer', PHONE);
+    await phone.goto('/storage');
+    await phone.locator('.recharts-surface').first().waitFor();
+    await expectNoSideScroll(phone);
+    await phone.screenshot({
+      path: path.join('test-results', 'screenshots', 'ops-storage-phone.png'),
+      fullPage: true,
+    });
+    await phone.context().close();
 
     const page = await open('admin');
     await page.goto('/storage');

@@ -135,7 +135,6 @@ function History() {
                 { name: 'storedBytes', label: 'Stored', color: 'teal.8' },
               ]}
               curveType="monotone"
-              withDots={false}
               withLegend
               valueFormatter={(value) => formatBytes(value)}
               xAxisProps={{ tickFormatter: (day: string) => day.slice(5) }}
