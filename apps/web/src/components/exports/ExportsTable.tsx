@@ -15,20 +15,13 @@ import { downloadHref } from './search-params';
 
 export type ExportRow = RouterOutputs['exports']['list']['items'][number];
 
-const STATUS_COLORS: Record<string, string> = {
-  Queued: 'gray',
-  InProgress: 'blue',
-  Completed: 'green',
-  Failed: 'red',
-  Cancelled: 'orange',
-};
-/** Bar fills at ≥ 3:1 against the white page and the light track. */
+/** Badge and bar colours: white text on them at ≥ 4.5:1, bars at ≥ 3:1 against the track. */
 const FILL_COLORS: Record<string, string> = {
   Queued: 'gray.7',
   InProgress: 'blue.8',
   Completed: 'green.9',
   Failed: 'red.9',
-  Cancelled: 'orange.9',
+  Cancelled: 'grape.9',
 };
 
 /** The last part of a path, on either separator. */
@@ -54,22 +47,17 @@ function LiveStatus({ row }: { row: ExportRow }) {
   return (
     <div style={{ minWidth: 150 }}>
       <Group gap={6} mb={4} wrap="nowrap">
-        <Badge color={STATUS_COLORS[status] ?? 'gray'} variant="light" data-testid="export-status">
+        <Badge color={FILL_COLORS[status] ?? 'gray.7'} variant="filled" data-testid="export-status">
           {humanize(status)}
         </Badge>
         <Text size="xs" c="dimmed" data-testid="export-percent">
           {progress}%
         </Text>
       </Group>
-      <Progress
-        value={progress}
+      <Progress.Root
         size="md"
-        aria-label={`Progress of ${name}`}
-        aria-valuenow={progress}
         data-testid="export-progress"
         data-value={progress}
-        animated={status === 'InProgress'}
-        color={FILL_COLORS[status] ?? 'blue.8'}
         // The track's edge carries the 3:1 contrast (the theme's border colour).
         styles={{
           root: {
@@ -77,7 +65,14 @@ function LiveStatus({ row }: { row: ExportRow }) {
             border: '1px solid var(--mantine-color-default-border)',
           },
         }}
-      />
+      >
+        <Progress.Section
+          value={progress}
+          color={FILL_COLORS[status] ?? 'blue.8'}
+          animated={status === 'InProgress'}
+          aria-label={`Progress of ${name}`}
+        />
+      </Progress.Root>
     </div>
   );
 }
