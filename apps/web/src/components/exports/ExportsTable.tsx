@@ -19,7 +19,7 @@ export type ExportRow = RouterOutputs['exports']['list']['items'][number];
 const FILL_COLORS: Record<string, string> = {
   Queued: 'gray.7',
   InProgress: 'blue.8',
-  Completed: 'green.9',
+  Completed: 'teal.9',
   Failed: 'red.9',
   Cancelled: 'grape.9',
 };
