@@ -1,5 +1,4 @@
-import { TRPCError } from '@trpc/server';
-import type { Sqlite } from '@aura/db';
+import { RateLimitError, type Sqlite } from '@aura/db';
 import { authedProcedure, router } from '../trpc';
 import { changeFeedFor, type LiveEvent } from './feed';
 
@@ -29,19 +28,18 @@ export function openSubscriptions(): { total: number; principals: number } {
   return { total: openTotal, principals: open.size };
 }
 
-function refusal(principalId: string): TRPCError | null {
+/** TOO_MANY_REQUESTS (through the error table of trpc.ts) beyond either cap. */
+function refusal(principalId: string): RateLimitError | null {
   const { perPrincipal, total } = liveLimits();
   if ((open.get(principalId) ?? 0) >= perPrincipal) {
-    return new TRPCError({
-      code: 'TOO_MANY_REQUESTS',
-      message: `At most ${perPrincipal} live connections per user are open at once; close another tab or window`,
-    });
+    return new RateLimitError(
+      `At most ${perPrincipal} live connections per user are open at once; close another tab or window`,
+    );
   }
   if (openTotal >= total) {
-    return new TRPCError({
-      code: 'TOO_MANY_REQUESTS',
-      message: `The server already serves ${total} live connections; try again later`,
-    });
+    return new RateLimitError(
+      `The server already serves ${total} live connections; try again later`,
+    );
   }
   return null;
 }
