@@ -189,7 +189,7 @@ export function InPlaceEdit({
                 >
                   Reload (drop my edit)
                 </Button>
-                <Button size="xs" color="orange" type="submit" loading={pending}>
+                <Button size="xs" type="submit" loading={pending}>
                   Overwrite with mine
                 </Button>
               </Group>

@@ -306,7 +306,7 @@ export function ProjectsView() {
     params.mine;
 
   return (
-    <Stack gap="md">
+    <Stack gap="md" style={{ minWidth: 0, overflowX: 'clip' }}>
       <Group justify="space-between" wrap="wrap" gap="sm">
         <Title order={1}>Projects</Title>
         {editor && !params.trash && <NewProjectButton />}
@@ -327,7 +327,8 @@ export function ProjectsView() {
       />
 
       {!params.trash && (
-        <Card withBorder padding="sm">
+        // A control wider than a phone scrolls inside the card, never the page.
+        <Card withBorder padding="sm" style={{ overflowX: 'auto' }}>
           <Stack gap="sm">
             <Group gap="sm" align="flex-end" wrap="wrap">
               <TextInput
