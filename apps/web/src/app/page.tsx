@@ -1,6 +1,10 @@
 import { redirect } from 'next/navigation';
+import { requirePrincipal } from '@/server/auth';
 
-/** The projects list is the home page. */
-export default function Home() {
+export const dynamic = 'force-dynamic';
+
+/** The projects list is the home page; a visitor without a session goes straight to the login. */
+export default async function Home() {
+  await requirePrincipal();
   redirect('/projects');
 }
