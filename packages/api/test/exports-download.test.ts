@@ -135,8 +135,18 @@ describe('exports.forProject', () => {
     const other = await editor.projects.create({ title: 'Other' });
     const mine = path.join(media, 'mine.mp4');
     const theirs = path.join(media, 'theirs.mp4');
-    await editor.assets.register({ projectId: project.id, assetType: 'Video', filePath: mine });
-    await editor.assets.register({ projectId: other.id, assetType: 'Video', filePath: theirs });
+    await editor.assets.register({
+      projectId: project.id,
+      assetType: 'Video',
+      filePath: mine,
+      fileSizeBytes: 0,
+    });
+    await editor.assets.register({
+      projectId: other.id,
+      assetType: 'Video',
+      filePath: theirs,
+      fileSizeBytes: 0,
+    });
     const row = (input: string, at: string) => {
       const created = insertAudited(
         t.db,
@@ -174,7 +184,11 @@ describe('exports.forProject', () => {
   });
 
   it('reads through the AssetStates ProjectId and ExportHistory InputFile indexes', () => {
-    const built = buildProjectExportsQuery(t.db, { projectId: UNKNOWN_ID, limit: 20 }).toSQL();
+    const built = buildProjectExportsQuery(t.db, {
+      projectId: UNKNOWN_ID,
+      limit: 20,
+      cursor: null,
+    }).toSQL();
     const plan = t.db.$client
       .prepare(`EXPLAIN QUERY PLAN ${built.sql}`)
       .all(...built.params)
