@@ -38,6 +38,8 @@ describe.skipIf(!hasBuild())('dashboard frame in the browser', () => {
     await page.getByRole('button', { name: /Account menu of Ada Admin/ }).click();
     await expect(page.getByRole('menuitem', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
     await page.keyboard.press('Escape');
+    // Checked once the menu has closed (a closing dropdown is not a finished menu).
+    await page.getByRole('menu').waitFor({ state: 'hidden' });
     await expectAccessible(page);
     await shot(page, 'frame-admin-import');
     await page.context().close();

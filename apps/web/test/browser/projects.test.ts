@@ -127,10 +127,10 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
       .poll(() => rowTitles(page))
       .toEqual(['Admin notes', 'Alpine lakes', 'Broken render', 'Desert winds']);
 
-    await page.getByLabel('Search', { exact: true }).fill('lakes');
+    await page.getByRole('textbox', { name: 'Search', exact: true }).fill('lakes');
     await page.waitForURL(/q=lakes/);
     await expect.poll(() => rowTitles(page)).toEqual(['Alpine lakes']);
-    await page.getByLabel('Search', { exact: true }).fill('');
+    await page.getByRole('textbox', { name: 'Search', exact: true }).fill('');
     await expect.poll(() => page.getByTestId('project-row').count()).toBe(4);
 
     await page.getByRole('switch', { name: 'Only mine' }).click({ force: true });
@@ -435,9 +435,8 @@ describe.skipIf(!hasBuild())('projects and the project page in the browser', () 
 
   it('answers an unknown project with the styled 404 and a way back', async () => {
     const page = await suite.newPage('editor');
-    // The page streams after the frame (its loading state), so the status is already sent:
-    // the answer is the styled not-found page, not a 404 status.
-    await page.goto('/projects/01900000-0000-7000-8000-000000000000');
+    const response = await page.goto('/projects/01900000-0000-7000-8000-000000000000');
+    expect(response?.status()).toBe(404);
     await page.getByRole('heading', { name: 'No such project' }).waitFor();
     expect(
       await page.getByRole('link', { name: 'Back to the projects' }).getAttribute('href'),
