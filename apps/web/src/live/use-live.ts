@@ -4,8 +4,7 @@ import type { RouterOutputs } from '@aura/api/client';
 import { useEffect, useRef, useSyncExternalStore } from 'react';
 
 /** One event of `live.changes`: the topics that changed, when, and the active exports' progress. */
-export type LiveEvent =
-  RouterOutputs['live']['changes'] extends AsyncIterable<infer T> ? T : never;
+export type LiveEvent = RouterOutputs['live']['changes'] extends AsyncIterable<infer T> ? T : never;
 export type LiveTopic = LiveEvent['topics'][number];
 export type LiveExportProgress = NonNullable<LiveEvent['exports']>[number];
 
