@@ -3,8 +3,8 @@
 import { Button, Card, Grid, Select, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { TRPCClientError } from '@trpc/client';
 import { useState, type FormEvent } from 'react';
+import { errorMessage } from '@/lib/errors';
 import { useTRPC } from '@/trpc/react';
 import { fileName } from './ExportsTable';
 
@@ -22,24 +22,6 @@ function slug(value: string): string {
 /** "2026-11-30-2359": a stamp that keeps default output names apart. */
 function stamp(): string {
   return new Date().toISOString().slice(0, 16).replace(/[:T]/g, '-');
-}
-
-/** The message of a failed call, with the field errors the server named. */
-export function errorMessage(error: unknown): string {
-  if (error instanceof TRPCClientError) {
-    const data: unknown = error.data;
-    const fields =
-      typeof data === 'object' && data !== null && 'zodError' in data ? data.zodError : null;
-    const fieldErrors =
-      typeof fields === 'object' && fields !== null && 'fieldErrors' in fields
-        ? (fields.fieldErrors as Record<string, string[] | undefined>)
-        : {};
-    const details = Object.entries(fieldErrors)
-      .map(([field, problems]) => `${field}: ${(problems ?? []).join(', ')}`)
-      .join('; ');
-    return details || error.message;
-  }
-  return error instanceof Error ? error.message : 'Something went wrong';
 }
 
 /**

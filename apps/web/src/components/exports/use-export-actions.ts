@@ -5,7 +5,7 @@ import { notifications } from '@mantine/notifications';
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/react';
-import { errorMessage } from './EnqueueExportForm';
+import { errorMessage } from '@/lib/errors';
 import { fileName, type ExportRow } from './ExportsTable';
 
 /** Cancel (after a confirmation) and retry, with a toast for the outcome; shared by both pages. */

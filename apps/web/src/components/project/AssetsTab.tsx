@@ -3,7 +3,7 @@
 import { Alert, Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { errorMessage } from '@/components/projects/NewProjectButton';
+import { errorMessage } from '@/lib/errors';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { formatBytes } from '@/lib/format';
 import { useTRPC, useTRPCClient } from '@/trpc/react';

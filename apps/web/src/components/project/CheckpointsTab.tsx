@@ -2,7 +2,7 @@
 
 import { Button, Card, Code, Group, Stack, Table, Text, Title } from '@mantine/core';
 import { modals } from '@mantine/modals';
-import { errorMessage } from '@/components/projects/NewProjectButton';
+import { errorMessage } from '@/lib/errors';
 import { RelativeTime } from '@/components/projects/RelativeTime';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { formatTimestamp } from '@/lib/format';

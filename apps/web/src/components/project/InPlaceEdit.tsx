@@ -3,7 +3,7 @@
 import { Alert, Button, Group, Stack, Text, TextInput, Textarea } from '@mantine/core';
 import { useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent, type ReactNode } from 'react';
-import { errorMessage } from '@/components/projects/NewProjectButton';
+import { errorMessage } from '@/lib/errors';
 import { formatTimestamp } from '@/lib/format';
 import { useTRPC, useTRPCClient } from '@/trpc/react';
 import { useProjectRefresh } from './use-project-refresh';

@@ -26,7 +26,7 @@ import {
   type FormEvent,
   type KeyboardEvent,
 } from 'react';
-import { errorMessage } from '@/components/projects/NewProjectButton';
+import { errorMessage } from '@/lib/errors';
 import { canEdit, usePrincipal } from '@/components/shell/principal';
 import { useTRPC, useTRPCClient } from '@/trpc/react';
 import type { ProjectDetail } from './ProjectTabs';

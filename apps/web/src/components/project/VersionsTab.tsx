@@ -27,7 +27,8 @@ import { nextVersionCursor, versionListInput } from '@/components/versions/queri
 import { VersionDiff, versionLabel } from '@/components/versions/VersionDiff';
 import { VersionForm, type VersionFormValues } from '@/components/versions/VersionForm';
 import classes from '@/components/versions/versions.module.css';
-import { errorMessage, When } from '@/components/versions/when';
+import { When } from '@/components/versions/when';
+import { errorMessage } from '@/lib/errors';
 import { formatBytes } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
 

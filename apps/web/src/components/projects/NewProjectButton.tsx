@@ -15,22 +15,11 @@ import { useDisclosure } from '@mantine/hooks';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useRouter } from 'next/navigation';
 import { useState, type FormEvent } from 'react';
+import { errorMessage } from '@/lib/errors';
 import { useTRPC } from '@/trpc/react';
 import { toast } from '@/components/projects/ui';
 
 type Source = 'blank' | 'template';
-
-/** The first error message of a tRPC failure, field errors first. */
-export function errorMessage(error: unknown): string {
-  if (error && typeof error === 'object' && 'data' in error) {
-    const data = (error as { data?: { zodError?: { fieldErrors?: Record<string, string[]> } } })
-      .data;
-    const fields = Object.entries(data?.zodError?.fieldErrors ?? {});
-    if (fields.length > 0)
-      return fields.map(([field, messages]) => `${field}: ${messages.join(', ')}`).join('; ');
-  }
-  return error instanceof Error ? error.message : String(error);
-}
 
 /**
  * "New project": blank, or from a system template or a custom template. The template choice

@@ -7,7 +7,7 @@ import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tansta
 import Link from 'next/link';
 import { useState } from 'react';
 import { canEdit, isAdmin, usePrincipal } from '@/components/shell/principal';
-import { errorMessage } from '@/components/versions/when';
+import { errorMessage } from '@/lib/errors';
 import { formatBytes, humanize } from '@/lib/format';
 import { useTRPC } from '@/trpc/react';
 import { nextTrashCursor, TRASH_PAGE } from './queries';

@@ -19,7 +19,7 @@ import { diffWords } from 'diff';
 import { useState } from 'react';
 import { useTRPC } from '@/trpc/react';
 import classes from './versions.module.css';
-import { errorMessage } from './when';
+import { errorMessage } from '@/lib/errors';
 
 type Diff = RouterOutputs['versions']['diff'];
 type Row = Diff['scenes']['rows'][number];

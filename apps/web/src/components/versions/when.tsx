@@ -44,11 +44,3 @@ export function When({ iso, size = 'sm' }: { iso: string; size?: 'xs' | 'sm' }) 
     </Tooltip>
   );
 }
-
-/** The message of a failed call, with FORBIDDEN and CONFLICT said in words. */
-export function errorMessage(error: unknown): string {
-  const data = (error as { data?: { code?: string } } | null)?.data;
-  const message = error instanceof Error ? error.message : String(error);
-  if (data?.code === 'FORBIDDEN') return `Not allowed for your role: ${message}`;
-  return message;
-}
