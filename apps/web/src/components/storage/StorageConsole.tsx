@@ -135,6 +135,8 @@ function History() {
                 { name: 'storedBytes', label: 'Stored', color: 'teal.8' },
               ]}
               curveType="monotone"
+              // Drawn at once: an animated area is still empty when the page is read or captured.
+              areaProps={{ isAnimationActive: false }}
               withLegend
               valueFormatter={(value) => formatBytes(value)}
               xAxisProps={{ tickFormatter: (day: string) => day.slice(5) }}
