@@ -187,21 +187,6 @@ interface AxeViolation {
 
 /** axe-core in the page: no serious or critical violation (WCAG 2 A/AA rules). */
 export async function expectAccessible(page: Page): Promise<void> {
-  // A toast or dialog fading in or out is half transparent: axe would judge its contrast
-  // mid-transition. Wait for finite transitions to end (loaders spin forever: not those).
-  await page
-    .waitForFunction(
-      () =>
-        document
-          .getAnimations()
-          .every(
-            (a) =>
-              a.playState !== 'running' || a.effect?.getComputedTiming().iterations === Infinity,
-          ),
-      null,
-      { timeout: 5_000 },
-    )
-    .catch(() => undefined);
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
     const axe = (
