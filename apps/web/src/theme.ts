@@ -19,6 +19,8 @@ export const theme = createTheme({
   primaryShade: 7,
   colors: { indigo },
   defaultRadius: 'md',
+  // Users who ask their system for less motion get menus, dialogs and toasts without transitions.
+  respectReducedMotion: true,
   fontFamily: "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif",
   fontFamilyMonospace: 'ui-monospace, SFMono-Regular, Menlo, Consolas, monospace',
   // Icon-only close buttons get a name for screen readers (axe rates a nameless button critical).

@@ -254,7 +254,7 @@ describe.skipIf(!hasBuild())('exports in the browser, with the worker running', 
     expect(await page.getByRole('button', { name: 'Queue' }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /^Retry / }).count()).toBe(0);
     expect(await page.getByRole('button', { name: /^Cancel / }).count()).toBe(0);
-    expect(await page.getByTestId('export-download').first().isVisible()).toBe(true);
+    await page.getByTestId('export-download').first().waitFor();
     await page.close();
   }, 60_000);
 

@@ -36,7 +36,7 @@ describe.skipIf(!hasBuild())('dashboard frame in the browser', () => {
       'Migrations up to date',
     );
     await page.getByRole('button', { name: /Account menu of Ada Admin/ }).click();
-    await expect(page.getByRole('menuitem', { name: 'Sign out' }).isVisible()).resolves.toBe(true);
+    await page.getByRole('menuitem', { name: 'Sign out' }).waitFor();
     await page.keyboard.press('Escape');
     // Checked once the menu has closed (a closing dropdown is not a finished menu).
     await page.getByRole('menu').waitFor({ state: 'hidden' });
@@ -53,7 +53,7 @@ describe.skipIf(!hasBuild())('dashboard frame in the browser', () => {
     for (const label of ['People', 'Backups', 'Import .NET database']) {
       await expect(nav.getByRole('link', { name: label, exact: true }).count()).resolves.toBe(0);
     }
-    await expect(page.getByText('Only an admin may import').isVisible()).resolves.toBe(true);
+    await page.getByText('Only an admin may import').waitFor();
     await page.context().close();
   }, 60_000);
 
@@ -73,9 +73,7 @@ describe.skipIf(!hasBuild())('dashboard frame in the browser', () => {
     const page = await open('editor');
     const response = await page.goto('/no-such-page');
     expect(response?.status()).toBe(404);
-    await expect(
-      page.getByRole('heading', { name: 'This page does not exist' }).isVisible(),
-    ).resolves.toBe(true);
+    await page.getByRole('heading', { name: 'This page does not exist' }).waitFor();
     await expect(
       page.getByRole('link', { name: 'Back to the projects' }).getAttribute('href'),
     ).resolves.toBe('/projects');

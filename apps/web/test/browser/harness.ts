@@ -131,6 +131,9 @@ export async function startBrowserSuite(
       const context = await browser.newContext({
         viewport: { width, height: 900 },
         baseURL: server.baseUrl,
+        // The theme honours reduced motion: toasts, menus and dialogs appear settled, so axe and
+        // visibility checks never judge something halfway through a transition.
+        reducedMotion: 'reduce',
       });
       const { hostname } = new URL(server.baseUrl);
       await context.addCookies([

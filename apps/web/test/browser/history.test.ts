@@ -102,7 +102,7 @@ describe.skipIf(!hasBuild())('versions and trash in the browser', () => {
     await dialog.getByLabel('Name').fill('Reordered');
     await dialog.getByRole('button', { name: 'Create version' }).click();
     await page.locator('[data-testid="version-item"][data-version="2"]').waitFor();
-    await expect(page.getByText('Version 2 “Reordered”').first().isVisible()).resolves.toBe(true);
+    await page.getByText('Version 2 “Reordered”').first().waitFor();
 
     // Version 1 → version 2, picked in the comparison's selects.
     await pick(page, 'From', 'Version 1 “First draft” · Manual');

@@ -240,7 +240,7 @@ describe.skipIf(!hasBuild())('operations pages in the browser', () => {
 
     const steps = await page.getByTestId('restore-steps').textContent();
     expect(steps).toContain(`AURA_DB_PATH="${suite!.dbFile}" pnpm db:restore`);
-    await expect(page.getByText('Restore is a command-line step').isVisible()).resolves.toBe(true);
+    await page.getByText('Restore is a command-line step').waitFor();
     await page.getByLabel('Backups kept').fill('4');
     await page.getByRole('button', { name: 'Save schedule' }).click();
     await noNotifications(page);
@@ -255,9 +255,7 @@ describe.skipIf(!hasBuild())('operations pages in the browser', () => {
   it('backups: refused to an editor and a viewer, on the page and at the API', async () => {
     const page = await open('viewer');
     await page.goto('/backups');
-    await expect(page.getByText('Only an admin can manage backups').isVisible()).resolves.toBe(
-      true,
-    );
+    await page.getByText('Only an admin can manage backups').waitFor();
     await expect(page.getByTestId('backup-now').count()).resolves.toBe(0);
     await shot(page, 'ops-backups-viewer');
     await page.context().close();

@@ -122,9 +122,7 @@ describe.skipIf(!hasBuild())('global search in the browser', () => {
       page.getByRole('link', { name: 'Northern lights' }).getAttribute('href'),
     ).resolves.toBe(`/projects/${ids.project}`);
     await expectNoSideScroll(page);
-    await expect(page.getByRole('link', { name: 'Search', exact: true }).isVisible()).resolves.toBe(
-      true,
-    );
+    await page.getByRole('link', { name: 'Search', exact: true }).waitFor();
     // Typing a new term updates the URL and the hits.
     const field = page.getByRole('searchbox', { name: 'Search terms' });
     await field.fill('fjord');
