@@ -170,8 +170,11 @@ export function ScenesTab({ project }: { project: ProjectDetail }) {
     const order = [...scenes];
     order.splice(from, 1);
     order.splice(to, 0, scene);
-    // Shown at once; the server's answer (new RowVersions) replaces it.
-    queryClient.setQueryData(trpc.projects.get.queryKey({ id: project.id }), {
+    // Shown at once; the server's answer (new RowVersions) replaces it. A refetch already in
+    // flight (e.g. from a live update) would land the old order over it: cancelled first.
+    const key = trpc.projects.get.queryKey({ id: project.id });
+    await queryClient.cancelQueries({ queryKey: key });
+    queryClient.setQueryData(key, {
       ...project,
       scenes: order.map((s, index) => ({ ...s, sceneIndex: index })),
     });
