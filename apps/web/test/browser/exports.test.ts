@@ -133,6 +133,8 @@ describe.skipIf(!hasBuild())('exports in the browser, with the worker running', 
     await page.goto('/exports');
     await page.getByText('Live.').waitFor();
     await enqueue(page, 'short.mp4', 'launch-720p.mp4');
+    // With its toast on screen (a title and a message).
+    await expectAccessible(page);
 
     // Watch the bar, with no reload: every value it shows until the worker is done.
     const bar = row(page, 'launch-720p.mp4').getByTestId('export-progress');

@@ -185,7 +185,7 @@ interface AxeViolation {
   id: string;
   impact?: string | null;
   help: string;
-  nodes: { target: unknown[] }[];
+  nodes: { target: unknown[]; failureSummary?: string }[];
 }
 
 /** axe-core in the page: no serious or critical violation (WCAG 2 A/AA rules). */
@@ -208,7 +208,8 @@ export async function expectAccessible(page: Page): Promise<void> {
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map(
       (v) =>
-        `${v.id} (${v.impact ?? ''}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`,
+        `${v.id} (${v.impact ?? ''}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}` +
+        ` (${v.nodes[0]?.failureSummary?.replace(/\s+/g, ' ') ?? ''})`,
     );
   expect(severe, `axe violations on ${page.url()}`).toEqual([]);
 }
