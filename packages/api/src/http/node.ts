@@ -13,6 +13,7 @@ import {
   streamedBodyRefusal,
   urlRefusal,
 } from './caps';
+import { serveDirect, requestHeaders } from './direct';
 import { API_ENDPOINT } from './endpoint';
 
 /** IPv4 clients of a dual-stack socket show as ::ffff:a.b.c.d: keep the plain form. */
@@ -108,6 +109,11 @@ function readBoundedBody(req: IncomingMessage): Promise<BodyRead> {
 export interface ApiHandlerOptions {
   /** The connection the procedures use; default: one opened at AURA_DB_PATH. */
   db?: AuraDb;
+  /**
+   * Answer the common calls directly (./direct) and only the rest through tRPC's adapter; default
+   * true. false sends everything through the adapter (the reference the tests compare with).
+   */
+  direct?: boolean;
 }
 
 export type ApiRequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -120,19 +126,32 @@ export type ApiRequestHandler = (req: IncomingMessage, res: ServerResponse) => P
  */
 export function createApiRequestHandler(options: ApiHandlerOptions = {}): ApiRequestHandler {
   const db = options.db ?? openDatabase();
+  const direct = options.direct ?? true;
   return async (req, res) => {
     const url = req.url ?? '/';
     const longUrl = urlRefusal(url);
     const { body, refusal } = longUrl
       ? { body: undefined, refusal: longUrl }
       : await readBoundedBody(req);
+    const queryAt = url.indexOf('?');
+    let path: string;
+    try {
+      path = decodeURIComponent(
+        url.slice(API_ENDPOINT.length + 1, queryAt < 0 ? undefined : queryAt),
+      );
+    } catch {
+      path = '';
+    }
+    if (direct && !refusal) {
+      const query = queryAt < 0 ? '' : url.slice(queryAt + 1);
+      if (await serveDirect(db, req, res, path, query, body)) return;
+    }
     // The adapter reads a body already taken from the stream here instead of the stream.
     Object.assign(req, { body });
-    const path = url.slice(API_ENDPOINT.length + 1).split('?')[0] ?? '';
     await nodeHTTPRequestHandler({
       req,
       res,
-      path: decodeURIComponent(path),
+      path,
       router: appRouter,
       allowMethodOverride: true,
       // Over a cap, every call of the request gets the refusal (raised while creating the
@@ -142,7 +161,7 @@ export function createApiRequestHandler(options: ApiHandlerOptions = {}): ApiReq
         if (error) throw error;
         return createRequestContext({
           db,
-          headers: headersOf(req),
+          headers: requestHeaders(req),
           resHeaders: new Headers(),
         });
       },
@@ -151,15 +170,4 @@ export function createApiRequestHandler(options: ApiHandlerOptions = {}): ApiReq
       onError: logUnhandledError,
     });
   };
-}
-
-/** The request's headers as fetch Headers (what the context reads). */
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (name.startsWith(':') || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-    else headers.append(name, value);
-  }
-  return headers;
 }
