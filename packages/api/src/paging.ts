@@ -1,4 +1,4 @@
-import { InvalidInputError, type AuraDb } from '@aura/db';
+import { InvalidInputError } from '@aura/db';
 import { asc, desc, eq, sql, type Placeholder, type SQL, type SQLWrapper } from 'drizzle-orm';
 import { z } from 'zod';
 import { CURSOR_MAX } from './limits';
@@ -166,25 +166,5 @@ export function keyset<Row>(
             : null,
       };
     },
-  };
-}
-
-/**
- * A list query prepared once per connection and shape (its sort, which filters are present,
- * whether a cursor is given), values bound through placeholders: Drizzle otherwise builds and
- * compiles the SQL on every call, which costs more than running it.
- */
-export function preparedPerShape<Shape, Prepared>(
-  key: (shape: Shape) => string,
-  prepare: (db: AuraDb, shape: Shape) => Prepared,
-): (db: AuraDb, shape: Shape) => Prepared {
-  const connections = new WeakMap<AuraDb, Map<string, Prepared>>();
-  return (db, shape) => {
-    let shapes = connections.get(db);
-    if (!shapes) connections.set(db, (shapes = new Map<string, Prepared>()));
-    const k = key(shape);
-    let prepared = shapes.get(k);
-    if (prepared === undefined) shapes.set(k, (prepared = prepare(db, shape)));
-    return prepared;
   };
 }

@@ -140,21 +140,26 @@ export function findAnyById<T extends SQLiteTable>(
     .get();
 }
 
+const liveRowById = preparedPerShape(
+  (table: SQLiteTable) => tableName(table),
+  (db, table) => {
+    const pk = primaryKeyOf(table);
+    const id = eq(pk.column, sql.placeholder('id'));
+    return db
+      .select()
+      .from(table)
+      .where(isSoftDeletable(table) ? and(id, notDeleted(table)) : id)
+      .prepare();
+  },
+);
+
 /** Reads one live row by primary key (soft-deleted rows are not found), or throws NotFoundError. */
 export function getById<T extends SQLiteTable>(
   db: AuraDb,
   table: T,
   id: string | number,
 ): T['$inferSelect'] {
-  const pk = primaryKeyOf(table);
-  const where = isSoftDeletable(table)
-    ? and(eq(pk.column, id), notDeleted(table))
-    : eq(pk.column, id);
-  const row = db
-    .select()
-    .from(table as SQLiteTable)
-    .where(where)
-    .get();
+  const row = liveRowById(db, table).get({ id }) as T['$inferSelect'] | undefined;
   if (!row) throw new NotFoundError(tableName(table), id);
   return row;
 }
@@ -305,11 +310,52 @@ export function hardDelete<T extends SQLiteTable>(
   return removed;
 }
 
+/** The connection each transaction of writeTransaction runs on (see connectionOf). */
+const transactionConnections = new WeakMap<object, AuraDb>();
+
+/**
+ * The connection a transaction of writeTransaction runs on; a connection is its own. A statement
+ * prepared on the connection also runs inside its transactions (SQLite's transaction belongs to
+ * the connection), so preparedPerShape keys its cache on this.
+ */
+export function connectionOf(db: AuraDb): AuraDb {
+  return transactionConnections.get(db) ?? db;
+}
+
 /**
  * Runs `work` in one IMMEDIATE transaction: the write lock is taken up front, so two processes
  * (web server and worker) never deadlock upgrading a read to a write; busy_timeout makes the
  * second one wait instead of failing.
  */
 export function writeTransaction<R>(db: AuraDb, work: (tx: AuraDb) => R): R {
-  return db.transaction((tx) => work(tx as unknown as AuraDb), { behavior: 'immediate' });
+  const connection = connectionOf(db);
+  return db.transaction(
+    (tx) => {
+      transactionConnections.set(tx, connection);
+      return work(tx as unknown as AuraDb);
+    },
+    { behavior: 'immediate' },
+  );
+}
+
+/**
+ * A query prepared once per connection and shape (e.g. a list's sort, which filters are present,
+ * whether a cursor is given), values bound through placeholders: Drizzle otherwise builds and
+ * compiles the SQL on every call, which costs more than running it. Called with a transaction of
+ * writeTransaction, it returns the statement of the transaction's connection.
+ */
+export function preparedPerShape<Shape, Prepared>(
+  key: (shape: Shape) => string,
+  prepare: (db: AuraDb, shape: Shape) => Prepared,
+): (db: AuraDb, shape: Shape) => Prepared {
+  const connections = new WeakMap<AuraDb, Map<string, Prepared>>();
+  return (db, shape) => {
+    const connection = connectionOf(db);
+    let shapes = connections.get(connection);
+    if (!shapes) connections.set(connection, (shapes = new Map<string, Prepared>()));
+    const k = key(shape);
+    let prepared = shapes.get(k);
+    if (prepared === undefined) shapes.set(k, (prepared = prepare(connection, shape)));
+    return prepared;
+  };
 }

@@ -1,15 +1,17 @@
-import { and, eq } from 'drizzle-orm';
+import { and, eq, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import {
   ConflictError,
   NotFoundError,
   configurations,
+  connectionOf,
   findAnyById,
   getById,
   hardDelete,
   insertAudited,
   notDeleted,
   onlyDeleted,
+  preparedPerShape,
   projectStates,
   restoreDeleted,
   sceneStates,
@@ -253,5 +255,42 @@ describe('write transaction', () => {
         .where(and(eq(sceneStates.projectId, project.id)))
         .all(),
     ).toHaveLength(2);
+  });
+});
+
+describe('statements prepared once per connection', () => {
+  it('serve a transaction from its connection: they see its writes, and a rollback undoes them', () => {
+    const { db } = migratedDatabase();
+    let prepared = 0;
+    const titleOf = preparedPerShape(
+      (_: 'title') => 'title',
+      (connection) => {
+        prepared += 1;
+        return connection
+          .select({ title: projectStates.title })
+          .from(projectStates)
+          .where(eq(projectStates.id, sql.placeholder('id')))
+          .prepare();
+      },
+    );
+    const project = insertAudited(db, projectStates, { title: 'Before' }, 'alice');
+    expect(titleOf(db, 'title').get({ id: project.id })?.title).toBe('Before');
+    expect(() =>
+      writeTransaction(db, (tx) => {
+        expect(connectionOf(tx)).toBe(db);
+        db.update(projectStates)
+          .set({ title: 'Inside' })
+          .where(eq(projectStates.id, project.id))
+          .run();
+        expect(titleOf(tx, 'title').get({ id: project.id })?.title).toBe('Inside');
+        throw new Error('roll back');
+      }),
+    ).toThrow('roll back');
+    expect(titleOf(db, 'title').get({ id: project.id })?.title).toBe('Before');
+    expect(prepared).toBe(1);
+    // Another connection gets its own statement.
+    const other = migratedDatabase().db;
+    expect(titleOf(other, 'title').get({ id: project.id })).toBeUndefined();
+    expect(prepared).toBe(2);
   });
 });

@@ -5,6 +5,7 @@ import {
   configurations,
   customTemplates,
   nowIso,
+  preparedPerShape,
   projectStates,
   projectVersions,
   restoreDeleted,
@@ -85,12 +86,18 @@ export function pkColumn(table: UndoableTable): SQLiteColumn {
   return column;
 }
 
+const rowByKey = preparedPerShape(
+  (table: UndoableTable) => table,
+  (db, table) =>
+    db
+      .select()
+      .from(UNDOABLE_TABLES[table].table)
+      .where(eq(pkColumn(table), sql.placeholder('id')))
+      .prepare(),
+);
+
 export function readRow(tx: AuraDb, table: UndoableTable, id: string): RowImage | null {
-  const row = tx
-    .select()
-    .from(UNDOABLE_TABLES[table].table)
-    .where(eq(pkColumn(table), id))
-    .get();
+  const row = rowByKey(tx, table).get({ id });
   return (row as RowImage | undefined) ?? null;
 }
 
@@ -168,6 +175,24 @@ export class ActionTracker {
   }
 }
 
+const latestActionTime = preparedPerShape(
+  (event: 'action' | 'undo') => event,
+  (db, event) => {
+    const userId = eq(actionLogs.userId, sql.placeholder('userId'));
+    return event === 'action'
+      ? db
+          .select({ at: max(actionLogs.timestamp) })
+          .from(actionLogs)
+          .where(userId)
+          .prepare()
+      : db
+          .select({ at: max(actionLogs.undoneAt) })
+          .from(actionLogs)
+          .where(and(userId, eq(actionLogs.status, 'Undone')))
+          .prepare();
+  },
+);
+
 /**
  * The time of a user's next log event (new action, undo, redo): `now`, or 1 ms after their latest
  * action or undo when that is not earlier (several in one millisecond, or a clock step back). The
@@ -175,16 +200,8 @@ export class ActionTracker {
  * millisecond as the action would otherwise not count as "after" it and could not be redone.
  */
 export function nextActionTime(tx: AuraDb, userId: string, now: Date): Date {
-  const latestAction = tx
-    .select({ at: max(actionLogs.timestamp) })
-    .from(actionLogs)
-    .where(eq(actionLogs.userId, userId))
-    .get()?.at;
-  const latestUndo = tx
-    .select({ at: max(actionLogs.undoneAt) })
-    .from(actionLogs)
-    .where(and(eq(actionLogs.userId, userId), eq(actionLogs.status, 'Undone')))
-    .get()?.at;
+  const latestAction = latestActionTime(tx, 'action').get({ userId })?.at;
+  const latestUndo = latestActionTime(tx, 'undo').get({ userId })?.at;
   const latest = Math.max(
     latestAction ? Date.parse(latestAction) : 0,
     latestUndo ? Date.parse(latestUndo) : 0,
@@ -267,14 +284,23 @@ export function recordAction<R>(
 
 /** Deletes the user's actions beyond their newest UNDO_LOG_LIMITS.maxEntriesPerUser. */
 function pruneLog(tx: AuraDb, userId: string): void {
-  // LIMIT -1: SQLite's "no limit", which OFFSET needs (the query builder drops a negative one).
-  tx.run(
-    sql`DELETE FROM "ActionLogs" WHERE "Id" IN (
-      SELECT "Id" FROM "ActionLogs" WHERE "UserId" = ${userId}
-      ORDER BY "Timestamp" DESC, "Id" DESC
-      LIMIT -1 OFFSET ${UNDO_LOG_LIMITS.maxEntriesPerUser})`,
-  );
+  pruneStatement(tx, 'prune').run({ userId, keep: UNDO_LOG_LIMITS.maxEntriesPerUser });
 }
+
+// LIMIT -1: SQLite's "no limit", which OFFSET needs (the query builder drops a negative one).
+const pruneStatement = preparedPerShape(
+  (_: 'prune') => 'prune',
+  (db) =>
+    db
+      .delete(actionLogs)
+      .where(
+        sql`${actionLogs.id} IN (
+          SELECT "Id" FROM "ActionLogs" WHERE "UserId" = ${sql.placeholder('userId')}
+          ORDER BY "Timestamp" DESC, "Id" DESC
+          LIMIT -1 OFFSET ${sql.placeholder('keep')})`,
+      )
+      .prepare(),
+);
 
 /**
  * The one shape of an undoable write: an IMMEDIATE write transaction in which `mutate` runs and

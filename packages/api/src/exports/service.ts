@@ -20,6 +20,7 @@ import {
   type AuraDb,
   type ExportHistoryRow,
   type ExportStatus,
+  preparedPerShape,
 } from '@aura/db';
 import { z } from 'zod';
 import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
@@ -31,7 +32,7 @@ import {
   serviceLocations,
 } from '../media/paths';
 import { getExportPreset, type ExportPreset } from './presets';
-import { keyset, preparedPerShape, type Page } from '../paging';
+import { keyset, type Page } from '../paging';
 import type { ExportEnqueueInput, ExportListQuery } from './schema';
 
 /* ----- the status machine ----- */

@@ -23,11 +23,12 @@ import {
   type RenderCheckpoint,
   type SceneState,
   type ProjectStatus,
+  preparedPerShape,
 } from '@aura/db';
 import { and, asc, desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { undoableTrashMove, undoableWrite } from '../actions/recorder';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
-import { keyset, preparedPerShape, type Keyset, type Page } from '../paging';
+import { keyset, type Keyset, type Page } from '../paging';
 import {
   projectSearchCondition,
   projectSearchParams,

@@ -20,7 +20,7 @@ import {
 import { and, asc, count, eq, getTableColumns, gte, sql } from 'drizzle-orm';
 import { undoableWrite, type ActionTracker } from '../actions/recorder';
 import { SCENES_PER_PROJECT_MAX } from '../limits';
-import { checkOptionalMediaPath, mediaGuard, type MediaGuard } from '../media/paths';
+import { checkOptionalMediaPath, mediaGuard } from '../media/paths';
 import type {
   SceneAddInput,
   SceneReorderInput,
@@ -116,9 +116,14 @@ function sceneAction(
 
 /** A scene's file paths through the path guard (BAD_REQUEST naming the field), real locations. */
 function checkScenePaths(
-  guard: MediaGuard,
+  db: AuraDb,
   input: Pick<SceneAddInput, 'audioFilePath' | 'imageFilePath'>,
 ) {
+  // The guard reads the configuration and resolves folders on disk: only when a path is given.
+  if (typeof input.audioFilePath !== 'string' && typeof input.imageFilePath !== 'string') {
+    return { audioFilePath: input.audioFilePath, imageFilePath: input.imageFilePath };
+  }
+  const guard = mediaGuard(db);
   return {
     audioFilePath: checkOptionalMediaPath(guard, 'audioFilePath', input.audioFilePath),
     imageFilePath: checkOptionalMediaPath(guard, 'imageFilePath', input.imageFilePath),
@@ -142,7 +147,7 @@ export function addScene(db: AuraDb, actor: Actor, input: SceneAddInput): SceneS
     actor,
     () => ({ type: 'scenes.add', description }),
     (tx, tracker) => {
-      const paths = checkScenePaths(mediaGuard(tx), input);
+      const paths = checkScenePaths(tx, input);
       const project = getById(tx, projectStates, input.projectId);
       const n = sceneCount(tx, input.projectId);
       checkSceneCount(n + 1);
@@ -182,7 +187,7 @@ export function updateScene(db: AuraDb, actor: Actor, input: SceneUpdateInput): 
   const patch: Partial<typeof sceneStates.$inferInsert> = {};
   if (input.scriptText !== undefined) patch.scriptText = input.scriptText;
   if (input.durationSeconds !== undefined) patch.durationSeconds = input.durationSeconds;
-  const paths = checkScenePaths(mediaGuard(db), input);
+  const paths = checkScenePaths(db, input);
   if (paths.audioFilePath !== undefined) patch.audioFilePath = paths.audioFilePath;
   if (paths.imageFilePath !== undefined) patch.imageFilePath = paths.imageFilePath;
   return sceneAction(

@@ -14,10 +14,11 @@ import {
   type AuraDb,
   type ProjectState,
   type Template,
+  preparedPerShape,
 } from '@aura/db';
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { undoableWrite } from '../actions/recorder';
-import { keyset, preparedPerShape, type Page } from '../paging';
+import { keyset, type Page } from '../paging';
 import {
   splitTags,
   templateDataSchema,
