@@ -101,6 +101,18 @@ export function readRow(tx: AuraDb, table: UndoableTable, id: string): RowImage 
   return (row as RowImage | undefined) ?? null;
 }
 
+/** Equal column values: strings and numbers as they are, JSON columns by their JSON. */
+function sameValue(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  return (
+    typeof a === 'object' &&
+    typeof b === 'object' &&
+    a !== null &&
+    b !== null &&
+    JSON.stringify(a) === JSON.stringify(b)
+  );
+}
+
 /** Collects row images while a mutation runs. */
 export class ActionTracker {
   private readonly tracked = new Map<
@@ -135,26 +147,33 @@ export class ActionTracker {
    * of the specs. Inserts and deletes keep the whole row.
    */
   changes(): RowChange[] {
-    return [...this.tracked.values()]
-      .map((t) => ({ ...t, after: readRow(this.tx, t.table, t.id) }))
-      .filter((c) => JSON.stringify(c.before) !== JSON.stringify(c.after))
-      .map((c) => {
-        this.noteProject(c);
-        if (!c.before || !c.after) return c;
-        const keep = new Set([UNDOABLE_TABLES[c.table].key, 'rowVersion']);
-        const before: RowImage = {};
-        const after: RowImage = {};
-        for (const column of Object.keys(c.after)) {
-          if (
-            keep.has(column) ||
-            JSON.stringify(c.before[column]) !== JSON.stringify(c.after[column])
-          ) {
-            before[column] = c.before[column];
-            after[column] = c.after[column];
-          }
+    const changes: RowChange[] = [];
+    for (const { table, id, before } of this.tracked.values()) {
+      const after = readRow(this.tx, table, id);
+      if (!before || !after) {
+        if (before === after) continue;
+        this.noteProject({ table, id, before, after });
+        changes.push({ table, id, before, after });
+        continue;
+      }
+      // Column by column, not the whole row as JSON: a row may hold a megabyte of specs.
+      const keep = new Set([UNDOABLE_TABLES[table].key, 'rowVersion']);
+      const beforeImage: RowImage = {};
+      const afterImage: RowImage = {};
+      let changed = false;
+      for (const column of Object.keys(after)) {
+        const same = sameValue(before[column], after[column]);
+        if (!same) changed = true;
+        if (!same || keep.has(column)) {
+          beforeImage[column] = before[column];
+          afterImage[column] = after[column];
         }
-        return { ...c, before, after };
-      });
+      }
+      if (!changed) continue;
+      this.noteProject({ table, id, before, after });
+      changes.push({ table, id, before: beforeImage, after: afterImage });
+    }
+    return changes;
   }
 
   /** Projects whose rows (or whose children's rows) the changes touched, from the full images. */
