@@ -232,5 +232,13 @@ describe('the direct path answers as tRPC does', () => {
       expect(answer.status, request.path).toBeGreaterThanOrEqual(204);
       expect(answer.status, request.path).toBeLessThan(500);
     }
+    // The streamed batch format of httpBatchStreamLink, asked for either way.
+    for (const headers of [
+      { 'trpc-accept': 'application/jsonl' },
+      { accept: 'application/jsonl' },
+    ]) {
+      const streamed = await same({ path: 'health.get,health.get?batch=1', headers });
+      expect(streamed).toMatchObject({ status: 200, direct: false });
+    }
   });
 });

@@ -4,7 +4,6 @@ import {
   getTRPCErrorShape,
   transformTRPCResponse,
   type AnyTRPCProcedure,
-  type TRPCError,
 } from '@trpc/server';
 import { getHTTPStatusCode } from '@trpc/server/http';
 import type { AuraDb } from '@aura/db';
@@ -47,22 +46,30 @@ function isJson(contentType: string | undefined): boolean {
   return contentType?.split(';', 1)[0]?.trim().toLowerCase() === 'application/json';
 }
 
+/** A client that asks for tRPC's streamed answers (httpBatchStreamLink) gets them from tRPC. */
+function wantsStream(req: IncomingMessage): boolean {
+  if (req.headers['trpc-accept'] !== undefined) return true;
+  return Boolean(
+    req.headers.accept?.split(',').some((type) => type.trim() === 'application/jsonl'),
+  );
+}
+
 /** The calls of a request this path can answer, or null for tRPC's adapter to answer it. */
 function callsOf(
+  req: IncomingMessage,
   method: string,
   path: string,
   query: URLSearchParams,
   body: string | undefined,
-  contentType: string | undefined,
 ): Call[] | null {
   const batch = query.get('batch') === '1';
-  if (query.has('connectionParams')) return null;
+  if (query.has('connectionParams') || wantsStream(req)) return null;
   let inputs: unknown;
   try {
     if (method === 'GET') {
       const text = query.get('input');
       inputs = text ? JSON.parse(text) : undefined;
-    } else if (method === 'POST' && isJson(contentType) && body) {
+    } else if (method === 'POST' && isJson(req.headers['content-type']) && body) {
       inputs = JSON.parse(body);
     } else {
       return null;
@@ -90,7 +97,7 @@ function callsOf(
   return calls;
 }
 
-async function run(call: Call, ctx: Context, batchIndex: number): Promise<[Reply, TRPCError?]> {
+async function run(call: Call, ctx: Context, batchIndex: number): Promise<Reply> {
   const type = call.procedure._def.type;
   try {
     const data: unknown = await call.procedure({
@@ -101,7 +108,7 @@ async function run(call: Call, ctx: Context, batchIndex: number): Promise<[Reply
       signal: undefined,
       batchIndex,
     });
-    return [{ result: { data } }];
+    return { result: { data } };
   } catch (cause) {
     const error = getTRPCErrorFromUnknown(cause);
     logUnhandledError({ error, path: call.path });
@@ -113,7 +120,7 @@ async function run(call: Call, ctx: Context, batchIndex: number): Promise<[Reply
       path: call.path,
       type,
     });
-    return [{ error: shape }, error];
+    return { error: shape };
   }
 }
 
@@ -132,7 +139,7 @@ export async function serveDirect(
 ): Promise<boolean> {
   const method = req.method ?? 'GET';
   const query = new URLSearchParams(queryString);
-  const calls = callsOf(method, path, query, body, req.headers['content-type']);
+  const calls = callsOf(req, method, path, query, body);
   if (!calls) return false;
 
   const resHeaders = new Headers();
@@ -143,8 +150,7 @@ export async function serveDirect(
     // tRPC answers a request whose context fails in its own shape.
     return false;
   }
-  const replies = await Promise.all(calls.map((call, index) => run(call, ctx, index)));
-  const untransformed = replies.map(([reply]) => reply);
+  const untransformed = await Promise.all(calls.map((call, index) => run(call, ctx, index)));
   // A single call is answered with its reply itself, a batch with the list of them.
   const [single] = untransformed;
   const batch = query.get('batch') === '1' || !single;
