@@ -233,10 +233,11 @@ describe('the direct path answers as tRPC does', () => {
       expect(answer.status, request.path).toBeLessThan(500);
     }
     // The streamed batch format of httpBatchStreamLink, asked for either way.
-    for (const headers of [
+    const streamAsks: Record<string, string>[] = [
       { 'trpc-accept': 'application/jsonl' },
       { accept: 'application/jsonl' },
-    ]) {
+    ];
+    for (const headers of streamAsks) {
       const streamed = await same({ path: 'health.get,health.get?batch=1', headers });
       expect(streamed).toMatchObject({ status: 200, direct: false });
     }
