@@ -1,5 +1,6 @@
-import { PROJECT_STATUSES, type ProjectStatus } from '@aura/db';
+import { PROJECT_STATUSES, insertAudited, sceneStates, type ProjectStatus } from '@aura/db';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { SCENES_PER_PROJECT_MAX } from '../src/limits';
 import { projectTrashInput } from '../src/projects/schema';
 import {
   buildProjectGetQueries,
@@ -649,6 +650,22 @@ describe('projects.duplicate', () => {
     const copy = await t.caller.projects.duplicate({ id: created.id });
     expect(copy.title).toHaveLength(200);
     expect(copy.title.endsWith(' (copy)')).toBe(true);
+  });
+
+  it('refuses to copy more scenes than a project may hold, and writes nothing', async () => {
+    // More than the cap, as a project imported before it could have (not through the API).
+    const big = insertProject(t.db, { title: 'Imported epic' });
+    for (let i = 0; i <= SCENES_PER_PROJECT_MAX; i++) {
+      insertAudited(
+        t.db,
+        sceneStates,
+        { projectId: big.id, sceneIndex: i, scriptText: `Scene ${i}` },
+        'importer',
+      );
+    }
+    const before = snapshot();
+    await rejects(() => t.caller.projects.duplicate({ id: big.id }), 'BAD_REQUEST');
+    expect(snapshot()).toEqual(before);
   });
 
   it('is NOT_FOUND for a missing or trashed project and FORBIDDEN for viewers', async () => {

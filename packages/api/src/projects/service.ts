@@ -27,6 +27,7 @@ import {
 } from '@aura/db';
 import { and, asc, desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { undoableTrashMove, undoableWrite } from '../actions/recorder';
+import { checkSceneCount } from '../scenes/service';
 import { purgeProjectVersionsInTransaction } from '../versions/service';
 import { keyset, type Keyset, type Page } from '../paging';
 import {
@@ -685,6 +686,14 @@ export function duplicateProject(db: AuraDb, actor: Actor, id: string): ProjectW
     () => ({ type: 'projects.duplicate', description }),
     (tx, tracker) => {
       const source = getById(tx, projectStates, id);
+      const scenes = tx
+        .select()
+        .from(sceneStates)
+        .where(eq(sceneStates.projectId, id))
+        .orderBy(asc(sceneStates.sceneIndex))
+        .all();
+      // A project written before the cap (an import) may hold more; its copy may not.
+      checkSceneCount(scenes.length);
       const title = `${source.title.slice(0, TITLE_MAX - COPY_SUFFIX.length)}${COPY_SUFFIX}`;
       description = `Duplicated project "${source.title}" as "${title}"`;
       // Ids chosen up front so the undo log can track the rows before they exist (the project
@@ -709,12 +718,6 @@ export function duplicateProject(db: AuraDb, actor: Actor, id: string): ProjectW
         },
         actor,
       );
-      const scenes = tx
-        .select()
-        .from(sceneStates)
-        .where(eq(sceneStates.projectId, id))
-        .orderBy(asc(sceneStates.sceneIndex))
-        .all();
       for (const scene of scenes) {
         const sceneId = newId();
         tracker.track('SceneStates', [sceneId]);
