@@ -11,7 +11,7 @@ import {
 } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { cancelExport, enqueueExport, getExport } from '@aura/api/testing';
+import { cancelExport, enqueueExport, getExport, makeTestClip } from '@aura/api/testing';
 import { claimNextExport, exportTempFilePrefix } from '@aura/api/worker';
 import {
   applyMigrations,
@@ -37,38 +37,13 @@ let root: string;
 let media: string;
 const inputs = { short: '', medium: '', long: '' };
 
-function generate(file: string, seconds: number): string {
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=duration=${seconds}:size=320x240:rate=25`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}`,
-    '-shortest',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    file,
-  ]);
-  return file;
-}
-
 beforeAll(() => {
   root = mkdtempSync(path.join(os.tmpdir(), 'aura-exports-'));
   media = path.join(root, 'media');
   mkdirSync(media);
-  inputs.short = generate(path.join(media, 'input.mp4'), 2);
-  inputs.medium = generate(path.join(media, 'input-4s.mp4'), 4);
-  inputs.long = generate(path.join(media, 'input-20s.mp4'), 20);
+  inputs.short = makeTestClip(path.join(media, 'input.mp4'), 2);
+  inputs.medium = makeTestClip(path.join(media, 'input-4s.mp4'), 4);
+  inputs.long = makeTestClip(path.join(media, 'input-20s.mp4'), 20);
 });
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -25,6 +25,7 @@ import type { RouterInputs } from '../src/root';
 import { toTRPCError } from '../src/trpc';
 import { EXPORT_PRESETS, ffmpegArgs, getExportPreset } from '../src/exports/presets';
 import { exportListInput } from '../src/exports/schema';
+import { makeTestClip } from '../src/testing';
 import {
   EXPORT_TRANSITIONS,
   buildExportListQuery,
@@ -175,28 +176,7 @@ describe('presets', () => {
   it.skipIf(!ffmpeg)(
     'produces what each preset promises with a real FFmpeg',
     () => {
-      const input = path.join(t.dir, 'source.mp4');
-      execFileSync('ffmpeg', [
-        '-hide_banner',
-        '-loglevel',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        'testsrc=size=320x240:rate=10:duration=0.5',
-        '-f',
-        'lavfi',
-        '-i',
-        'sine=frequency=440:duration=0.5',
-        '-c:v',
-        'libx264',
-        '-preset',
-        'ultrafast',
-        '-c:a',
-        'aac',
-        '-shortest',
-        input,
-      ]);
+      const input = makeTestClip(path.join(t.dir, 'source.mp4'), 0.5);
       for (const preset of EXPORT_PRESETS) {
         const out = path.join(t.dir, `out-${preset.name}${preset.extension}`);
         execFileSync('ffmpeg', ['-loglevel', 'error', ...ffmpegArgs(preset, input, out)]);

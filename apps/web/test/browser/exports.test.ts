@@ -3,6 +3,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createAuraClient, type AuraClient } from '@aura/api/client';
+import { makeTestClip } from '@aura/api/testing';
 import { seedDatabase } from '@aura/db';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,32 +21,6 @@ import {
 const WORKER_DIR = path.resolve(appDir, '..', 'worker');
 const TSX = path.join(WORKER_DIR, 'node_modules', '.bin', 'tsx');
 const betterSqlite = createRequire(import.meta.url).resolve('better-sqlite3');
-
-/** A real clip (test pattern and a tone), as the worker's own tests make them. */
-function clip(file: string, seconds: number): string {
-  execFileSync('ffmpeg', [
-    '-hide_banner',
-    '-loglevel',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc=duration=${seconds}:size=320x240:rate=25`,
-    '-f',
-    'lavfi',
-    '-i',
-    `sine=frequency=440:duration=${seconds}`,
-    '-shortest',
-    '-c:v',
-    'libx264',
-    '-preset',
-    'ultrafast',
-    '-c:a',
-    'aac',
-    file,
-  ]);
-  return file;
-}
 
 /** Runs SQL on the database from a separate Node process (as the worker or a script would). */
 function sqlFromAnotherProcess(dbFile: string, sql: string): void {
@@ -73,8 +48,8 @@ describe.skipIf(!hasBuild())('exports in the browser, with the worker running', 
       const output = path.join(dir, 'output');
       mkdirSync(output);
       seedDatabase(db, { outputDirectory: output });
-      shortClip = clip(path.join(dir, 'media', 'short.mp4'), 6);
-      longClip = clip(path.join(dir, 'media', 'long.mp4'), 60);
+      shortClip = makeTestClip(path.join(dir, 'media', 'short.mp4'), 6);
+      longClip = makeTestClip(path.join(dir, 'media', 'long.mp4'), 60);
     });
     editor = createAuraClient({
       url: `${suite.baseUrl}/api/trpc`,
