@@ -14,3 +14,4 @@ export * from './maintenance';
 export * from './setup';
 export * from './secrets';
 export * from './privacy/erasure';
+export * from './prepared-select';

@@ -2,6 +2,7 @@ import { and, eq, getTableColumns, sql, type SQL } from 'drizzle-orm';
 import { getTableConfig, type SQLiteColumn, type SQLiteTable } from 'drizzle-orm/sqlite-core';
 import type { AuraDb } from './client';
 import { ConflictError, NotFoundError } from './errors';
+import { prepareSelect } from './prepared-select';
 
 /**
  * One helper per data rule (docs/architecture.md). Every service writes through these, so the rules
@@ -145,11 +146,12 @@ const liveRowById = preparedPerShape(
   (db, table) => {
     const pk = primaryKeyOf(table);
     const id = eq(pk.column, sql.placeholder('id'));
-    return db
-      .select()
-      .from(table)
-      .where(isSoftDeletable(table) ? and(id, notDeleted(table)) : id)
-      .prepare();
+    return prepareSelect(
+      db
+        .select()
+        .from(table)
+        .where(isSoftDeletable(table) ? and(id, notDeleted(table)) : id),
+    );
   },
 );
 

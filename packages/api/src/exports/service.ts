@@ -21,6 +21,7 @@ import {
   type ExportHistoryRow,
   type ExportStatus,
   preparedPerShape,
+  prepareSelect,
 } from '@aura/db';
 import { z } from 'zod';
 import { and, eq, gte, inArray, lte, sql, type SQL } from 'drizzle-orm';
@@ -487,7 +488,7 @@ export type ExportListPage = Page<ExportListItem>;
 const preparedExportList = preparedPerShape(
   (query: ExportListQuery) =>
     `${query.status ? 's' : ''}${query.createdFrom ? 'f' : ''}${query.createdTo ? 't' : ''}${query.cursor ? 'c' : ''}`,
-  (db, query) => exportListSelect(db, query, true).prepare(),
+  (db, query) => prepareSelect(exportListSelect(db, query, true)),
 );
 
 /** One page of the export history. Takes the parsed input. */

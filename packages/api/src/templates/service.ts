@@ -15,6 +15,7 @@ import {
   type ProjectState,
   type Template,
   preparedPerShape,
+  prepareSelect,
 } from '@aura/db';
 import { and, eq, or, sql, type SQL } from 'drizzle-orm';
 import { undoableWrite } from '../actions/recorder';
@@ -152,7 +153,7 @@ const preparedTemplateList = preparedPerShape(
       query.cursor ? 'a' : '',
       query.tags?.length ?? 0,
     ].join(''),
-  (db, query) => templateListSelect(db, query, true).prepare(),
+  (db, query) => prepareSelect(templateListSelect(db, query, true)),
 );
 
 type TemplateListRow = Awaited<
