@@ -11,7 +11,12 @@ import {
   UnauthenticatedError,
   type AuraDb,
 } from '@aura/db';
-import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
+import {
+  initTRPC,
+  TRPCError,
+  type TRPC_ERROR_CODE_KEY,
+  type TRPCMiddlewareBuilder,
+} from '@trpc/server';
 import { actionScope } from './actions/recorder';
 import type { Principal } from './auth/service';
 import { z, ZodError, ZodRealError } from 'zod';
@@ -102,14 +107,16 @@ export function toTRPCError(error: unknown): TRPCError | undefined {
 }
 
 /**
- * Maps the domain's typed errors to tRPC codes. Anything else that is not already a deliberate
- * TRPCError is a bug: logged with the request id, returned as INTERNAL_SERVER_ERROR without the
- * SQL, the message of the underlying error or its stack.
+ * Maps a failed call's error: the domain's typed errors become tRPC codes. Anything else that is
+ * not already a deliberate TRPCError is a bug: logged with the request id, returned as
+ * INTERNAL_SERVER_ERROR without the SQL, the message of the underlying error or its stack.
  */
-const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
-  const result = await next();
-  if (result.ok) return result;
-
+function mapFailure<R extends { ok: boolean }>(
+  result: R & { ok: false; error: TRPCError },
+  ctx: Context,
+  path: string,
+  type: string,
+): R {
   const error = result.error;
   const mapped = toTRPCError(error.cause);
   if (mapped) throw mapped;
@@ -124,48 +131,77 @@ const errorMapping = t.middleware(async ({ ctx, next, path, type }) => {
     });
   }
   return result;
-});
+}
 
-export const router = t.router;
-export const createCallerFactory = t.createCallerFactory;
-export const middleware = t.middleware;
-/** Makes the request's correlation id visible to the undo log of the mutations it runs. */
-const withActionScope = t.middleware(({ ctx, next, type }) =>
-  // Reads record no actions: they skip the AsyncLocalStorage scope (a few µs a call).
-  type === 'query'
-    ? next()
-    : actionScope.run({ correlationId: ctx.correlationId, canBatch: ctx.batch }, () => next()),
-);
+type Access = 'anyone' | 'signed-in' | 'editor' | 'admin';
 
-/** Every procedure starts here: the error mapping wraps input parsing and the resolver. */
-export const publicProcedure = t.procedure.use(errorMapping).use(withActionScope);
-
-/** Any signed-in caller: reads. */
-export const authedProcedure = publicProcedure.use(({ ctx, next }) => {
-  if (!ctx.principal) {
+/** Whether the caller may call a procedure of this access; throws the tRPC error saying why not. */
+function checkAccess(access: Access, principal: Principal | null): void {
+  if (access === 'anyone') return;
+  if (!principal) {
     throw new TRPCError({
       code: 'UNAUTHORIZED',
       message: 'Sign in, or send an API token as "Authorization: Bearer <token>"',
     });
   }
-  return next({ ctx: { ...ctx, principal: ctx.principal, actor: ctx.principal.userId } });
-});
-
-/** Admins and editors: writes to content. Viewers read only. */
-export const editorProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.principal.role === 'viewer') {
+  if (access === 'editor' && principal.role === 'viewer') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Viewers can read but not change anything' });
   }
-  return next();
-});
-
-/** Admins only: user management, hard deletes, revealing sensitive values, system settings. */
-export const adminProcedure = authedProcedure.use(({ ctx, next }) => {
-  if (ctx.principal.role !== 'admin') {
+  if (access === 'admin' && principal.role !== 'admin') {
     throw new TRPCError({ code: 'FORBIDDEN', message: 'Only an admin may do this' });
   }
-  return next();
-});
+}
+
+/**
+ * Every procedure's one middleware: the access check, the undo log's action scope for mutations
+ * (the request's correlation id), and the error mapping around input parsing and the resolver.
+ * One step, not one per concern: each tRPC middleware step costs about 5 µs a call (it copies the
+ * call's options twice and awaits), a third of a list page's time in process.
+ */
+function entry(access: Access) {
+  return t.middleware(async ({ ctx, next, path, type }) => {
+    checkAccess(access, ctx.principal);
+    const result =
+      type === 'query'
+        ? // Reads record no actions: they skip the AsyncLocalStorage scope (a few µs a call).
+          await next()
+        : await actionScope.run({ correlationId: ctx.correlationId, canBatch: ctx.batch }, next);
+    return result.ok ? result : mapFailure(result, ctx, path, type);
+  });
+}
+
+/** A signed-in caller's context: the principal is known and is the actor. */
+type SignedInContext = Context & { principal: Principal; actor: string };
+
+/**
+ * Narrows the context's type for procedures that require a signed-in caller. checkAccess already
+ * made sure of it, and createContext sets the actor from the principal, so nothing changes at run
+ * time (passing `next({ ctx })` would copy the context on every call).
+ */
+function signedIn(access: Exclude<Access, 'anyone'>) {
+  return entry(access) as unknown as TRPCMiddlewareBuilder<
+    Context,
+    object,
+    Pick<SignedInContext, 'principal' | 'actor'>,
+    unknown
+  >;
+}
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** Anyone, signed in or not: health, login, setup state. */
+export const publicProcedure = t.procedure.use(entry('anyone'));
+
+/** Any signed-in caller: reads. */
+export const authedProcedure = t.procedure.use(signedIn('signed-in'));
+
+/** Admins and editors: writes to content. Viewers read only. */
+export const editorProcedure = t.procedure.use(signedIn('editor'));
+
+/** Admins only: user management, hard deletes, revealing sensitive values, system settings. */
+export const adminProcedure = t.procedure.use(signedIn('admin'));
 
 /**
  * For an HTTP adapter's `onError`: logs internal errors the procedure middleware did not already
