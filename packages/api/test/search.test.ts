@@ -322,6 +322,80 @@ describe('projects.list with a search keeps its filters, sort and paging', () =>
   });
 });
 
+describe('the ordered scan', () => {
+  /** `n` projects by plain SQL, the last one the most recently updated. */
+  function insertProjects(
+    titles: string[],
+    description: (i: number) => string | null = () => null,
+  ) {
+    const insert = t.db.$client.prepare(
+      `INSERT INTO ProjectStates (Id, Title, Description, CreatedAt, UpdatedAt) VALUES (?, ?, ?, ?, ?)`,
+    );
+    t.db.$client.transaction(() => {
+      titles.forEach((title, i) => {
+        const at = new Date(Date.UTC(2026, 0, 1, 0, 0, 0, i)).toISOString();
+        const id = `0190b000-0000-7000-8000-${String(i).padStart(12, '0')}`;
+        insert.run(id, title, description(i), at, at);
+      });
+    })();
+  }
+
+  it('matches what the index matches: wildcards are literal, other text folded', async () => {
+    // Mostly ASCII rows (compared natively) with accented and upper-case ones (through the fold
+    // function), and near misses a LIKE wildcard would let through.
+    const kinds = ['Sale 50% off', 'SALE 50% OFF', 'Sälé 50% öff', 'Sale 50x off', 'Sale 50 off'];
+    const titles = Array.from(
+      { length: COMMON_MATCHES * 4 },
+      (_, i) => `${kinds[i % kinds.length]} ${i}`,
+    );
+    const descriptions = (i: number) =>
+      i % 3 === 0 ? 'a_b\\c 100%' : i % 3 === 1 ? 'axb\\c 100' : null;
+    insertProjects(titles, descriptions);
+    const expected = (term: string, fold: (s: string) => string) =>
+      titles
+        .map((title, i) => ({ title, text: [title, descriptions(i) ?? ''] }))
+        .filter(({ text }) => text.some((s) => fold(s).includes(fold(term))))
+        .map(({ title }) => title)
+        .reverse()
+        .slice(0, 20);
+    const fold = (s: string) =>
+      s
+        .normalize('NFD')
+        .replace(/\p{M}+/gu, '')
+        .toLowerCase();
+    for (const term of ['sale 50% off', '50% OFF', 'a_b\\c', '100%']) {
+      expect(planProjectSearch(t.db, term).mode, term).toBe('scan');
+      const page = await editor.projects.list({ search: term, limit: 20 });
+      expect(
+        page.items.map((p) => p.title),
+        term,
+      ).toEqual(expected(term, fold));
+      expect(page.items.length, term).toBe(20);
+    }
+  });
+
+  it('the probe estimates how common a term is; a wrong estimate is caught by the full read', async () => {
+    // 100 evenly spread "aurora" matches (more than the probe reads, fewer than common) and
+    // "comet": a few early matches, so the probe estimates it rare, then many late ones.
+    const n = 3000;
+    const titles = Array.from({ length: n }, (_, i) =>
+      i % 30 === 0
+        ? `Aurora ${i}`
+        : (i < 2000 && i % 40 === 1) || i >= n - COMMON_MATCHES
+          ? `Comet ${i}`
+          : `Project ${i}`,
+    );
+    insertProjects(titles);
+    expect(planProjectSearch(t.db, 'aurora').mode).toBe('index');
+    expect(await listTitles('aurora')).toHaveLength(100);
+    expect(planProjectSearch(t.db, 'comet').mode).toBe('scan');
+    const page = await editor.projects.list({ search: 'comet', limit: 20 });
+    expect(page.items.map((p) => p.title)).toEqual(
+      Array.from({ length: 20 }, (_, k) => `Comet ${n - 1 - k}`),
+    );
+  });
+});
+
 describe('hostile and odd terms', () => {
   it('FTS syntax in a term is literal text: never an error', async () => {
     await editor.projects.create({ title: 'He said "hello" (loudly) * NEAR the AND gate: OR not' });

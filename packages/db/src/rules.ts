@@ -122,6 +122,15 @@ export function notDeleted(table: SoftDeletableTable): SQL {
   return eq(table.isDeleted, false);
 }
 
+/**
+ * The same filter as a check only: the unary `+` keeps SQLite from walking an index on IsDeleted
+ * for it. For reads driven by a short list of ids (a search's matches), where the planner may
+ * otherwise prefer walking an ordered covering index through every live row.
+ */
+export function notDeletedCheckOnly(table: SoftDeletableTable): SQL {
+  return sql`+${table.isDeleted} = 0`;
+}
+
 /** The trash: only soft-deleted rows. */
 export function onlyDeleted(table: SoftDeletableTable): SQL {
   return eq(table.isDeleted, true);

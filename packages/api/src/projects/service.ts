@@ -23,7 +23,9 @@ import {
   type RenderCheckpoint,
   type SceneState,
   type ProjectStatus,
+  notDeletedCheckOnly,
   preparedPerShape,
+  prepareSelect,
 } from '@aura/db';
 import { and, asc, desc, eq, sql, type Placeholder, type SQL } from 'drizzle-orm';
 import { undoableTrashMove, undoableWrite } from '../actions/recorder';
@@ -109,12 +111,15 @@ function projectListSelect(
 ) {
   const order = PROJECT_ORDERS[query.sort];
   const value = <T>(name: string, v: T) => (prepared ? sql.placeholder(name) : v);
-  const conditions: (SQL | undefined)[] = [notDeleted(projectStates)];
+  // Full-text search (issue 13): the index for rare terms, the ordered scan for common ones. The
+  // index's matches drive the read, so the soft-delete filter only checks the rows they name.
+  const search = projectSearchPlanOf(db, query);
+  const conditions: (SQL | undefined)[] = [
+    search?.mode === 'index' ? notDeletedCheckOnly(projectStates) : notDeleted(projectStates),
+  ];
   if (query.status) conditions.push(eq(projectStates.status, value('status', query.status)));
   if (query.stage) conditions.push(eq(projectStates.currentStage, value('stage', query.stage)));
   conditions.push(...projectRangeConditions(query, value, viewer));
-  // Full-text search (issue 13): the index for rare terms, the ordered scan for common ones.
-  const search = projectSearchPlanOf(db, query);
   if (search) conditions.push(projectSearchCondition(search, value));
   const after = prepared && query.cursor ? order.afterPlaceholders() : order.after(query.cursor);
   return db
@@ -187,7 +192,7 @@ export type ProjectListPage = Page<ProjectListItem>;
 const preparedProjectList = preparedPerShape(
   (query: ProjectListQuery) =>
     `${query.sort}:${query.status ? 's' : ''}${query.stage ? 'g' : ''}${projectSearchShape(projectSearchPlans.get(query))}${query.cursor ? 'c' : ''}${projectRangeShape(query)}`,
-  (db, query) => projectListSelect(db, query, true).prepare(),
+  (db, query) => prepareSelect(projectListSelect(db, query, true)),
 );
 
 /** The part of a list query's shape the range and owner filters add. */
@@ -307,10 +312,10 @@ export type ProjectWithChildren = ProjectState & {
  */
 function prepareProjectGet(db: AuraDb) {
   const queries = buildProjectGetQueries(db, sql.placeholder('id'));
-  const project = queries.project.prepare();
-  const scenes = queries.scenes.prepare();
-  const assets = queries.assets.prepare();
-  const checkpoints = queries.checkpoints.prepare();
+  const project = prepareSelect(queries.project);
+  const scenes = prepareSelect(queries.scenes);
+  const assets = prepareSelect(queries.assets);
+  const checkpoints = prepareSelect(queries.checkpoints);
   return db.$client.transaction((id: string): ProjectWithChildren | undefined => {
     const row = project.get({ id });
     if (!row) return undefined;
@@ -644,7 +649,7 @@ export type ProjectTrashItem = Awaited<
 
 const preparedProjectTrash = preparedPerShape(
   (query: ProjectTrashQuery) => (query.cursor ? 'c' : ''),
-  (db, query) => projectTrashSelect(db, query, true).prepare(),
+  (db, query) => prepareSelect(projectTrashSelect(db, query, true)),
 );
 
 /** One page of soft-deleted projects, by DeletedAt descending. */

@@ -47,8 +47,16 @@ export const projectStates = sqliteTable(
     index('IX_ProjectStates_JobId').on(t.jobId),
     index('IX_ProjectStates_IsDeleted').on(t.isDeleted),
     index('IX_ProjectStates_IsDeleted_DeletedAt').on(t.isDeleted, t.deletedAt),
-    // The dashboard's list orders (live rows, keyset by key then Id) and its stage filter.
-    index('IX_ProjectStates_IsDeleted_UpdatedAt_Id').on(t.isDeleted, t.updatedAt, t.id),
+    // The dashboard's list orders (live rows, keyset by key then Id) and its stage filter. The
+    // default order also carries the searched text: a search for a common term walks it checking
+    // each row without reading the row itself (half the time at 100x).
+    index('IX_ProjectStates_IsDeleted_UpdatedAt_Id_Text').on(
+      t.isDeleted,
+      t.updatedAt,
+      t.id,
+      t.title,
+      t.description,
+    ),
     index('IX_ProjectStates_IsDeleted_CreatedAt_Id').on(t.isDeleted, t.createdAt, t.id),
     index('IX_ProjectStates_IsDeleted_Title_Id').on(
       t.isDeleted,
