@@ -73,8 +73,8 @@ export function stampInsert<T extends SQLiteTable>(
 export function stampUpdate<T extends SQLiteTable>(
   table: T,
   patch: Partial<T['$inferInsert']>,
-  actor: Actor,
-  now: string = nowIso(),
+  actor: Actor | SQL,
+  now: string | SQL = nowIso(),
 ): Partial<T['$inferInsert']> {
   const row = withoutManaged(patch);
   // The key identifies the row, it is never patched (composite keys are named in the WHERE).
@@ -230,13 +230,14 @@ export type UpdatePatch<T extends SQLiteTable> = {
 /**
  * The SET clause of an audited write that is not `versionedUpdate` of one row: the patch stamped
  * with UpdatedAt/ModifiedBy, and RowVersion + 1 where the table has one. For bulk updates and
- * the conflict branch of an upsert.
+ * the conflict branch of an upsert. The actor and time may be SQL (a prepared statement's
+ * placeholders).
  */
 export function auditedSet<T extends SQLiteTable>(
   table: T,
   patch: UpdatePatch<T>,
-  actor: Actor,
-  now: string = nowIso(),
+  actor: Actor | SQL,
+  now: string | SQL = nowIso(),
 ): Record<string, unknown> {
   const set: Row = stampUpdate(table, patch as Partial<T['$inferInsert']>, actor, now);
   const rowVersion = columnsOf(table).rowVersion;

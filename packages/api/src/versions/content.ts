@@ -1,7 +1,10 @@
 import { createHash } from 'node:crypto';
 import {
   SYSTEM_ACTOR,
+  auditedSet,
   auditedUpdateWhere,
+  preparedPerShape,
+  prepareSelect,
   contentBlobs,
   nowIso,
   stampInsert,
@@ -75,17 +78,10 @@ export function storeBlobs(
 ): string[] {
   const unique = [...new Map(blobs.map((b) => [b.hash, b])).values()];
   // One look-up for all: most blobs of a new version (documents, unchanged scenes) exist already.
-  const existing = new Set<string>();
-  inBatches(
-    unique.map((b) => b.hash),
-    (batch) => {
-      for (const row of tx
-        .select({ hash: contentBlobs.contentHash })
-        .from(contentBlobs)
-        .where(inArray(contentBlobs.contentHash, batch))
-        .all())
-        existing.add(row.hash);
-    },
+  const existing = new Set(
+    storedHashes(tx, null)
+      .all({ hashes: JSON.stringify(unique.map((b) => b.hash)) })
+      .map((row) => row.hash),
   );
   const created: string[] = [];
   for (const blob of unique) {
@@ -114,6 +110,39 @@ export function storeBlobs(
 
 const BATCH = 500;
 
+// Every version stores and references a few hundred blobs (its scenes): the two statements are
+// prepared once per connection and take the hashes as one JSON array (no batches, no SQL to
+// build), as a few hundred placeholders compiled on every call cost more than running them.
+const hashInList = sql`${contentBlobs.contentHash} IN (SELECT value FROM json_each(${sql.placeholder('hashes')}))`;
+
+const storedHashes = preparedPerShape(
+  () => 'stored',
+  (db) =>
+    prepareSelect(
+      db.select({ hash: contentBlobs.contentHash }).from(contentBlobs).where(hashInList),
+    ),
+);
+
+const addReference = preparedPerShape(
+  () => 'add',
+  (db) =>
+    db
+      .update(contentBlobs)
+      .set(
+        auditedSet(
+          contentBlobs,
+          {
+            referenceCount: sql`${contentBlobs.referenceCount} + 1`,
+            lastReferencedAt: sql`${sql.placeholder('now')}`,
+          },
+          sql`${sql.placeholder('actor')}`,
+          sql`${sql.placeholder('now')}`,
+        ),
+      )
+      .where(hashInList)
+      .prepare(),
+);
+
 function inBatches(hashes: Iterable<string>, work: (batch: string[]) => void): void {
   const all = [...new Set(hashes)];
   for (let i = 0; i < all.length; i += BATCH) work(all.slice(i, i + BATCH));
@@ -129,20 +158,16 @@ export function addReferences(
   now = nowIso(),
   actor: Actor = SYSTEM_ACTOR,
 ): void {
-  inBatches(hashes, (batch) => {
-    const updated = auditedUpdateWhere(
-      tx,
-      contentBlobs,
-      inArray(contentBlobs.contentHash, batch),
-      { referenceCount: sql`${contentBlobs.referenceCount} + 1`, lastReferencedAt: now },
-      actor,
-      now,
-    );
-    if (updated !== batch.length) {
-      // A broken store, not a caller's mistake: an internal error.
-      throw new Error('A referenced content blob is missing');
-    }
-  });
+  const unique = [...new Set(hashes)];
+  const updated = addReference(tx, null).run({
+    hashes: JSON.stringify(unique),
+    now,
+    actor,
+  }).changes;
+  if (updated !== unique.length) {
+    // A broken store, not a caller's mistake: an internal error.
+    throw new Error('A referenced content blob is missing');
+  }
 }
 
 /** One reference fewer on each blob (a version that included it was purged). */

@@ -4,6 +4,8 @@ import {
   notDeleted,
   nowIso,
   onlyDeleted,
+  preparedPerShape,
+  prepareSelect,
   projectStates,
   projectVersions,
   users,
@@ -71,22 +73,40 @@ export interface CreateVersionResult {
   pruned: string[];
 }
 
+/** A project's highest-numbered version (live only, or in the trash too), prepared per connection. */
+const latestVersionStatement = preparedPerShape(
+  (liveOnly: boolean) => String(liveOnly),
+  (db, liveOnly: boolean) => {
+    const ofProject = eq(projectVersions.projectId, sql.placeholder('projectId'));
+    return prepareSelect(
+      db
+        .select()
+        .from(projectVersions)
+        .where(liveOnly ? and(ofProject, notDeleted(projectVersions)) : ofProject)
+        .orderBy(desc(projectVersions.versionNumber))
+        .limit(1),
+    );
+  },
+);
+
 function latestVersion(
   tx: AuraDb,
   projectId: string,
   liveOnly: boolean,
 ): ProjectVersion | undefined {
-  const where = liveOnly
-    ? and(eq(projectVersions.projectId, projectId), notDeleted(projectVersions))
-    : eq(projectVersions.projectId, projectId);
-  return tx
-    .select()
-    .from(projectVersions)
-    .where(where)
-    .orderBy(desc(projectVersions.versionNumber))
-    .limit(1)
-    .get();
+  return latestVersionStatement(tx, liveOnly).get({ projectId });
 }
+
+/** Bookkeeping, not an edit of the project: no audit stamp, no RowVersion. */
+const setLastVersionNumber = preparedPerShape(
+  () => 'set',
+  (db) =>
+    db
+      .update(projectStates)
+      .set({ lastVersionNumber: sql`${sql.placeholder('versionNumber')}` })
+      .where(eq(projectStates.id, sql.placeholder('id')))
+      .prepare(),
+);
 
 /** Captures the project's current content as a new version, inside the caller's transaction. */
 export function createVersionInTransaction(
@@ -124,20 +144,10 @@ export function createVersionInTransaction(
   ]);
   addReferences(tx, closure, at, actor);
 
-  // The next number: above every number this project ever used (purged versions included).
-  const highest = Math.max(
-    project.lastVersionNumber,
-    tx
-      .select({ n: sql<number>`coalesce(max(${projectVersions.versionNumber}), 0)` })
-      .from(projectVersions)
-      .where(eq(projectVersions.projectId, project.id))
-      .get()?.n ?? 0,
-  );
-  const versionNumber = highest + 1;
-  tx.update(projectStates)
-    .set({ lastVersionNumber: versionNumber })
-    .where(eq(projectStates.id, project.id))
-    .run();
+  // The next number: above every number this project ever used (purged versions included);
+  // the newest version in the trash is the highest stored.
+  const versionNumber = Math.max(project.lastVersionNumber, previous?.versionNumber ?? 0) + 1;
+  setLastVersionNumber(tx, null).run({ id: project.id, versionNumber });
 
   // Logical size: what this version weighs on its own (documents, scenes, a full timeline).
   const fullTimelineBytes = Buffer.byteLength(JSON.stringify(snapshot.entries)) + 40;

@@ -1,6 +1,13 @@
-import { asc, eq } from 'drizzle-orm';
+import { asc, eq, sql } from 'drizzle-orm';
 import type { projectVersions } from '@aura/db';
-import { sceneStateSchema, sceneStates, type AuraDb, type ProjectState } from '@aura/db';
+import {
+  preparedPerShape,
+  prepareSelect,
+  sceneStateSchema,
+  sceneStates,
+  type AuraDb,
+  type ProjectState,
+} from '@aura/db';
 import type { z } from 'zod';
 import {
   parseJson,
@@ -70,13 +77,21 @@ export function sceneContent(scene: typeof sceneStates.$inferSelect): SceneConte
   };
 }
 
+/** A project's scenes in order, prepared per connection (every version reads them all). */
+const projectScenesStatement = preparedPerShape(
+  () => 'scenes',
+  (db) =>
+    prepareSelect(
+      db
+        .select()
+        .from(sceneStates)
+        .where(eq(sceneStates.projectId, sql.placeholder('projectId')))
+        .orderBy(asc(sceneStates.sceneIndex), asc(sceneStates.id)),
+    ),
+);
+
 export function projectScenes(db: AuraDb, projectId: string) {
-  return db
-    .select()
-    .from(sceneStates)
-    .where(eq(sceneStates.projectId, projectId))
-    .orderBy(asc(sceneStates.sceneIndex), asc(sceneStates.id))
-    .all();
+  return projectScenesStatement(db, null).all({ projectId });
 }
 
 /** The current content of a project, as a version would hold it. */
