@@ -33,6 +33,7 @@ export {
   collectUnreferencedBlobs,
   expireActionLogs,
   flagStaleProjects,
+  mergeSearchIndex,
   pruneAllAutosaves,
   purgeSoftDeleted,
 } from './maintenance/cleanup';

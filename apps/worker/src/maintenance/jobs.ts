@@ -6,6 +6,7 @@ import {
   collectUnreferencedBlobs,
   expireActionLogs,
   flagStaleProjects,
+  mergeSearchIndex,
   pruneAllAutosaves,
   purgeSoftDeleted,
   readMaintenanceSettings,
@@ -36,6 +37,7 @@ export const MAINTENANCE_JOB_NAMES = [
   'cleanup.checkpoints',
   'cleanup.exports',
   'recovery.flagStale',
+  'search.merge',
   'backup',
 ] as const;
 
@@ -54,6 +56,7 @@ export const MAINTENANCE_INTERVALS: Record<MaintenanceJobName, number> = {
   'cleanup.checkpoints': HOUR,
   'cleanup.exports': HOUR,
   'recovery.flagStale': 5 * MINUTE,
+  'search.merge': HOUR,
   backup: MINUTE,
 };
 
@@ -185,6 +188,8 @@ export function createMaintenanceJobs(options: MaintenanceJobsOptions): Job[] {
         totalLockMs: result.totalLockMs,
       };
     }),
+    // Keeps the full-text index in one segment per table, a few leaf pages per transaction.
+    job('search.merge', () => ({ ...mergeSearchIndex(db) })),
     job('backup', () => {
       const values = settings();
       const schedule = backupSchedule(db, {

@@ -11,3 +11,4 @@ export * from './trash';
 export * from './checkpoints';
 export * from './exports';
 export * from './stale-projects';
+export * from './search-index';
