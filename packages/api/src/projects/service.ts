@@ -218,6 +218,8 @@ export function listProjects(
   viewer: Actor = null,
 ): ProjectListPage {
   const plan = projectSearchPlanOf(db, query);
+  // The index found nothing: no filter or page can add a row.
+  if (plan?.mode === 'index' && plan.ids === '[]') return { items: [], nextCursor: null };
   const rows = preparedProjectList(db, query).all(projectListParams(query, viewer, plan));
   return PROJECT_ORDERS[query.sort].page(rows, query.limit);
 }
