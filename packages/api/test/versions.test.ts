@@ -73,6 +73,34 @@ function expectExactCounts(db: AuraDb) {
 }
 
 describe('versions.create', () => {
+  it('each version holds the specs as they are at that moment, whatever changed between', async () => {
+    // The specs are compared with the previous snapshot's in SQLite and re-read only when they
+    // differ: every kind of change must still be seen.
+    t = openTestDb();
+    const p = project(t.db);
+    const setSpecs = (specs: Partial<typeof projectStates.$inferInsert>) =>
+      t.db.update(projectStates).set(specs).where(eq(projectStates.id, p.id)).run();
+    const snapshot = async () => {
+      const { version } = await t.caller.versions.create({ projectId: p.id });
+      const full = await t.caller.versions.get({ id: version.id });
+      return { brief: full.content.brief, render: full.content.render, hash: version.briefHash };
+    };
+    const first = await snapshot();
+    expect(first).toMatchObject({ brief: { topic: 'Volcanoes', tone: 'calm' }, render: null });
+    setSpecs({ briefJson: null, renderSpecJson: '{"fps":60}' });
+    expect(await snapshot()).toMatchObject({ brief: null, render: { fps: 60 }, hash: null });
+    setSpecs({ briefJson: '{"topic":"Écoles","tone":"calm"}' });
+    expect(await snapshot()).toMatchObject({ brief: { topic: 'Écoles', tone: 'calm' } });
+    // Same length, one character changed.
+    setSpecs({ briefJson: '{"topic":"Écoles","tone":"cald"}' });
+    expect((await snapshot()).brief).toEqual({ topic: 'Écoles', tone: 'cald' });
+    setSpecs({ briefJson: JSON.stringify({ topic: 'Volcanoes', tone: 'calm' }) });
+    expect(await snapshot()).toMatchObject({ brief: first.brief, hash: first.hash });
+    setSpecs({ renderSpecJson: null });
+    expect((await snapshot()).render).toBeNull();
+    expectExactCounts(t.db);
+  });
+
   it('captures specs and timeline into content blobs; the row keeps only hashes', async () => {
     t = openTestDb();
     const p = project(t.db);

@@ -1,6 +1,7 @@
 import {
   getById,
   insertAudited,
+  NotFoundError,
   notDeleted,
   nowIso,
   onlyDeleted,
@@ -97,6 +98,17 @@ function latestVersion(
   return latestVersionStatement(tx, liveOnly).get({ projectId });
 }
 
+const liveProjectHeader = preparedPerShape(
+  () => 'header',
+  (db) =>
+    prepareSelect(
+      db
+        .select({ id: projectStates.id, lastVersionNumber: projectStates.lastVersionNumber })
+        .from(projectStates)
+        .where(and(eq(projectStates.id, sql.placeholder('id')), notDeleted(projectStates))),
+    ),
+);
+
 /** Bookkeeping, not an edit of the project: no audit stamp, no RowVersion. */
 const setLastVersionNumber = preparedPerShape(
   () => 'set',
@@ -117,8 +129,11 @@ export function createVersionInTransaction(
 ): CreateVersionResult {
   const now = options.now ?? new Date();
   const at = nowIso(now);
-  const project = getById(tx, projectStates, input.projectId);
-  const snapshot = prepareProjectSnapshot(tx, project);
+  // The project's few bookkeeping columns: the specs (a megabyte) are compared by SQLite and read
+  // only when they changed (prepareProjectSnapshot).
+  const project = liveProjectHeader(tx, null).get({ id: input.projectId });
+  if (!project) throw new NotFoundError('ProjectStates', input.projectId);
+  const snapshot = prepareProjectSnapshot(tx, project.id);
 
   const previous = latestVersion(tx, project.id, false);
   const previousTimeline = previous?.timelineHash
