@@ -135,10 +135,11 @@ function prepareDocument(contentType: string, text: string): PreparedBlob {
  * The spec documents a project had at its last snapshot, as the bytes SQLite stores: the next
  * snapshot has SQLite compare them with the columns (CAST AS BLOB: a memcmp) and reads only the
  * texts that changed. Reading a megabyte of spec into JS (decoding it to a string) was a fifth
- * of versions.create. Content-checked, so never stale; a small LRU of projects.
+ * of versions.create. Content-checked, so never stale. A small LRU: a project's four documents
+ * may weigh 4 MiB (1 MiB each at most), so at most 32 MiB in all.
  */
 const lastDocuments = new Map<string, Partial<Record<DocumentKey, DocumentSeen>>>();
-const LAST_DOCUMENTS_SIZE = 32;
+const LAST_DOCUMENTS_SIZE = 8;
 interface DocumentSeen {
   bytes: Buffer;
   blob: PreparedBlob;
