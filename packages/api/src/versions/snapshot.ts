@@ -131,6 +131,16 @@ function prepareDocument(contentType: string, text: string): PreparedBlob {
   return blob;
 }
 
+/** Puts `key` last in a Map used as an LRU (insertion order) and drops the oldest beyond `max`. */
+function remember<K, V>(lru: Map<K, V>, key: K, value: V, max: number): void {
+  lru.delete(key);
+  lru.set(key, value);
+  for (const oldest of lru.keys()) {
+    if (lru.size <= max) break;
+    lru.delete(oldest);
+  }
+}
+
 /**
  * The spec documents a project had at its last snapshot, as the bytes SQLite stores: the next
  * snapshot has SQLite compare them with the columns (CAST AS BLOB: a memcmp) and reads only the
@@ -199,13 +209,7 @@ function prepareProjectDocuments(
     documents[doc.key] = blob;
     next[doc.key] = { bytes: Buffer.from(text), blob };
   });
-  lastDocuments.delete(projectId);
-  lastDocuments.set(projectId, next);
-  if (lastDocuments.size > LAST_DOCUMENTS_SIZE)
-    for (const oldest of lastDocuments.keys()) {
-      lastDocuments.delete(oldest);
-      break;
-    }
+  remember(lastDocuments, projectId, next, LAST_DOCUMENTS_SIZE);
   return documents;
 }
 
@@ -228,19 +232,8 @@ const SCENE_CACHE_SIZE = 4_096;
 
 function prepareScene(scene: SceneContent): PreparedBlob {
   const key = JSON.stringify(scene);
-  const cached = sceneBlobCache.get(key);
-  if (cached) {
-    sceneBlobCache.delete(key);
-    sceneBlobCache.set(key, cached);
-    return cached;
-  }
-  const blob = prepareBlob('Scene', scene);
-  sceneBlobCache.set(key, blob);
-  if (sceneBlobCache.size > SCENE_CACHE_SIZE)
-    for (const oldest of sceneBlobCache.keys()) {
-      sceneBlobCache.delete(oldest);
-      break;
-    }
+  const blob = sceneBlobCache.get(key) ?? prepareBlob('Scene', scene);
+  remember(sceneBlobCache, key, blob, SCENE_CACHE_SIZE);
   return blob;
 }
 
