@@ -9,6 +9,7 @@ import {
   getById,
   hardDelete,
   insertAudited,
+  insertAuditedWithoutReturn,
   notDeleted,
   onlyDeleted,
   preparedPerShape,
@@ -68,6 +69,67 @@ describe('audit stamping', () => {
       createdBy: null,
       modifiedBy: null,
     });
+  });
+});
+
+describe('prepared inserts', () => {
+  it('computes JS defaults on every insert, maps values to the driver and leaves the rest to SQL defaults', () => {
+    const { db, sqlite } = migratedDatabase();
+    const first = insertAudited(db, projectStates, { title: 'One' }, 'alice');
+    const second = insertAudited(db, projectStates, { title: 'Two' }, 'alice');
+    // The same statement serves both: a default computed when it was prepared would repeat.
+    expect(first.id).not.toBe(second.id);
+    const scene = insertAudited(
+      db,
+      sceneStates,
+      { projectId: first.id, sceneIndex: 0, scriptText: 'Hi', isCompleted: true },
+      'alice',
+    );
+    expect(scene.isCompleted).toBe(true);
+    expect(
+      sqlite
+        .prepare('SELECT IsCompleted, DurationSeconds FROM SceneStates WHERE Id = ?')
+        .get(scene.id),
+    ).toEqual({ IsCompleted: 1, DurationSeconds: scene.durationSeconds });
+    // A column left out gets the schema's default, as without a prepared statement.
+    expect(first.status).toBe('InProgress');
+    expect(first.description).toBeNull();
+  });
+
+  it('binds an explicit undefined as absent and keeps one statement per set of columns', () => {
+    const { db } = migratedDatabase();
+    const row = insertAudited(db, projectStates, { title: 'T', description: undefined }, 'bob');
+    expect(row.description).toBeNull();
+    const withDescription = insertAudited(
+      db,
+      projectStates,
+      { title: 'T', description: 'Given' },
+      'bob',
+    );
+    expect(withDescription.description).toBe('Given');
+  });
+
+  it('insertAuditedWithoutReturn writes the same stamped row', () => {
+    const { db } = migratedDatabase();
+    insertAuditedWithoutReturn(db, projectStates, { id: 'p-quiet', title: 'Quiet' }, 'carol');
+    expect(getById(db, projectStates, 'p-quiet')).toMatchObject({
+      title: 'Quiet',
+      createdBy: 'carol',
+      modifiedBy: 'carol',
+      rowVersion: 1,
+    });
+  });
+
+  it('inserts inside a transaction on its connection, and a rollback undoes them', () => {
+    const { db } = migratedDatabase();
+    expect(() =>
+      writeTransaction(db, (tx) => {
+        insertAudited(tx, projectStates, { id: 'p-rolled', title: 'Rolled back' }, 'dave');
+        expect(getById(tx, projectStates, 'p-rolled').title).toBe('Rolled back');
+        throw new Error('abort');
+      }),
+    ).toThrow('abort');
+    expect(findAnyById(db, projectStates, 'p-rolled')).toBeUndefined();
   });
 });
 

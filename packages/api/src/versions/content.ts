@@ -7,7 +7,7 @@ import {
   prepareSelect,
   contentBlobs,
   nowIso,
-  stampInsert,
+  insertAuditedWithoutReturn,
   type Actor,
   type AuraDb,
 } from '@aura/db';
@@ -86,23 +86,20 @@ export function storeBlobs(
   const created: string[] = [];
   for (const blob of unique) {
     if (existing.has(blob.hash)) continue;
-    tx.insert(contentBlobs)
-      .values(
-        stampInsert(
-          contentBlobs,
-          {
-            contentHash: blob.hash,
-            content: blob.text,
-            contentType: blob.contentType,
-            sizeBytes: blob.size,
-            referenceCount: 0,
-            lastReferencedAt: now,
-          },
-          actor,
-          now,
-        ),
-      )
-      .run();
+    insertAuditedWithoutReturn(
+      tx,
+      contentBlobs,
+      {
+        contentHash: blob.hash,
+        content: blob.text,
+        contentType: blob.contentType,
+        sizeBytes: blob.size,
+        referenceCount: 0,
+        lastReferencedAt: now,
+      },
+      actor,
+      now,
+    );
     created.push(blob.hash);
   }
   return created;

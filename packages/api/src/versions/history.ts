@@ -190,6 +190,7 @@ export function createVersionInTransaction(
       storageSizeBytes,
     },
     actor,
+    at,
   );
   const pruned =
     input.versionType === 'Autosave'
