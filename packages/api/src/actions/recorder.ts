@@ -4,6 +4,7 @@ import {
   assetStates,
   configurations,
   customTemplates,
+  insertAuditedWithoutReturn,
   nowIso,
   preparedPerShape,
   projectStates,
@@ -11,7 +12,6 @@ import {
   restoreDeleted,
   sceneStates,
   softDelete,
-  stampInsert,
   writeTransaction,
   type Actor,
   type AuraDb,
@@ -263,40 +263,37 @@ export function recordAction<R>(
   });
   const imageBytes = Buffer.byteLength(payloadJson) + Buffer.byteLength(inversePayloadJson);
   const undoable = imageBytes <= UNDO_LOG_LIMITS.maxImageBytes;
-  tx.insert(actionLogs)
-    .values(
-      stampInsert(
-        actionLogs,
-        {
-          userId,
-          actionType: type,
-          description,
-          timestamp: at,
-          status: undoable ? 'Applied' : 'Expired',
-          errorMessage: undoable
-            ? null
-            : `Not undoable: its row images are ${imageBytes} bytes, more than the ${UNDO_LOG_LIMITS.maxImageBytes} the undo log keeps per action`,
-          affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
-          payloadJson: undoable ? payloadJson : null,
-          inverseActionType: `${type}.undo`,
-          inversePayloadJson: undoable ? inversePayloadJson : null,
-          canBatch: Boolean(scope.canBatch && scope.correlationId),
-          isPersistent: persistent,
-          expiresAt: nowIso(
-            new Date(
-              now.getTime() +
-                (persistent ? ACTION_TTL_DAYS.persistent : ACTION_TTL_DAYS.transient) * DAY_MS,
-            ),
-          ),
-          correlationId: scope.correlationId ?? null,
-          // One project: the action shows in its activity (several or none: in none).
-          projectId: tracker.projectIds.size === 1 ? [...tracker.projectIds][0] : null,
-        },
-        userId,
-        at,
+  insertAuditedWithoutReturn(
+    tx,
+    actionLogs,
+    {
+      userId,
+      actionType: type,
+      description,
+      timestamp: at,
+      status: undoable ? 'Applied' : 'Expired',
+      errorMessage: undoable
+        ? null
+        : `Not undoable: its row images are ${imageBytes} bytes, more than the ${UNDO_LOG_LIMITS.maxImageBytes} the undo log keeps per action`,
+      affectedResourceIds: [...new Set(changes.map((c) => c.id))].join(','),
+      payloadJson: undoable ? payloadJson : null,
+      inverseActionType: `${type}.undo`,
+      inversePayloadJson: undoable ? inversePayloadJson : null,
+      canBatch: Boolean(scope.canBatch && scope.correlationId),
+      isPersistent: persistent,
+      expiresAt: nowIso(
+        new Date(
+          now.getTime() +
+            (persistent ? ACTION_TTL_DAYS.persistent : ACTION_TTL_DAYS.transient) * DAY_MS,
+        ),
       ),
-    )
-    .run();
+      correlationId: scope.correlationId ?? null,
+      // One project: the action shows in its activity (several or none: in none).
+      projectId: tracker.projectIds.size === 1 ? [...tracker.projectIds][0] : null,
+    },
+    userId,
+    at,
+  );
   pruneLog(tx, userId);
   return result;
 }
